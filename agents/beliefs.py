@@ -1,0 +1,42 @@
+"""Step 5: cadres learn what policy really does from their own cases and their neighbours'.
+
+Beliefs move toward the share of observed cases that went one way (DESIGN.md section 3):
+    belief <- (1 - lambda) belief + lambda * hits / cases,   when any case was observed,
+where a cadre's own case counts `own_weight` times a neighbour's. Seeing honest colleagues
+sanctioned raises error fear; seeing them exempted lowers it (a cadre can become fearful).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+
+def observe(
+    signals: np.ndarray, adjacency: sp.csr_matrix, own_weight: float, social: bool
+) -> np.ndarray:
+    """Weighted counts each cadre observes: own_weight * X + A X (X: cadres x signals)."""
+    seen = own_weight * signals
+    if social:
+        seen += adjacency @ signals
+    return seen
+
+
+def learn(belief: np.ndarray, hits: np.ndarray, cases: np.ndarray, rate: float) -> None:
+    """belief += rate * (hits / cases - belief) where cases > 0. Updates in place."""
+    seen = cases > 0
+    belief[seen] += rate * (hits[seen] / cases[seen] - belief[seen])
+
+
+def update_error_fear(
+    error_fear: np.ndarray,
+    sanctions_seen: np.ndarray,
+    exemptions_seen: np.ndarray,
+    sensitivity: float,
+) -> None:
+    """f += phi [(1 - f) * sanctions seen - f * exemptions seen], clipped to [0, 1]. In place."""
+    if sensitivity > 0.0:
+        error_fear += sensitivity * (
+            (1.0 - error_fear) * sanctions_seen - error_fear * exemptions_seen
+        )
+        np.clip(error_fear, 0.0, 1.0, out=error_fear)

@@ -1,0 +1,99 @@
+"""The `cadresim` command: Hydra composes the config; `run` validates it and does the job.
+
+    cadresim                                    # default scenario, prints a summary by type
+    cadresim policy=three_mechanisms policy.tolerance.coverage=0.8 population.size=5000 seed=3
+    cadresim -m policy=baseline,tolerance_only seed='range(3)'     # Hydra multirun
+
+Bad input (an out-of-range value, an unknown key or preset, a malformed network file) prints
+one message and exits with code 2, before anything is written.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import hydra
+from omegaconf import DictConfig
+
+from cadresim.model.compose import CONFIG_MODULE
+from cadresim.model.config import CadreConfig, ConfigError, to_config
+from cadresim.model.report import print_run
+from cadresim.model.simulate import config_hash, simulate
+
+EXIT_BAD_INPUT = 2
+# Subcommands other than a run (`cadresim NAME ...`), registered by the modules that own them.
+SUBCOMMANDS: dict[str, Callable[[list[str]], int]] = {}
+# Experiment kinds other than a single run (`cadresim experiment=NAME`).
+EXPERIMENTS: dict[str, Callable[[CadreConfig, DictConfig], int]] = {}
+
+_task_started = False
+
+
+def fail(message: str) -> None:
+    print(f"cadresim: error: {message}", file=sys.stderr)
+    raise SystemExit(EXIT_BAD_INPUT)
+
+
+def run_dir(cfg: CadreConfig) -> Path:
+    if cfg.output_dir:
+        return Path(cfg.output_dir)
+    return Path("results") / "runs" / f"{cfg.policy.name}-seed{cfg.seed}-{config_hash(cfg)}"
+
+
+@hydra.main(config_path=f"pkg://{CONFIG_MODULE}", config_name="config", version_base=None)
+def _hydra_run(dcfg: DictConfig) -> None:
+    global _task_started
+    _task_started = True
+    try:
+        cfg = to_config(dcfg)
+        kind = cfg.experiment.name
+        if kind != "single":
+            if kind not in EXPERIMENTS:
+                fail(
+                    f"experiment = {kind!r} has no runner; known: single, {', '.join(EXPERIMENTS)}"
+                )
+            code = EXPERIMENTS[kind](cfg, dcfg)
+            if code:
+                raise SystemExit(code)
+            return
+        result = simulate(cfg)
+    except ConfigError as exc:
+        fail(str(exc))
+    out = run_dir(cfg)
+    paths = result.write(out) if cfg.write else None
+    print_run(result, paths)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console entry point."""
+    argv = sys.argv[1:] if argv is None else argv
+    _load_plugins()
+    if argv and argv[0] in SUBCOMMANDS:
+        return SUBCOMMANDS[argv[0]](argv[1:])
+    sys.argv = [sys.argv[0], *argv]
+    try:
+        _hydra_run()
+    except SystemExit as exc:
+        # Hydra exits 1 on a config it cannot compose (unknown key or preset): that is bad input.
+        if exc.code == 1 and not _task_started:
+            raise SystemExit(EXIT_BAD_INPUT) from None
+        raise
+    return 0
+
+
+def _load_plugins() -> None:
+    """Import the modules that register subcommands and experiment kinds, if present."""
+    import importlib  # noqa: PLC0415
+
+    for name in ("cadresim.experiments.commands",):
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,340 @@
+"""Typed configuration of a run: the one place where every knob, its default and its range live.
+
+The dataclasses are registered with Hydra's ConfigStore as the schema of `configs/config.yaml`, so
+the command line, the Python API and Mesa's `batch_run` all compose the same validated config.
+A knob's allowed range sits in its field metadata; `validate` checks them all and names the key.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, fields, is_dataclass
+from typing import Any
+
+from omegaconf import DictConfig, OmegaConf
+
+TYPES = ("unwilling", "unable", "afraid", "reluctant", "fearful")
+
+
+class ConfigError(ValueError):
+    """A config value is invalid; the message names the key and the allowed range."""
+
+
+def knob(default: Any, lo: float | None = None, hi: float | None = None, doc: str = "") -> Any:
+    """A config field with an allowed closed range [lo, hi] (None: unbounded)."""
+    return field(default=default, metadata={"range": (lo, hi), "doc": doc})
+
+
+def unit(default: float, doc: str = "") -> Any:
+    """A knob in [0, 1] (a probability or a share)."""
+    return knob(default, 0.0, 1.0, doc)
+
+
+# ---------------------------------------------------------------- population
+
+
+@dataclass
+class TypeMix:
+    """Initial shares of the five deficit types and of proactive cadres; they must sum to 1."""
+
+    unwilling: float = unit(0.12)
+    unable: float = unit(0.14)
+    afraid: float = unit(0.14)
+    reluctant: float = unit(0.12)
+    fearful: float = unit(0.16)
+    proactive: float = unit(0.32)
+
+
+@dataclass
+class Severity:
+    """Mean level of each type's dominant deficit, in (threshold, 1)."""
+
+    unwilling: float = unit(0.75)
+    unable: float = unit(0.72)
+    afraid: float = unit(0.75)
+    reluctant: float = unit(0.72)
+    fearful: float = unit(0.78)
+
+
+@dataclass
+class InitialBeliefs:
+    sanction_risk: float = unit(0.6, "perceived chance a detected honest error is sanctioned")
+    inaction_risk: float = unit(0.05, "perceived chance inaction is caught and punished")
+    reward: float = unit(0.3, "perceived chance a success is recognised")
+    violation_risk: float = unit(0.7, "perceived chance a detected violation is punished")
+    awareness: float = unit(0.2, "share of cadres who know the tolerance policy well")
+
+
+@dataclass
+class PopulationConfig:
+    name: str = "default"
+    description: str = "Default mix: a third proactive, the rest spread over the five deficits."
+    size: int = knob(1000, 2, 10_000_000)
+    mix: TypeMix = field(default_factory=TypeMix)
+    threshold: float = knob(0.5, 0.05, 0.95, "a deficit above this is dominant")
+    severity: Severity = field(default_factory=Severity)
+    background: float = knob(0.2, 0.0, 0.95, "mean of the non-dominant deficits")
+    concentration: float = knob(12.0, 0.5, 1000.0, "Beta concentration; lower = wider spread")
+    integrity: float = unit(0.85, "mean integrity")
+    integrity_concentration: float = knob(20.0, 0.5, 1000.0)
+    beliefs: InitialBeliefs = field(default_factory=InitialBeliefs)
+
+
+# ---------------------------------------------------------------- network
+
+
+@dataclass
+class NetworkConfig:
+    name: str = "hierarchy"
+    kind: str = "hierarchy"  # hierarchy | small_world | scale_free | file
+    description: str = "Organisational tree with peer ties inside units and a few across."
+    span: int = knob(6, 1, 1000, "span of control: subordinates per supervisor")
+    peer_prob: float = unit(0.5, "chance two members of a unit are tied")
+    cross_ties: float = knob(0.5, 0.0, 50.0, "mean ties per cadre to other units")
+    degree: int = knob(6, 2, 1000, "small_world: ring neighbours; scale_free: 2x attachment")
+    rewire: float = unit(0.1, "small_world rewiring chance")
+    unit_size: int = knob(8, 2, 100_000, "unit size where the network has no hierarchy")
+    path: str | None = None
+    nodes_path: str | None = None
+    allow_disconnected: bool = False
+
+
+# ---------------------------------------------------------------- policy
+
+
+@dataclass
+class IncentiveConfig:
+    """鼓励激励: honour, material and promotion rewards for doers."""
+
+    enabled: bool = True
+    reward: float = knob(0.6, 0.0, 10.0, "value R of recognition (honour + material)")
+    recognition: float = unit(0.1, "chance a success is recognised at once")
+    excellence_quota: float = unit(0.35, "share of each unit rated excellent per cycle")
+    promotion_weight: float = unit(0.3, "weight W of the initiative record in promotion")
+    promotion_value: float = knob(1.0, 0.0, 10.0, "value P of promotion to a cadre")
+    promotion_rate: float = unit(0.05, "share of each unit promoted per cycle")
+
+
+@dataclass
+class AccountabilityConfig:
+    """问责: detection, sanctions for errors, misconduct and inaction, 能上能下."""
+
+    enabled: bool = True
+    detection: float = unit(0.3, "chance an error or a violation is detected")
+    error_sanction: float = knob(10.0, 0.0, 100.0, "personal cost S of the harshest sanction")
+    career_cost: float = knob(
+        8.0, 0.0, 100.0, "career cost K of a sanction with an influence period"
+    )
+    grade_cuts: list[float] = field(default_factory=lambda: [0.67, 0.8, 0.87])
+    misconduct_grade: int = knob(4, 1, 4, "sanction grade for a detected violation")
+    inaction_detection: float = unit(0.05, "chance inaction is caught")
+    inaction_penalty: float = knob(0.3, 0.0, 10.0, "personal cost S_idle of a caught inaction")
+    false_accusation: float = unit(0.0, "per-step chance a successful doer is falsely accused")
+    demotion: bool = True
+    bottom_share: float = unit(0.1, "share of each unit ranked bottom per cycle")
+    demotion_after: int = knob(2, 1, 100, "consecutive bottom ranks before demotion")
+    influence_period: int = knob(12, 0, 1000, "steps a grade>=3 sanction blocks promotion")
+    influence_from_grade: int = knob(3, 1, 4, "lowest grade that starts an influence period")
+
+
+@dataclass
+class ToleranceConfig:
+    """容错纠错: exempting honest errors, screening them from violations, awareness, correction."""
+
+    enabled: bool = False
+    coverage: float = unit(0.0, "share of honest errors that qualify for exemption")
+    screening: float = unit(0.8, "chance a claim is judged correctly")
+    publicity: float = unit(0.0, "per-step chance an unaware cadre learns of the policy")
+    case_visibility: bool = True
+    correction: bool = True
+    recovery: float = unit(0.5, "share of a detected error's damage recovered")
+    correction_learning: float = unit(0.05, "competence gain from a corrected error")
+    clarification: float = unit(0.0, "chance a false accusation is cleared (澄清正名)")
+
+
+@dataclass
+class TrainingConfig:
+    """教育培训: raises competence."""
+
+    enabled: bool = False
+    share: float = unit(0.0, "share of cadres trained per step")
+    rate: float = unit(0.05, "competence gain as a share of the gap to 1")
+    targeted: bool = False
+
+
+@dataclass
+class EvaluationConfig:
+    """The evaluation cycle shared by the excellence quota and the bottom-rank rule."""
+
+    cycle: int = knob(12, 1, 10_000, "steps per evaluation cycle")
+    noise: float = knob(1.0, 0.0, 100.0, "sd of evaluation noise, in successes")
+
+
+@dataclass
+class PolicyConfig:
+    name: str = "baseline"
+    description: str = "Status quo: accountability without tolerance, modest incentives."
+    incentive: IncentiveConfig = field(default_factory=IncentiveConfig)
+    accountability: AccountabilityConfig = field(default_factory=AccountabilityConfig)
+    tolerance: ToleranceConfig = field(default_factory=ToleranceConfig)
+    training: TrainingConfig = field(default_factory=TrainingConfig)
+    evaluation: EvaluationConfig = field(default_factory=EvaluationConfig)
+
+
+# ---------------------------------------------------------------- behaviour
+
+
+@dataclass
+class BehaviourConfig:
+    """Constants of the decision and learning rules (not policy levers)."""
+
+    intrinsic_value: float = knob(1.0, 0.0, 10.0, "v: value of doing the job well")
+    effort_cost: float = knob(1.0, 0.0, 10.0, "C: effort cost of initiative")
+    want_threshold: float = knob(0.1, -10.0, 10.0, "theta_w: net value needed to want to act")
+    want_temperature: float = knob(0.15, 0.01, 10.0, "tau_w: noise of the willingness choice")
+    dare_threshold: float = knob(0.6, -10.0, 10.0, "theta_d: feared cost a cadre still dares")
+    dare_temperature: float = knob(0.25, 0.01, 10.0, "tau_d: noise of the daring choice")
+    steepness: float = knob(6.0, 0.1, 100.0, "kappa: success chance slope in c - d")
+    temptation: float = unit(0.3, "chance a low-integrity act turns self-serving")
+    misconduct_harm: float = knob(2.0, 0.0, 100.0, "public harm of one violation")
+    damage: float = knob(1.0, 0.0, 100.0, "public damage of an error at difficulty 1")
+    violation_salience: float = knob(2.5, 0.0, 100.0, "perceived detection of a violation / delta")
+    leader_example: float = knob(0.3, 0.0, 10.0, "beta: pull of a supervisor who acted")
+    belief_rate: float = unit(0.1, "lambda: belief learning rate")
+    own_weight: float = knob(3.0, 0.0, 100.0, "weight of own experience vs one neighbour's")
+    social_learning: bool = True
+    fear_sensitivity: float = unit(0.01, "phi: error-fear change per case seen")
+    practice: float = unit(0.002, "competence gain per initiative taken")
+    warning_pressure: float = unit(0.5, "rise of perceived inaction risk after a warning")
+
+
+@dataclass
+class ExperimentConfig:
+    name: str = "single"
+    description: str = "One run of the chosen scenario."
+
+
+@dataclass
+class CadreConfig:
+    seed: int = knob(0, 0, 2**63 - 1)
+    steps: int = knob(120, 1, 1_000_000)
+    summary_from: float = unit(0.5, "share of the run before the summary window starts")
+    output_dir: str | None = None
+    write: bool = True
+    population: PopulationConfig = field(default_factory=PopulationConfig)
+    network: NetworkConfig = field(default_factory=NetworkConfig)
+    policy: PolicyConfig = field(default_factory=PolicyConfig)
+    behaviour: BehaviourConfig = field(default_factory=BehaviourConfig)
+    experiment: ExperimentConfig = field(default_factory=ExperimentConfig)
+
+
+NETWORK_KINDS = ("hierarchy", "small_world", "scale_free", "file")
+
+
+def _check_ranges(obj: Any, prefix: str) -> None:
+    for f in fields(obj):
+        value = getattr(obj, f.name)
+        key = f"{prefix}{f.name}"
+        if is_dataclass(value):
+            _check_ranges(value, key + ".")
+            continue
+        lo, hi = f.metadata.get("range", (None, None))
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ConfigError(f"{key} = {value} is not a finite number")
+        if (lo is not None and value < lo) or (hi is not None and value > hi):
+            lo_s = "-inf" if lo is None else f"{lo:g}"
+            hi_s = "inf" if hi is None else f"{hi:g}"
+            raise ConfigError(f"{key} = {value} is out of range; allowed [{lo_s}, {hi_s}]")
+
+
+def validate(cfg: CadreConfig) -> CadreConfig:
+    """Check every range and cross-field rule; raise ConfigError naming the first bad key."""
+    _check_ranges(cfg, "")
+    pop = cfg.population
+    total = sum(getattr(pop.mix, f.name) for f in fields(pop.mix))
+    if abs(total - 1.0) > 1e-6:
+        raise ConfigError(f"population.mix sums to {total:.6g}; the six shares must sum to 1")
+    for t in TYPES:
+        sev = getattr(pop.severity, t)
+        if not pop.threshold < sev < 1.0:
+            raise ConfigError(
+                f"population.severity.{t} = {sev} must lie in (threshold, 1) = "
+                f"({pop.threshold:g}, 1)"
+            )
+    if not 0.0 < pop.background < pop.threshold:
+        raise ConfigError(
+            f"population.background = {pop.background} must lie in (0, threshold) = "
+            f"(0, {pop.threshold:g})"
+        )
+    cuts = list(cfg.policy.accountability.grade_cuts)
+    if len(cuts) != 3 or not all(
+        0.0 <= a <= b <= 1.0 for a, b in zip([0.0, *cuts], [*cuts, 1.0], strict=True)
+    ):
+        raise ConfigError(
+            f"policy.accountability.grade_cuts = {cuts} must be 3 increasing numbers in [0, 1]"
+        )
+    if cfg.network.kind not in NETWORK_KINDS:
+        raise ConfigError(
+            f"network.kind = {cfg.network.kind!r} is unknown; allowed {', '.join(NETWORK_KINDS)}"
+        )
+    if cfg.network.kind == "file" and not cfg.network.path:
+        raise ConfigError("network.path is required when network.kind = 'file'")
+    return cfg
+
+
+def to_config(cfg: CadreConfig | DictConfig | Mapping[str, Any]) -> CadreConfig:
+    """Turn a DictConfig or a nested dict into a validated CadreConfig."""
+    if isinstance(cfg, CadreConfig):
+        return validate(cfg)
+    schema = OmegaConf.structured(CadreConfig)
+    try:
+        merged = OmegaConf.merge(schema, cfg)
+        obj = OmegaConf.to_object(merged)
+    except Exception as exc:  # omegaconf raises several types; all are bad input
+        raise ConfigError(_omegaconf_message(exc)) from None
+    assert isinstance(obj, CadreConfig)
+    return validate(obj)
+
+
+def _omegaconf_message(exc: Exception) -> str:
+    key = getattr(exc, "full_key", None)
+    msg = str(exc).splitlines()[0]
+    return f"{key}: {msg}" if key else msg
+
+
+def load_config(
+    overrides: Iterable[str] | Mapping[str, Any] | None = None,
+) -> CadreConfig:
+    """Compose `configs/config.yaml` with Hydra-style overrides, as the command line does.
+
+    `overrides` is a list such as ``["policy=three_mechanisms", "population.size=500"]`` or a
+    mapping ``{"policy": "three_mechanisms", "policy.tolerance.coverage": 0.8}``.
+    """
+    from .compose import compose_config  # avoids an import cycle
+
+    if isinstance(overrides, Mapping):
+        overrides = [f"{k}={_override_value(v)}" for k, v in overrides.items()]
+    return to_config(compose_config(list(overrides or [])))
+
+
+def _override_value(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, str):
+        return value
+    return repr(value)
+
+
+def flatten(cfg: CadreConfig, prefix: str = "") -> dict[str, Any]:
+    """Dotted key -> value for every leaf of the config (parameter columns of result tables)."""
+    out: dict[str, Any] = {}
+    for f in fields(cfg):
+        value = getattr(cfg, f.name)
+        if is_dataclass(value):
+            out.update(flatten(value, f"{prefix}{f.name}."))
+        else:
+            out[f"{prefix}{f.name}"] = value
+    return out

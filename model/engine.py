@@ -1,0 +1,291 @@
+"""One month of the model as a sequence of vectorised rules over all cadres (docs/ODD.md,
+"Process overview and scheduling"). The rules live in `agents/` and `policies/`; this module
+only orders them and carries one step's events from rule to rule.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from cadresim.agents import beliefs, decision
+from cadresim.agents.types import classify
+from cadresim.policies import accountability, evaluation, incentive, tolerance, training
+
+from .config import CadreConfig
+from .metrics import COUNTS, IDX, tally
+from .network import Organisation, build_organisation
+from .state import ERROR, IDLE, MISCONDUCT, SUCCESS, CadreState, initial_state
+
+# Rows of the per-step uniform draws (one block per step keeps the stream order fixed).
+(
+    D_DIFFICULTY,
+    D_ACT,
+    D_SUCCESS,
+    D_MISCONDUCT,
+    D_DETECT,
+    D_COVER,
+    D_SCREEN,
+    D_OVERSIGHT,
+    D_RECOGNISE,
+    D_PUBLICITY,
+    D_TRAIN,
+    N_DRAWS,
+) = range(12)
+
+# Columns of the signals each cadre shows its neighbours.
+(
+    S_DET_ERR,
+    S_SANC_ERR,
+    S_DET_VIO,
+    S_SANC_VIO,
+    S_ACTED,
+    S_IDLE_PUN,
+    S_SUCCESS,
+    S_REWARDED,
+    S_EXEMPT,
+    S_HONEST_SANC,
+    N_SIGNALS,
+) = range(11)
+
+
+def streams(seed: int) -> tuple[np.random.Generator, np.random.Generator, np.random.Generator]:
+    """Independent generators for network, population and dynamics, derived from one seed.
+
+    Separate streams give common random numbers: the same seed yields the same organisation
+    and the same cadres whatever the policy, so regimes differ only through their effects."""
+    ss = np.random.SeedSequence(seed)
+    net, pop, dyn = (np.random.default_rng(s) for s in ss.spawn(3))
+    return net, pop, dyn
+
+
+class Engine:
+    """The arrays of one run and the rules that advance them."""
+
+    def __init__(self, cfg: CadreConfig, rng: np.random.Generator | None = None) -> None:
+        self.cfg = cfg
+        net_rng, pop_rng, dyn_rng = streams(cfg.seed)
+        self.rng = dyn_rng if rng is None else rng
+        self.org: Organisation = build_organisation(cfg.network, cfg.population.size, net_rng)
+        self.state: CadreState = initial_state(cfg, self.org, pop_rng)
+        self.n = self.state.size
+        self.step_count = 0
+        self.degree = np.asarray(self.org.adjacency.sum(axis=1)).ravel()
+        self.has_supervisor = self.org.supervisor >= 0
+        self.supervisor = np.where(self.has_supervisor, self.org.supervisor, 0)
+        self.columns = np.zeros((len(COUNTS), self.n))
+        self.signals = np.zeros((self.n, N_SIGNALS))
+        self.last_initiative_probability = np.zeros(self.n)
+        self.tallies: list[np.ndarray] = []
+        self._record(initial=True)
+
+    # ------------------------------------------------------------------ the step
+
+    def step(self) -> None:
+        """Advance all cadres by one month."""
+        cfg, s, pol, beh = self.cfg, self.state, self.cfg.policy, self.cfg.behaviour
+        acc, tol = pol.accountability, pol.tolerance
+        self.step_count += 1
+        t = self.step_count
+        u = self.rng.random((N_DRAWS, self.n))
+        col = self.columns
+        col[:] = 0.0
+
+        training.train(s.competence, u[D_TRAIN], pol.training)
+
+        # 1. decision, from perceived costs and benefits
+        difficulty = self.difficulty = u[D_DIFFICULTY]
+        p = decision.success_chance(s.competence, difficulty, beh.steepness)
+        grade = decision.sanction_grade(difficulty, acc.grade_cuts)
+        delta = accountability.detection(acc)
+        risk = tolerance.perceived_sanction_risk(s.aware, s.perceived_sanction_risk, tol)
+        feared = decision.expected_error_sanction(
+            p,
+            delta,
+            risk,
+            s.error_fear,
+            s.risk_aversion,
+            accountability.personal_cost(grade, acc),
+            accountability.career_cost(grade, acc),
+        )
+        leader = beh.leader_example * (s.acted[self.supervisor] & self.has_supervisor)
+        blocked = s.blocked_until > t
+        career = acc.career_cost if acc.enabled else 0.0
+        willing = decision.willingness(
+            s.motivation,
+            beh.intrinsic_value,
+            leader,
+            s.perceived_reward,
+            incentive.reward_value(pol.incentive),
+            incentive.promotion_prospect(pol.incentive, blocked),
+            p,
+            s.effort_aversion,
+            beh.effort_cost,
+            s.perceived_inaction_risk,
+            accountability.inaction_penalty(acc),
+            beh.want_threshold,
+            beh.want_temperature,
+        )
+        dare = decision.daring(
+            feared,
+            s.perceived_inaction_risk,
+            s.risk_aversion,
+            career,
+            beh.dare_threshold,
+            beh.dare_temperature,
+        )
+        prob = decision.initiative_probability(s.competence, willing, dare)
+        self.last_initiative_probability = prob
+        acted = u[D_ACT] < prob
+
+        # 2. outcomes: success, honest error, or misconduct
+        pm = decision.misconduct_probability(
+            s.integrity,
+            beh.temptation,
+            min(1.0, beh.violation_salience * delta),
+            s.perceived_violation_risk,
+        )
+        violation = acted & (u[D_MISCONDUCT] < pm)
+        success = acted & ~violation & (u[D_SUCCESS] < p)
+        error = acted & ~violation & ~success
+
+        # 3. oversight, tolerance and sanctions
+        det_err = accountability.detect(error, u[D_DETECT], acc)
+        det_vio = accountability.detect(violation, u[D_DETECT], acc)
+        exempt, wrongful_err = tolerance.screen_errors(det_err, u[D_COVER], u[D_SCREEN], tol)
+        shielded = tolerance.screen_violations(det_vio, u[D_COVER], u[D_SCREEN], tol)
+        idle = ~acted
+        idle_pun = accountability.catch_inaction(idle, u[D_OVERSIGHT], acc)
+        accused = accountability.accuse_falsely(success, u[D_OVERSIGHT], acc)
+        cleared = tolerance.clarify(accused, u[D_SCREEN], tol)
+        sanc_err = det_err & ~exempt
+        sanc_vio = det_vio & ~shielded
+        wrongly_accused = accused & ~cleared
+        sanction_grade = np.zeros(self.n, dtype=np.int8)
+        sanction_grade[sanc_err] = grade[sanc_err]
+        sanction_grade[sanc_vio] = acc.misconduct_grade
+        sanction_grade[idle_pun] = accountability.INACTION_GRADE
+        sanction_grade[wrongly_accused] = accountability.FALSE_ACCUSATION_GRADE
+        sanctioned = sanction_grade > 0
+        accountability.start_influence_period(s.blocked_until, sanction_grade, t, acc)
+
+        # incentives: prompt recognition of successes
+        recognised = incentive.recognise(success, u[D_RECOGNISE], pol.incentive)
+
+        # 4. correction and learning by doing
+        recovered = tolerance.recovered_share(det_err, tol)
+        tolerance.learn_from_correction(s.competence, det_err, tol)
+        training.practise(s.competence, acted, beh.practice)
+        value = (
+            success
+            - beh.damage * difficulty * error * (1.0 - recovered)
+            - beh.misconduct_harm * violation
+        )
+
+        # 5. beliefs, from own and neighbours' cases
+        x = self.signals
+        x[:, S_DET_ERR] = det_err
+        x[:, S_SANC_ERR] = sanc_err
+        x[:, S_DET_VIO] = det_vio
+        x[:, S_SANC_VIO] = sanc_vio
+        x[:, S_ACTED] = acted
+        x[:, S_IDLE_PUN] = idle_pun
+        x[:, S_SUCCESS] = success
+        x[:, S_REWARDED] = recognised
+        x[:, S_EXEMPT] = exempt | cleared
+        x[:, S_HONEST_SANC] = sanc_err | wrongly_accused
+        seen = beliefs.observe(x, self.org.adjacency, beh.own_weight, beh.social_learning)
+        neighbours_acted = seen[:, S_ACTED] - beh.own_weight * acted
+        neighbours_idle = self.degree - neighbours_acted if beh.social_learning else 0.0
+        idle_seen = beh.own_weight * idle + neighbours_idle
+        rate = beh.belief_rate
+        beliefs.learn(s.perceived_sanction_risk, seen[:, S_SANC_ERR], seen[:, S_DET_ERR], rate)
+        beliefs.learn(s.perceived_violation_risk, seen[:, S_SANC_VIO], seen[:, S_DET_VIO], rate)
+        beliefs.learn(s.perceived_inaction_risk, seen[:, S_IDLE_PUN], idle_seen, rate)
+        beliefs.learn(s.perceived_reward, seen[:, S_REWARDED], seen[:, S_SUCCESS], rate)
+        beliefs.update_error_fear(
+            s.error_fear, seen[:, S_HONEST_SANC], seen[:, S_EXEMPT], beh.fear_sensitivity
+        )
+        tolerance.publicise(s.aware, u[D_PUBLICITY], seen[:, S_EXEMPT], tol)
+
+        # record
+        s.acted = acted
+        s.outcome = np.select([success, error, violation], [SUCCESS, ERROR, MISCONDUCT], IDLE)
+        s.outcome = s.outcome.astype(np.int8)
+        s.sanctioned = sanctioned
+        s.exempted = exempt | shielded | cleared
+        s.successes += success
+        s.errors += error
+        s.sanctions += sanctioned
+        s.cycle_score += success.astype(float) - sanctioned
+
+        # 6. evaluation cycle
+        if evaluation.is_evaluation_step(t, pol.evaluation.cycle):
+            self._evaluate(t)
+
+        s.cadre_type = classify(s.deficits(), cfg.population.threshold)
+
+        col[IDX["initiative"]] = acted
+        col[IDX["success"]] = success
+        col[IDX["error"]] = error
+        col[IDX["misconduct"]] = violation
+        col[IDX["detected"]] = det_err | det_vio
+        col[IDX["sanction"]] = sanctioned
+        col[IDX["tolerated"]] = exempt
+        col[IDX["wrongful"]] = wrongful_err | wrongly_accused
+        col[IDX["shielded"]] = shielded
+        col[IDX["inaction_sanction"]] = idle_pun
+        col[IDX["false_accusation"]] = accused
+        col[IDX["recognised"]] = recognised
+        col[IDX["value"]] = value
+        self._record()
+
+    def _evaluate(self, t: int) -> None:
+        """Rank within units; award the excellence quota; warn and demote the bottom; promote."""
+        s, pol, col = self.state, self.cfg.policy, self.columns
+        unit = self.org.unit
+        record = evaluation.noisy_record(s.cycle_score, pol.evaluation.noise, self.rng)
+        rank, size = evaluation.rank_within_units(record, unit)
+        top = incentive.excellent(rank, size, pol.incentive)
+        # being rated excellent is the reward of the cycle: cadres and neighbours see who got it
+        delivered = s.cycle_score > 0
+        seen_top = beliefs.observe(
+            np.stack([top & delivered, delivered], axis=1).astype(float),
+            self.org.adjacency,
+            self.cfg.behaviour.own_weight,
+            self.cfg.behaviour.social_learning,
+        )
+        beliefs.learn(
+            s.perceived_reward, seen_top[:, 0], seen_top[:, 1], self.cfg.behaviour.belief_rate
+        )
+        bottom = accountability.bottom_ranked(rank, size, pol.accountability)
+        warned, demoted = accountability.warn_and_demote(
+            s.bottom_streak, bottom, pol.accountability
+        )
+        s.rank[demoted] = np.maximum(s.rank[demoted] - 1, 0)
+        # a warning makes the inaction threat concrete
+        s.perceived_inaction_risk[warned] += self.cfg.behaviour.warning_pressure * (
+            1.0 - s.perceived_inaction_risk[warned]
+        )
+        eligible = (s.blocked_until <= t) & ~bottom
+        promoted = incentive.promotions(rank, size, eligible, pol.incentive, unit, self.rng)
+        s.rank[promoted] += 1
+        s.cycle_score[:] = 0.0
+        col[IDX["promoted"]] = promoted
+        col[IDX["demoted"]] = demoted
+        col[IDX["warned"]] = warned
+
+    def _record(self, initial: bool = False) -> None:
+        s, col = self.state, self.columns
+        if initial:
+            col[:] = 0.0
+        col[IDX["n"]] = 1.0
+        col[IDX["perceived_risk"]] = tolerance.perceived_sanction_risk(
+            s.aware, s.perceived_sanction_risk, self.cfg.policy.tolerance
+        )
+        col[IDX["aware"]] = s.aware
+        col[IDX["competence"]] = s.competence
+        col[IDX["error_fear"]] = s.error_fear
+        self.tallies.append(tally(col, s.cadre_type, s.cohort))
+
+    def tally_array(self) -> np.ndarray:
+        """All recorded steps: (steps + 1) x groups x counts."""
+        return np.stack(self.tallies)

@@ -1,0 +1,121 @@
+"""Per-step tallies by group, and the tidy step table and run summary built from them.
+
+Each step sums a few indicator arrays over three groupings at once: all cadres, current type and
+initial cohort (one one-hot matrix product). Rates are per cadre of the group.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from cadresim.agents.types import TYPE_NAMES
+
+# Sums kept per group and step (the order of the rows of `tally`).
+COUNTS = (
+    "n",
+    "initiative",
+    "success",
+    "error",
+    "misconduct",
+    "detected",
+    "sanction",
+    "tolerated",
+    "wrongful",
+    "shielded",
+    "inaction_sanction",
+    "false_accusation",
+    "recognised",
+    "perceived_risk",
+    "aware",
+    "competence",
+    "error_fear",
+    "value",
+    "promoted",
+    "demoted",
+    "warned",
+)
+IDX = {name: i for i, name in enumerate(COUNTS)}
+N_TYPES = len(TYPE_NAMES)
+GROUPINGS = ("all",) + ("type",) * N_TYPES + ("cohort",) * N_TYPES
+GROUP_TYPES = ("all",) + TYPE_NAMES + TYPE_NAMES
+
+# Output column -> (numerator count, denominator count); denominator None means per cadre.
+RATES: dict[str, tuple[str, str]] = {
+    "initiative_rate": ("initiative", "n"),
+    "success_rate": ("success", "n"),
+    "error_rate": ("error", "n"),
+    "errors_per_initiative": ("error", "initiative"),
+    "misconduct_rate": ("misconduct", "n"),
+    "detected_rate": ("detected", "n"),
+    "sanction_rate": ("sanction", "n"),
+    "tolerated_rate": ("tolerated", "n"),
+    "wrongful_sanction_rate": ("wrongful", "n"),
+    "shielded_misconduct_rate": ("shielded", "n"),
+    "inaction_sanction_rate": ("inaction_sanction", "n"),
+    "false_accusation_rate": ("false_accusation", "n"),
+    "recognition_rate": ("recognised", "n"),
+    "mean_perceived_risk": ("perceived_risk", "n"),
+    "awareness": ("aware", "n"),
+    "mean_competence": ("competence", "n"),
+    "mean_error_fear": ("error_fear", "n"),
+    "value": ("value", "n"),
+    "promotion_rate": ("promoted", "n"),
+    "demotion_rate": ("demoted", "n"),
+    "warning_rate": ("warned", "n"),
+}
+OUTCOMES = tuple(RATES)
+
+
+def tally(columns: np.ndarray, cadre_type: np.ndarray, cohort: np.ndarray) -> np.ndarray:
+    """Group sums (1 + 2 * N_TYPES groups x len(COUNTS)) of `columns` (len(COUNTS) x n)."""
+    n = cadre_type.size
+    groups = np.zeros((1 + 2 * N_TYPES, n))
+    groups[0] = 1.0
+    groups[1 + cadre_type, np.arange(n)] = 1.0
+    groups[1 + N_TYPES + cohort, np.arange(n)] = 1.0
+    return groups @ columns.T
+
+
+def step_table(tallies: np.ndarray) -> pd.DataFrame:
+    """Tidy table: one row per step x group, every outcome a column.
+
+    `grouping` is 'all', 'type' (current type) or 'cohort' (type at step 0); `share` is the
+    group's share of all cadres (the type shares)."""
+    steps, groups, _ = tallies.shape
+    flat = tallies.reshape(steps * groups, -1)
+    n = flat[:, IDX["n"]]
+    total = np.repeat(tallies[:, 0, IDX["n"]], groups)
+    data: dict[str, object] = {
+        "step": np.repeat(np.arange(steps), groups),
+        "grouping": pd.Categorical(np.tile(GROUPINGS, steps), categories=["all", "type", "cohort"]),
+        "type": pd.Categorical(np.tile(GROUP_TYPES, steps), categories=("all",) + TYPE_NAMES),
+        "n": n.astype(np.int64),
+        "share": n / total,
+    }
+    for column, (num, den) in RATES.items():
+        d = flat[:, IDX[den]]
+        data[column] = np.divide(flat[:, IDX[num]], d, out=np.zeros_like(d), where=d > 0)
+    return pd.DataFrame(data)
+
+
+def summarise(table: pd.DataFrame, start_step: int) -> dict[str, object]:
+    """Mean of every outcome over steps >= start_step: overall, by current type, by cohort.
+
+    Group means weight each step by the group's size, so a type that is empty in some steps
+    does not count those steps as zeros."""
+    window = table[table["step"] >= start_step]
+    out: dict[str, object] = {}
+    for grouping, part in window.groupby("grouping", observed=True):
+        rows = {}
+        for name, g in part.groupby("type", observed=True):
+            w = g["n"].to_numpy(dtype=float)
+            stats = {"share": float(g["share"].mean())}
+            for col in OUTCOMES:
+                den = RATES[col][1]
+                weights = w if den == "n" else w * g["initiative_rate"].to_numpy()
+                stats[col] = (
+                    float(np.average(g[col], weights=weights)) if weights.sum() > 0 else 0.0
+                )
+            rows[str(name)] = stats
+        out[str(grouping)] = rows["all"] if grouping == "all" else rows
+    return out

@@ -1,0 +1,257 @@
+"""The organisational network: who reports to whom, who works in which unit, who sees whom.
+
+networkx builds or reads the graph once; the step rules only use the resulting arrays and a scipy
+sparse adjacency matrix (peers and supervisor ties, symmetric), so a step never walks the graph.
+"""
+
+from __future__ import annotations
+
+import csv
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import scipy.sparse as sp
+
+from .config import ConfigError, NetworkConfig
+
+
+@dataclass
+class Organisation:
+    """Arrays over cadres 0..n-1 describing the organisation."""
+
+    adjacency: sp.csr_matrix  # symmetric 0/1, no self-loops
+    supervisor: np.ndarray  # index of the direct supervisor, -1 for none
+    unit: np.ndarray  # unit id 0..U-1 (evaluation ranks cadres within a unit)
+    level: np.ndarray  # 0 = top of the hierarchy
+    labels: list[str] | None = None  # node ids from a user's file
+
+    @property
+    def size(self) -> int:
+        return int(self.supervisor.size)
+
+    def graph(self) -> nx.Graph:
+        """A networkx view (for layouts and inspection, not for stepping)."""
+        g = nx.from_scipy_sparse_array(self.adjacency)
+        nx.set_node_attributes(g, dict(enumerate(self.level.tolist())), "level")
+        nx.set_node_attributes(g, dict(enumerate(self.unit.tolist())), "unit")
+        return g
+
+
+def build_organisation(cfg: NetworkConfig, n: int, rng: np.random.Generator) -> Organisation:
+    """Build the network named by `cfg.kind` for n cadres (a file fixes n itself)."""
+    if cfg.kind == "hierarchy":
+        return hierarchy(n, cfg.span, cfg.peer_prob, cfg.cross_ties, rng)
+    if cfg.kind == "file":
+        return load_organisation(cfg)
+    seed = int(rng.integers(2**32))
+    if cfg.kind == "small_world":
+        k = min(cfg.degree, n - 1) // 2 * 2
+        g = nx.watts_strogatz_graph(n, max(k, 2), cfg.rewire, seed=seed)
+    else:  # scale_free
+        g = nx.barabasi_albert_graph(n, max(1, min(cfg.degree // 2, n - 1)), seed=seed)
+    return Organisation(
+        adjacency=_symmetric(nx.to_scipy_sparse_array(g, nodelist=range(n), format="coo"), n),
+        supervisor=np.full(n, -1, dtype=np.int64),
+        unit=np.arange(n, dtype=np.int64) // cfg.unit_size,
+        level=np.zeros(n, dtype=np.int64),
+    )
+
+
+def hierarchy(
+    n: int, span: int, peer_prob: float, cross_ties: float, rng: np.random.Generator
+) -> Organisation:
+    """A complete `span`-ary tree in breadth-first order: cadre i reports to (i - 1) // span.
+
+    A unit is a supervisor's direct reports (the top leader sits with its own reports). Members
+    of a unit are tied with chance `peer_prob`; `cross_ties` random ties per cadre join units.
+    """
+    idx = np.arange(n, dtype=np.int64)
+    supervisor = np.where(idx > 0, (idx - 1) // span, -1)
+    level = np.zeros(n, dtype=np.int64)
+    for i in range(1, n):  # parents precede children, so one pass sets every depth
+        level[i] = level[supervisor[i]] + 1
+    unit_of = np.maximum(supervisor, 0)
+    _, unit = np.unique(unit_of, return_inverse=True)
+    rows, cols = [idx[1:]], [supervisor[1:]]
+    for k in range(1, span):  # siblings are contiguous, so peers are i and i + k
+        i = idx[1 : n - k]
+        j = i + k
+        keep = (unit[i] == unit[j]) & (rng.random(i.size) < peer_prob)
+        rows.append(i[keep])
+        cols.append(j[keep])
+    m = int(round(cross_ties * n / 2))
+    if m and n > 1:
+        a, b = rng.integers(0, n, m), rng.integers(0, n, m)
+        keep = unit[a] != unit[b]
+        rows.append(a[keep])
+        cols.append(b[keep])
+    r, c = np.concatenate(rows), np.concatenate(cols)
+    adj = sp.coo_matrix((np.ones(r.size), (r, c)), shape=(n, n))
+    return Organisation(_symmetric(adj, n), supervisor, unit.astype(np.int64), level)
+
+
+def _symmetric(adj: sp.spmatrix | sp.sparray, n: int) -> sp.csr_matrix:
+    a = sp.csr_matrix(adj)
+    a = ((a + a.T) > 0).astype(np.float64)
+    a.setdiag(0)
+    a.eliminate_zeros()
+    return sp.csr_matrix(a)
+
+
+# ------------------------------------------------------------------ a user's own org chart
+
+
+def load_organisation(cfg: NetworkConfig) -> Organisation:
+    """Read an org chart from GraphML or an edge-list CSV, and validate it.
+
+    CSV: columns `source,target[,relation]`; relation `reports_to` means source reports to
+    target, anything else (or none) is a peer tie. An optional nodes CSV (`network.nodes_path`)
+    has `id[,unit][,level]`. GraphML: the same names as node and edge attributes.
+    """
+    path = Path(str(cfg.path))
+    if not path.is_file():
+        raise ConfigError(f"network.path: no such file: {path}")
+    nodes: dict[str, dict[str, str]] = {}
+    if path.suffix.lower() in (".graphml", ".xml"):
+        edges, nodes = _read_graphml(path)
+    else:
+        edges = _read_edge_csv(path)
+        if cfg.nodes_path:
+            nodes = _read_nodes_csv(Path(str(cfg.nodes_path)))
+    return _organisation_from(edges, nodes, cfg, str(path))
+
+
+def _read_graphml(path: Path) -> tuple[list[tuple[str, str, str]], dict[str, dict[str, str]]]:
+    try:
+        root = ET.parse(path).getroot()
+    except ET.ParseError as exc:
+        raise ConfigError(f"network.path: {path} is not valid GraphML: {exc}") from None
+    ns = root.tag[: root.tag.index("}") + 1] if root.tag.startswith("{") else ""
+    keys = {k.get("id"): k.get("attr.name") for k in root.iter(f"{ns}key")}
+
+    def data(el: ET.Element) -> dict[str, str]:
+        return {
+            keys.get(d.get("key"), d.get("key")): (d.text or "") for d in el.findall(f"{ns}data")
+        }
+
+    nodes = {el.get("id"): data(el) for el in root.iter(f"{ns}node")}
+    if not nodes:
+        raise ConfigError(f"network.path: {path} has no <node> elements")
+    edges = [
+        (el.get("source"), el.get("target"), data(el).get("relation", "peer"))
+        for el in root.iter(f"{ns}edge")
+    ]
+    unknown = sorted({x for s, t, _ in edges for x in (s, t) if x not in nodes})
+    if unknown:
+        raise ConfigError(
+            f"network.path: edges name {len(unknown)} node id(s) not declared as nodes: "
+            f"{', '.join(unknown[:5])}"
+        )
+    return edges, nodes
+
+
+def _read_edge_csv(path: Path) -> list[tuple[str, str, str]]:
+    with path.open(newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        cols = [c.strip() for c in reader.fieldnames or []]
+        if "source" not in cols or "target" not in cols:
+            raise ConfigError(
+                f"network.path: {path} must be a CSV with columns source,target[,relation]; "
+                f"found {cols}"
+            )
+        edges = []
+        for line, row in enumerate(reader, start=2):
+            row = {k.strip(): (v or "").strip() for k, v in row.items() if k}
+            if not row.get("source") or not row.get("target"):
+                raise ConfigError(f"network.path: {path} line {line}: empty source or target")
+            edges.append((row["source"], row["target"], row.get("relation") or "peer"))
+    return edges
+
+
+def _read_nodes_csv(path: Path) -> dict[str, dict[str, str]]:
+    if not path.is_file():
+        raise ConfigError(f"network.nodes_path: no such file: {path}")
+    with path.open(newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        if "id" not in (reader.fieldnames or []):
+            raise ConfigError(f"network.nodes_path: {path} must have an 'id' column")
+        return {row["id"].strip(): row for row in reader}
+
+
+def _organisation_from(
+    edges: list[tuple[str, str, str]],
+    nodes: dict[str, dict[str, str]],
+    cfg: NetworkConfig,
+    where: str,
+) -> Organisation:
+    if nodes:
+        unknown = sorted({x for s, t, _ in edges for x in (s, t) if x not in nodes})
+        if unknown:
+            raise ConfigError(
+                f"network.path: {where} names {len(unknown)} node id(s) missing from "
+                f"network.nodes_path: {', '.join(unknown[:5])}"
+            )
+    labels = list(nodes) or list(dict.fromkeys(x for s, t, _ in edges for x in (s, t)))
+    loops = sorted({s for s, t, _ in edges if s == t})
+    if loops:
+        raise ConfigError(f"network.path: {where} has self-loops at: {', '.join(loops[:5])}")
+    n = len(labels)
+    if n < 2:
+        raise ConfigError(f"network.path: {where} has {n} node(s); at least 2 are needed")
+    index = {label: i for i, label in enumerate(labels)}
+    g = nx.Graph()
+    g.add_nodes_from(range(n))
+    supervisor = np.full(n, -1, dtype=np.int64)
+    for s, t, rel in edges:
+        g.add_edge(index[s], index[t])
+        if rel == "reports_to":
+            if supervisor[index[s]] not in (-1, index[t]):
+                raise ConfigError(f"network.path: {where}: {s} reports to more than one supervisor")
+            supervisor[index[s]] = index[t]
+    parts = list(nx.connected_components(g))
+    if len(parts) > 1 and not cfg.allow_disconnected:
+        sizes = sorted((len(p) for p in parts), reverse=True)
+        raise ConfigError(
+            f"network.path: {where} is disconnected: {len(parts)} parts of sizes "
+            f"{sizes[:5]}; join them or set network.allow_disconnected=true"
+        )
+    level = _levels(supervisor, labels, where)
+    unit = _units(nodes, labels, supervisor, cfg.unit_size)
+    if nodes and all("level" in nodes[x] and nodes[x]["level"] != "" for x in labels):
+        try:
+            level = np.array([int(float(nodes[x]["level"])) for x in labels], dtype=np.int64)
+        except ValueError:
+            raise ConfigError(f"network.nodes_path: a 'level' in {where} is not a number") from None
+    adj = nx.to_scipy_sparse_array(g, nodelist=range(n), format="coo")
+    return Organisation(_symmetric(adj, n), supervisor, unit, level, labels)
+
+
+def _levels(supervisor: np.ndarray, labels: list[str], where: str) -> np.ndarray:
+    n = supervisor.size
+    level = np.full(n, -1, dtype=np.int64)
+    for start in range(n):
+        chain, i = [], start
+        while i != -1 and level[i] < 0:
+            if i in chain:
+                raise ConfigError(f"network.path: {where}: reports_to cycle through {labels[i]}")
+            chain.append(i)
+            i = supervisor[i]
+        base = -1 if i == -1 else level[i]
+        for depth, j in enumerate(reversed(chain), start=1):
+            level[j] = base + depth
+    return level
+
+
+def _units(
+    nodes: dict[str, dict[str, str]], labels: list[str], supervisor: np.ndarray, unit_size: int
+) -> np.ndarray:
+    if nodes and all(nodes[x].get("unit") not in (None, "") for x in labels):
+        _, unit = np.unique([nodes[x]["unit"] for x in labels], return_inverse=True)
+        return unit.astype(np.int64)
+    if (supervisor >= 0).any():
+        _, unit = np.unique(np.where(supervisor >= 0, supervisor, -1), return_inverse=True)
+        return unit.astype(np.int64)
+    return np.arange(len(labels), dtype=np.int64) // unit_size

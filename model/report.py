@@ -1,0 +1,46 @@
+"""Plain-text summary of one run for the terminal."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from .simulate import SimulationResult
+
+COLUMNS = {
+    "share": "share",
+    "initiative_rate": "initiative",
+    "error_rate": "errors",
+    "errors_per_initiative": "err/init",
+    "misconduct_rate": "misconduct",
+    "sanction_rate": "sanctioned",
+    "tolerated_rate": "tolerated",
+    "wrongful_sanction_rate": "wrongful",
+    "mean_perceived_risk": "perc.risk",
+    "value": "value",
+}
+
+
+def summary_frame(summary: dict, grouping: str = "cohort") -> pd.DataFrame:
+    """Summary outcomes by type (rows) with an 'all' row, as a DataFrame."""
+    rows = {"all": summary["all"], **summary[grouping]}
+    frame = pd.DataFrame(rows).T[list(COLUMNS)].rename(columns=COLUMNS)
+    frame.index.name = "cohort" if grouping == "cohort" else "type"
+    return frame
+
+
+def print_run(result: SimulationResult, paths: tuple[Path, Path] | None) -> None:
+    s = result.summary
+    lo, hi = s["summary_window"]
+    print(
+        f"cadresim: policy={s['policy']} population={s['population']} network={s['network']} "
+        f"cadres={s['cadres']} steps={s['steps']} seed={s['seed']} ({result.seconds:.2f} s)"
+    )
+    print(f"Mean per cadre and month over steps {lo}-{hi}, by initial type:")
+    print(summary_frame(s).to_string(float_format=lambda x: f"{x:.3f}"))
+    shares = " ".join(f"{k}={v:.2f}" for k, v in s["final_type_shares"].items())
+    print(f"Type shares at the end: {shares}")
+    if paths:
+        print(f"step table: {paths[0]}")
+        print(f"summary:    {paths[1]}")

@@ -1,0 +1,103 @@
+"""The one-call API: `simulate(config) -> SimulationResult` (a tidy step table and a summary)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .cadre_model import CadreModel
+from .config import CadreConfig, load_config, to_config
+from .metrics import step_table, summarise
+
+
+@dataclass
+class SimulationResult:
+    config: CadreConfig
+    steps: pd.DataFrame  # one row per step x group (see model.metrics.step_table)
+    summary: dict[str, Any]
+    seconds: float = 0.0  # wall time of the steps (kept out of the summary: it is not reproducible)
+
+    def write(self, directory: str | Path) -> tuple[Path, Path]:
+        """Write steps.parquet and summary.json atomically (temp file, then rename)."""
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        steps_path, summary_path = directory / "steps.parquet", directory / "summary.json"
+        _atomic(steps_path, lambda f: self.steps.to_parquet(f, index=False))
+        text = json.dumps(self.summary, indent=2, ensure_ascii=False, sort_keys=False)
+        _atomic(summary_path, lambda f: Path(f).write_text(text + "\n", encoding="utf-8"))
+        return steps_path, summary_path
+
+
+def _atomic(path: Path, write: Any) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def config_hash(cfg: CadreConfig) -> str:
+    """Short stable hash of the full config (output folder names, resume checks)."""
+    blob = json.dumps(asdict(cfg), sort_keys=True, default=str).encode()
+    return hashlib.sha256(blob).hexdigest()[:10]
+
+
+def resolve(config: CadreConfig | Mapping[str, Any] | Iterable[str] | None) -> CadreConfig:
+    """Accept a CadreConfig, a nested dict, a flat mapping of overrides or a list of overrides."""
+    if config is None:
+        return load_config()
+    if isinstance(config, CadreConfig):
+        return to_config(config)
+    if isinstance(config, Mapping):
+        if any("." in str(k) for k in config) or any(isinstance(v, str) for v in config.values()):
+            return load_config(config)
+        return to_config(config)
+    return load_config(list(config))
+
+
+def simulate(
+    config: CadreConfig | Mapping[str, Any] | Iterable[str] | None = None,
+) -> SimulationResult:
+    """Run one simulation and return its step table and run summary."""
+    cfg = resolve(config)
+    start = time.perf_counter()
+    model = CadreModel(cfg, agent_views=False, collect=False)
+    for _ in range(cfg.steps):
+        model.step()
+    elapsed = time.perf_counter() - start
+    table = step_table(model.engine.tally_array())
+    table.insert(0, "seed", cfg.seed)
+    table.insert(1, "policy", cfg.policy.name)
+    first = int(cfg.summary_from * cfg.steps) + 1 if cfg.steps > 1 else 1
+    summary = {
+        "policy": cfg.policy.name,
+        "population": cfg.population.name,
+        "network": cfg.network.name,
+        "seed": cfg.seed,
+        "steps": cfg.steps,
+        "cadres": model.engine.n,
+        "summary_window": [first, cfg.steps],
+        "config_hash": config_hash(cfg),
+        **summarise(table, first),
+        "initial_type_shares": _shares(table, 0),
+        "final_type_shares": _shares(table, cfg.steps),
+        "config": asdict(cfg),
+    }
+    return SimulationResult(cfg, table, summary, elapsed)
+
+
+def _shares(table: pd.DataFrame, step: int) -> dict[str, float]:
+    rows = table[(table["step"] == step) & (table["grouping"] == "type")]
+    return {str(t): float(s) for t, s in zip(rows["type"], rows["share"], strict=True)}

@@ -1,0 +1,99 @@
+"""The state of all cadres as arrays: traits, beliefs, position and record.
+
+One array per attribute, index i = cadre i. The step rules read and write these arrays; Mesa
+agents (`agents.cadre.CadreAgent`) are views onto one index.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from cadresim.agents.population import draw_awareness, draw_cohort, draw_traits
+from cadresim.agents.types import classify, deficits
+
+from .config import CadreConfig
+from .network import Organisation
+
+# Outcome codes of one step.
+IDLE, SUCCESS, ERROR, MISCONDUCT = 0, 1, 2, 3
+
+
+@dataclass
+class CadreState:
+    # traits in [0, 1]
+    motivation: np.ndarray
+    competence: np.ndarray
+    risk_aversion: np.ndarray
+    effort_aversion: np.ndarray
+    error_fear: np.ndarray
+    integrity: np.ndarray
+    # beliefs in [0, 1]
+    perceived_sanction_risk: np.ndarray  # s^: a detected honest error is sanctioned
+    perceived_inaction_risk: np.ndarray  # q^: inaction is caught and punished
+    perceived_reward: np.ndarray  # r^: a success is recognised
+    perceived_violation_risk: np.ndarray  # h^: a detected violation is punished
+    aware: np.ndarray  # knows the tolerance policy
+    # position
+    rank: np.ndarray
+    cohort: np.ndarray
+    cadre_type: np.ndarray
+    # record
+    acted: np.ndarray = field(init=False)
+    outcome: np.ndarray = field(init=False)
+    sanctioned: np.ndarray = field(init=False)
+    exempted: np.ndarray = field(init=False)
+    blocked_until: np.ndarray = field(init=False)  # step until which promotion is blocked
+    bottom_streak: np.ndarray = field(init=False)
+    cycle_score: np.ndarray = field(init=False)
+    successes: np.ndarray = field(init=False)
+    errors: np.ndarray = field(init=False)
+    sanctions: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        n = self.motivation.size
+        self.acted = np.zeros(n, dtype=bool)
+        self.outcome = np.zeros(n, dtype=np.int8)
+        self.sanctioned = np.zeros(n, dtype=bool)
+        self.exempted = np.zeros(n, dtype=bool)
+        self.blocked_until = np.zeros(n, dtype=np.int64)
+        self.bottom_streak = np.zeros(n, dtype=np.int64)
+        self.cycle_score = np.zeros(n)
+        self.successes = np.zeros(n, dtype=np.int64)
+        self.errors = np.zeros(n, dtype=np.int64)
+        self.sanctions = np.zeros(n, dtype=np.int64)
+
+    @property
+    def size(self) -> int:
+        return int(self.motivation.size)
+
+    def deficits(self) -> np.ndarray:
+        return deficits(
+            self.motivation,
+            self.competence,
+            self.risk_aversion,
+            self.effort_aversion,
+            self.error_fear,
+        )
+
+
+def initial_state(cfg: CadreConfig, org: Organisation, rng: np.random.Generator) -> CadreState:
+    """Draw a population of `org.size` cadres (the population stream of the run's seed)."""
+    pop = cfg.population
+    n = org.size
+    cohort = draw_cohort(pop, n, rng)
+    traits = draw_traits(pop, cohort, rng)
+    b = pop.beliefs
+    state = CadreState(
+        **traits,
+        perceived_sanction_risk=np.full(n, b.sanction_risk),
+        perceived_inaction_risk=np.full(n, b.inaction_risk),
+        perceived_reward=np.full(n, b.reward),
+        perceived_violation_risk=np.full(n, b.violation_risk),
+        aware=draw_awareness(pop, n, rng),
+        rank=(org.level.max() - org.level).astype(np.int64),
+        cohort=cohort,
+        cadre_type=cohort.copy(),
+    )
+    state.cadre_type = classify(state.deficits(), pop.threshold)
+    return state

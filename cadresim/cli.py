@@ -87,7 +87,11 @@ def _load_plugins() -> None:
     """Import the modules that register subcommands and experiment kinds, if present."""
     import importlib  # noqa: PLC0415
 
-    for name in ("cadresim.experiments.commands",):
+    for name in (
+        "cadresim.experiments.commands",  # experiment kinds (compare_regimes, sweep, ...)
+        "cadresim.experiments.report_command",  # `cadresim report <folder>`
+        "cadresim.dashboard.command",  # `cadresim dashboard`
+    ):
         try:
             importlib.import_module(name)
         except ModuleNotFoundError as exc:

@@ -1,0 +1,1 @@
+"""cadresim training dashboard (Dash)."""

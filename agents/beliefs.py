@@ -16,7 +16,7 @@ def observe(
     signals: np.ndarray, adjacency: sp.csr_matrix, own_weight: float, social: bool
 ) -> np.ndarray:
     """Weighted counts each cadre observes: own_weight * X + A X (X: cadres x signals)."""
-    seen = own_weight * signals
+    seen = np.float32(own_weight) * signals
     if social:
         seen += adjacency @ signals
     return seen
@@ -24,8 +24,8 @@ def observe(
 
 def learn(belief: np.ndarray, hits: np.ndarray, cases: np.ndarray, rate: float) -> None:
     """belief += rate * (hits / cases - belief) where cases > 0. Updates in place."""
-    seen = cases > 0
-    belief[seen] += rate * (hits[seen] / cases[seen] - belief[seen])
+    observed = np.divide(hits, cases, out=belief.copy(), where=cases > 0)
+    belief += rate * (observed - belief)
 
 
 def update_error_fear(

@@ -40,6 +40,39 @@ ZH_NAMES = {
 }
 
 
+class TypeClassifier:
+    """Type code per cadre: the argmax of the five deficits (1-m, 1-c, a, e, f) if it exceeds
+    `threshold`, else PROACTIVE.
+
+    Motivation, risk aversion and effort aversion are fixed traits, so their largest deficit is
+    found once; each step only compares it with the two that move (1-c and f). Exact ties, of
+    probability zero with continuous traits, go to the static deficit."""
+
+    def __init__(
+        self,
+        motivation: np.ndarray,
+        risk_aversion: np.ndarray,
+        effort_aversion: np.ndarray,
+        threshold: float,
+    ) -> None:
+        static = np.stack([1.0 - motivation, risk_aversion, effort_aversion])
+        self.static_arg = np.array(
+            [CadreType.UNWILLING, CadreType.AFRAID, CadreType.RELUCTANT], dtype=np.int8
+        )[static.argmax(axis=0)]
+        self.static_max = static.max(axis=0)
+        self.threshold = threshold
+
+    def __call__(self, competence: np.ndarray, error_fear: np.ndarray) -> np.ndarray:
+        unable = 1.0 - competence
+        beats = unable > self.static_max
+        top = np.where(beats, unable, self.static_max)
+        code = np.where(beats, np.int8(CadreType.UNABLE), self.static_arg)
+        fearful = error_fear > top
+        top = np.where(fearful, error_fear, top)
+        code = np.where(fearful, np.int8(CadreType.FEARFUL), code)
+        return np.where(top > self.threshold, code, np.int8(CadreType.PROACTIVE)).astype(np.int8)
+
+
 def deficits(
     motivation: np.ndarray,
     competence: np.ndarray,
@@ -54,7 +87,7 @@ def deficits(
 
 
 def classify(deficit: np.ndarray, threshold: float) -> np.ndarray:
-    """Type code per cadre: argmax deficit if it exceeds `threshold`, else PROACTIVE."""
+    """Type code per cadre from the full deficit matrix (reference form of TypeClassifier)."""
     dominant = deficit.argmax(axis=0)
     top = np.take_along_axis(deficit, dominant[None, :], axis=0)[0]
     return np.where(top > threshold, dominant, CadreType.PROACTIVE).astype(np.int8)

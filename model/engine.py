@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import numpy as np
 from cadresim.agents import beliefs, decision
-from cadresim.agents.types import classify
+from cadresim.agents.types import TypeClassifier
 from cadresim.policies import accountability, evaluation, incentive, tolerance, training
 
 from .config import CadreConfig
-from .metrics import COUNTS, IDX, tally
+from .metrics import COUNTS, IDX, Tally
 from .network import Organisation, build_organisation
-from .state import ERROR, IDLE, MISCONDUCT, SUCCESS, CadreState, initial_state
+from .state import ERROR, MISCONDUCT, SUCCESS, CadreState, initial_state
 
 # Rows of the per-step uniform draws (one block per step keeps the stream order fixed).
 (
@@ -68,12 +68,18 @@ class Engine:
         self.state: CadreState = initial_state(cfg, self.org, pop_rng)
         self.n = self.state.size
         self.step_count = 0
-        self.degree = np.asarray(self.org.adjacency.sum(axis=1)).ravel()
+        self.degree = np.asarray(self.org.adjacency.sum(axis=1), dtype=np.float32).ravel()
         self.has_supervisor = self.org.supervisor >= 0
         self.supervisor = np.where(self.has_supervisor, self.org.supervisor, 0)
-        self.columns = np.zeros((len(COUNTS), self.n))
-        self.signals = np.zeros((self.n, N_SIGNALS))
+        self.columns = np.zeros((len(COUNTS), self.n), dtype=np.float32)
+        self.signals = np.zeros((self.n, N_SIGNALS), dtype=np.float32)
         self.last_initiative_probability = np.zeros(self.n)
+        self.tally = Tally(self.state.cohort)
+        s = self.state
+        self.classify = TypeClassifier(
+            s.motivation, s.risk_aversion, s.effort_aversion, cfg.population.threshold
+        )
+        self.adjacency = self.org.adjacency.astype(np.float32)
         self.tallies: list[np.ndarray] = []
         self._record(initial=True)
 
@@ -81,11 +87,11 @@ class Engine:
 
     def step(self) -> None:
         """Advance all cadres by one month."""
-        cfg, s, pol, beh = self.cfg, self.state, self.cfg.policy, self.cfg.behaviour
+        s, pol, beh = self.state, self.cfg.policy, self.cfg.behaviour
         acc, tol = pol.accountability, pol.tolerance
         self.step_count += 1
         t = self.step_count
-        u = self.rng.random((N_DRAWS, self.n))
+        u = self.rng.random((N_DRAWS, self.n), dtype=np.float32)
         col = self.columns
         col[:] = 0.0
 
@@ -106,7 +112,7 @@ class Engine:
             accountability.personal_cost(grade, acc),
             accountability.career_cost(grade, acc),
         )
-        leader = beh.leader_example * (s.acted[self.supervisor] & self.has_supervisor)
+        leader = np.float32(beh.leader_example) * (s.acted[self.supervisor] & self.has_supervisor)
         blocked = s.blocked_until > t
         career = acc.career_cost if acc.enabled else 0.0
         willing = decision.willingness(
@@ -192,10 +198,11 @@ class Engine:
         x[:, S_REWARDED] = recognised
         x[:, S_EXEMPT] = exempt | cleared
         x[:, S_HONEST_SANC] = sanc_err | wrongly_accused
-        seen = beliefs.observe(x, self.org.adjacency, beh.own_weight, beh.social_learning)
-        neighbours_acted = seen[:, S_ACTED] - beh.own_weight * acted
+        seen = beliefs.observe(x, self.adjacency, beh.own_weight, beh.social_learning)
+        own = np.float32(beh.own_weight)
+        neighbours_acted = seen[:, S_ACTED] - own * acted
         neighbours_idle = self.degree - neighbours_acted if beh.social_learning else 0.0
-        idle_seen = beh.own_weight * idle + neighbours_idle
+        idle_seen = own * idle + neighbours_idle
         rate = beh.belief_rate
         beliefs.learn(s.perceived_sanction_risk, seen[:, S_SANC_ERR], seen[:, S_DET_ERR], rate)
         beliefs.learn(s.perceived_violation_risk, seen[:, S_SANC_VIO], seen[:, S_DET_VIO], rate)
@@ -208,20 +215,23 @@ class Engine:
 
         # record
         s.acted = acted
-        s.outcome = np.select([success, error, violation], [SUCCESS, ERROR, MISCONDUCT], IDLE)
-        s.outcome = s.outcome.astype(np.int8)
+        s.outcome = (
+            SUCCESS * success.view(np.int8)
+            + ERROR * error.view(np.int8)
+            + MISCONDUCT * violation.view(np.int8)
+        )
         s.sanctioned = sanctioned
         s.exempted = exempt | shielded | cleared
         s.successes += success
         s.errors += error
         s.sanctions += sanctioned
-        s.cycle_score += success.astype(float) - sanctioned
+        s.cycle_score += success.view(np.int8) - sanctioned.view(np.int8)
 
         # 6. evaluation cycle
         if evaluation.is_evaluation_step(t, pol.evaluation.cycle):
             self._evaluate(t)
 
-        s.cadre_type = classify(s.deficits(), cfg.population.threshold)
+        s.cadre_type = self.classify(s.competence, s.error_fear)
 
         col[IDX["initiative"]] = acted
         col[IDX["success"]] = success
@@ -248,8 +258,8 @@ class Engine:
         # being rated excellent is the reward of the cycle: cadres and neighbours see who got it
         delivered = s.cycle_score > 0
         seen_top = beliefs.observe(
-            np.stack([top & delivered, delivered], axis=1).astype(float),
-            self.org.adjacency,
+            np.stack([top & delivered, delivered], axis=1).astype(np.float32),
+            self.adjacency,
             self.cfg.behaviour.own_weight,
             self.cfg.behaviour.social_learning,
         )
@@ -284,7 +294,7 @@ class Engine:
         col[IDX["aware"]] = s.aware
         col[IDX["competence"]] = s.competence
         col[IDX["error_fear"]] = s.error_fear
-        self.tallies.append(tally(col, s.cadre_type, s.cohort))
+        self.tallies.append(self.tally(col, s.cadre_type))
 
     def tally_array(self) -> np.ndarray:
         """All recorded steps: (steps + 1) x groups x counts."""

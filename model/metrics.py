@@ -66,14 +66,24 @@ RATES: dict[str, tuple[str, str]] = {
 OUTCOMES = tuple(RATES)
 
 
-def tally(columns: np.ndarray, cadre_type: np.ndarray, cohort: np.ndarray) -> np.ndarray:
-    """Group sums (1 + 2 * N_TYPES groups x len(COUNTS)) of `columns` (len(COUNTS) x n)."""
-    n = cadre_type.size
-    groups = np.zeros((1 + 2 * N_TYPES, n))
-    groups[0] = 1.0
-    groups[1 + cadre_type, np.arange(n)] = 1.0
-    groups[1 + N_TYPES + cohort, np.arange(n)] = 1.0
-    return groups @ columns.T
+class Tally:
+    """Group sums of per-cadre columns: all cadres, by current type, by initial cohort.
+
+    One matrix product `columns @ groups` with a one-hot group matrix (cadres x groups) whose
+    'all' and cohort parts are fixed; only the current-type part is rewritten each step."""
+
+    def __init__(self, cohort: np.ndarray) -> None:
+        n = cohort.size
+        self.rows = np.arange(n)
+        self.groups = np.zeros((n, 1 + 2 * N_TYPES), dtype=np.float32)
+        self.groups[:, 0] = 1.0
+        self.groups[self.rows, 1 + N_TYPES + cohort] = 1.0
+
+    def __call__(self, columns: np.ndarray, cadre_type: np.ndarray) -> np.ndarray:
+        """(groups x len(COUNTS)) sums of `columns` (len(COUNTS) x cadres)."""
+        self.groups[:, 1 : 1 + N_TYPES] = 0.0
+        self.groups[self.rows, 1 + cadre_type] = 1.0
+        return (columns @ self.groups).T.astype(np.float64)
 
 
 def step_table(tallies: np.ndarray) -> pd.DataFrame:

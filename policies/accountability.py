@@ -9,7 +9,9 @@ from __future__ import annotations
 import numpy as np
 from cadresim.model.config import AccountabilityConfig
 
-GRADE_WEIGHT = np.array([0.0, 0.25, 0.5, 0.75, 1.0])  # personal cost share of grades 0-4
+GRADE_WEIGHT = np.array(
+    [0.0, 0.25, 0.5, 0.75, 1.0], dtype=np.float32
+)  # personal cost share of grades 0-4
 INACTION_GRADE = 1  # a caught inaction draws a reminder talk (咬耳朵扯袖子)
 FALSE_ACCUSATION_GRADE = 3  # an uncleared accusation is handled as an organisational measure
 
@@ -25,13 +27,13 @@ def detect(act_outcome: np.ndarray, draw: np.ndarray, cfg: AccountabilityConfig)
 
 def personal_cost(grade: np.ndarray | int, cfg: AccountabilityConfig) -> np.ndarray:
     """S_g = S * g / 4: the personal cost of a grade-g sanction."""
-    return cfg.error_sanction * GRADE_WEIGHT[grade]
+    return np.float32(cfg.error_sanction) * GRADE_WEIGHT[grade]
 
 
 def career_cost(grade: np.ndarray | int, cfg: AccountabilityConfig) -> np.ndarray:
     """K_g = K if grade g opens an influence period, else 0."""
     opens = (np.asarray(grade) >= cfg.influence_from_grade) & (cfg.influence_period > 0)
-    return cfg.career_cost * opens
+    return np.float32(cfg.career_cost) * opens
 
 
 def catch_inaction(idle: np.ndarray, draw: np.ndarray, cfg: AccountabilityConfig) -> np.ndarray:

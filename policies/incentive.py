@@ -24,7 +24,7 @@ def promotion_prospect(cfg: IncentiveConfig, blocked: np.ndarray) -> np.ndarray 
     """W * P * (1 - blocked): what a success adds to a cadre's promotion chances."""
     if not cfg.enabled:
         return 0.0
-    return cfg.promotion_weight * cfg.promotion_value * ~blocked
+    return np.float32(cfg.promotion_weight * cfg.promotion_value) * ~blocked
 
 
 def reward_value(cfg: IncentiveConfig) -> float:

@@ -73,8 +73,8 @@ def publicise(
 def recovered_share(detected: np.ndarray, cfg: ToleranceConfig) -> np.ndarray:
     """Share of an error's damage recovered: `recovery` if detected and corrected (早发现早纠正)."""
     if not cfg.correction:
-        return np.zeros(detected.size)
-    return cfg.recovery * detected
+        return np.zeros(detected.size, dtype=np.float32)
+    return np.float32(cfg.recovery) * detected
 
 
 def learn_from_correction(

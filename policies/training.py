@@ -25,4 +25,4 @@ def train(competence: np.ndarray, draw: np.ndarray, cfg: TrainingConfig) -> np.n
 def practise(competence: np.ndarray, acted: np.ndarray, rate: float) -> None:
     """c += practice * (1 - c) for each cadre who took initiative (learning by doing)."""
     if rate > 0.0:
-        competence[acted] += rate * (1.0 - competence[acted])
+        competence += rate * (1.0 - competence) * acted

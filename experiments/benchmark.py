@@ -1,0 +1,79 @@
+"""Engine benchmark: cadre-steps per second, peak memory, and scaling with the number of cadres.
+
+    python -m cadresim.experiments.benchmark            # or: python experiments/benchmark.py
+
+Runs on one core (numpy's own threads are limited to one), the default scenario otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+
+
+def time_run(size: int, steps: int, policy: str = "three_mechanisms") -> dict[str, float]:
+    """Wall time of the steps only (setup timed separately), best of a warm run."""
+    from cadresim.model.cadre_model import CadreModel  # noqa: PLC0415
+
+    from cadresim import load_config  # noqa: PLC0415
+
+    cfg = load_config([f"population.size={size}", f"steps={steps}", f"policy={policy}"])
+    t0 = time.perf_counter()
+    model = CadreModel(cfg, agent_views=False, collect=False)
+    setup = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    for _ in range(steps):
+        model.step()
+    run = time.perf_counter() - t0
+    return {
+        "cadres": size,
+        "steps": steps,
+        "setup_s": round(setup, 3),
+        "steps_s": round(run, 3),
+        "cadre_steps_per_s": round(size * steps / run),
+    }
+
+
+def peak_memory(size: int, steps: int) -> float:
+    """Peak RSS (MB) of a fresh process running simulate() on size x steps."""
+    code = (
+        "import resource; from cadresim import simulate;"
+        f"simulate(['population.size={size}', 'steps={steps}']);"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return int(out.stdout.strip().splitlines()[-1]) / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="smaller sizes")
+    args = parser.parse_args()
+    sizes = [1_000, 10_000, 30_000] if args.quick else [1_000, 10_000, 30_000, 100_000]
+    rows = []
+    time_run(1_000, 12)  # warm up imports and caches
+    for size in sizes:
+        rows.append(time_run(size, 120))
+    print(f"{'cadres':>8} {'steps':>6} {'setup s':>8} {'steps s':>8} {'cadre-steps/s':>14}")
+    for r in rows:
+        print(
+            f"{r['cadres']:>8} {r['steps']:>6} {r['setup_s']:>8.3f} {r['steps_s']:>8.3f} "
+            f"{r['cadre_steps_per_s']:>14,}"
+        )
+    per = [r["steps_s"] / r["cadres"] * 1e6 for r in rows]
+    print("microseconds per cadre per 120 steps:", ", ".join(f"{p:.1f}" for p in per))
+    mem = peak_memory(100_000, 120)
+    print(f"peak memory, 100,000 cadres x 120 steps (simulate, fresh process): {mem:.0f} MB")
+    print(json.dumps({"runs": rows, "peak_mb_100k_x120": round(mem)}))
+
+
+if __name__ == "__main__":
+    main()

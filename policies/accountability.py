@@ -1,7 +1,9 @@
-"""问责 (seeds 000, 001, 003): oversight detects errors, violations and inaction; sanctions are
-graded (四种形态, from a reminder talk to dismissal); bottom performers are warned, then demoted
-after repeated bottom ranks (能上能下, seed 002: two consecutive cycles); a heavy sanction opens
-an influence period that blocks promotion (影响期, seeds 001, 004).
+"""问责 (seeds 000, 001, 003): oversight detects errors, violations and inaction.
+
+Sanctions are graded from a reminder talk (咬耳朵扯袖子) to a disciplinary sanction; bottom
+performers are warned, then demoted after repeated bottom ranks (能上能下, seed 002: two
+consecutive years); a heavy sanction opens an influence period that blocks promotion (影响期,
+seeds 001, 004).
 """
 
 from __future__ import annotations
@@ -49,6 +51,8 @@ def inaction_penalty(cfg: AccountabilityConfig) -> float:
 
 def accuse_falsely(success: np.ndarray, draw: np.ndarray, cfg: AccountabilityConfig) -> np.ndarray:
     """A cadre who acted and succeeded is falsely accused (诬告) with chance `false_accusation`."""
+    if not cfg.enabled:
+        return np.zeros_like(success)
     return success & (draw < cfg.false_accusation)
 
 

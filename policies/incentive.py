@@ -46,12 +46,18 @@ def promotions(
     unit: np.ndarray,
     rng: np.random.Generator,
 ) -> np.ndarray:
-    """Promote the top `promotion_rate` of each unit on W * performance + (1 - W) * seniority
-    (a random draw), among cadres outside an influence period (影响期满可提拔)."""
+    """Promote the best `promotion_rate` share of each unit on the score
+    W * performance + (1 - W) * seniority (a random draw), among cadres outside an influence
+    period (影响期满可提拔). A unit of n promotes floor(n * rate) cadres and one more with chance
+    frac(n * rate), so small units promote at the same expected rate as large ones."""
     if not cfg.enabled or cfg.promotion_rate == 0.0:
         return np.zeros(unit.size, dtype=bool)
     merit = performance_rank / np.maximum(unit_size - 1, 1)
     score = cfg.promotion_weight * merit + (1.0 - cfg.promotion_weight) * rng.random(unit.size)
     score = np.where(eligible, score, -1.0)
     rank, size = rank_within_units(score, unit)
-    return eligible & (rank >= size * (1.0 - cfg.promotion_rate))
+    from_top = size - 1 - rank
+    quota = size * cfg.promotion_rate
+    whole = np.floor(quota)
+    lucky = rng.random(unit.size) < quota - whole
+    return eligible & ((from_top < whole) | ((from_top == whole) & lucky))

@@ -53,8 +53,11 @@ def clarify(accused: np.ndarray, draw: np.ndarray, cfg: ToleranceConfig) -> np.n
 def perceived_sanction_risk(
     aware: np.ndarray, belief: np.ndarray, cfg: ToleranceConfig
 ) -> np.ndarray:
-    """s^_eff = s^ for aware cadres, 1 for the unaware (they assume no tolerance exists)."""
-    return np.where(aware, belief, 1.0)
+    """s^_eff = s^ for cadres aware of a tolerance policy, 1 for the unaware and wherever no
+    policy exists (every detected honest error is expected to be sanctioned)."""
+    if not cfg.enabled:
+        return np.ones_like(belief)
+    return np.where(aware, belief, np.float32(1.0))
 
 
 def publicise(
@@ -71,8 +74,9 @@ def publicise(
 
 
 def recovered_share(detected: np.ndarray, cfg: ToleranceConfig) -> np.ndarray:
-    """Share of an error's damage recovered: `recovery` if detected and corrected (早发现早纠正)."""
-    if not cfg.correction:
+    """Share of an error's damage recovered: `recovery` if detected and corrected (早发现早纠正).
+    Correction is part of the 容错纠错 mechanism: off when tolerance is off."""
+    if not (cfg.enabled and cfg.correction):
         return np.zeros(detected.size, dtype=np.float32)
     return np.float32(cfg.recovery) * detected
 
@@ -81,5 +85,5 @@ def learn_from_correction(
     competence: np.ndarray, corrected: np.ndarray, cfg: ToleranceConfig
 ) -> None:
     """c += correction_learning * (1 - c) for cadres whose error was corrected. In place."""
-    if cfg.correction and cfg.correction_learning > 0.0:
+    if cfg.enabled and cfg.correction and cfg.correction_learning > 0.0:
         competence[corrected] += cfg.correction_learning * (1.0 - competence[corrected])

@@ -1,0 +1,157 @@
+"""Each mechanism's effect in isolation: one lever moved, everything else (seed, population,
+network, other levers) held fixed. Sizes are small but effects are far outside sampling noise."""
+
+from __future__ import annotations
+
+from conftest import cohort_mean
+
+SIZE = 1500
+STEPS = 72
+
+
+def test_tolerance_coverage_lowers_fearful_risk_and_raises_their_initiative(run):
+    common = ("policy=tolerance_only", "policy.tolerance.publicity=0.2")
+    low = run(*common, "policy.tolerance.coverage=0.0", size=SIZE, steps=STEPS)
+    high = run(*common, "policy.tolerance.coverage=0.9", size=SIZE, steps=STEPS)
+    assert (
+        cohort_mean(high, "mean_perceived_risk", "fearful")
+        < cohort_mean(low, "mean_perceived_risk", "fearful") - 0.3
+    )
+    gain_fearful = cohort_mean(high, "initiative_rate", "fearful") - cohort_mean(
+        low, "initiative_rate", "fearful"
+    )
+    gain_unwilling = cohort_mean(high, "initiative_rate", "unwilling") - cohort_mean(
+        low, "initiative_rate", "unwilling"
+    )
+    assert gain_fearful > 0.05
+    assert gain_fearful > gain_unwilling  # tolerance is the lever of the fearful
+
+
+def test_incentives_move_the_unwilling_not_the_fearful(run):
+    base = run("policy=baseline", size=SIZE, steps=STEPS)
+    inc = run("policy=incentive_only", size=SIZE, steps=STEPS)
+    gain = {
+        t: cohort_mean(inc, "initiative_rate", t) - cohort_mean(base, "initiative_rate", t)
+        for t in ("unwilling", "fearful", "unable")
+    }
+    assert gain["unwilling"] > 0.08
+    assert gain["unwilling"] > 3 * max(gain["fearful"], gain["unable"], 0.0)
+
+
+def test_training_lowers_unable_errors_per_initiative(run):
+    off = run("policy=baseline", size=SIZE, steps=STEPS)
+    on = run("policy=training_only", "policy.training.share=0.05", size=SIZE, steps=STEPS)
+    assert (
+        cohort_mean(on, "mean_competence", "unable")
+        > cohort_mean(off, "mean_competence", "unable") + 0.1
+    )
+    assert (
+        cohort_mean(on, "errors_per_initiative", "unable")
+        < cohort_mean(off, "errors_per_initiative", "unable") - 0.05
+    )
+    assert cohort_mean(on, "initiative_rate", "unable") > cohort_mean(
+        off, "initiative_rate", "unable"
+    )
+
+
+def test_inaction_accountability_moves_the_reluctant(run):
+    off = run("policy.accountability.inaction_detection=0.0", size=SIZE, steps=STEPS)
+    on = run(
+        "policy.accountability.inaction_detection=0.3",
+        "policy.accountability.inaction_penalty=1.0",
+        size=SIZE,
+        steps=STEPS,
+    )
+    assert on.summary["all"]["inaction_sanction_rate"] > 0.01
+    assert off.summary["all"]["inaction_sanction_rate"] == 0.0
+    gain_reluctant = cohort_mean(on, "initiative_rate", "reluctant") - cohort_mean(
+        off, "initiative_rate", "reluctant"
+    )
+    gain_fearful = cohort_mean(on, "initiative_rate", "fearful") - cohort_mean(
+        off, "initiative_rate", "fearful"
+    )
+    assert gain_reluctant > 0.05 and gain_reluctant > gain_fearful
+
+
+def test_poor_screening_shields_misconduct_and_breeds_more(run):
+    common = (
+        "policy=tolerance_only",
+        "policy.tolerance.coverage=1.0",
+        "behaviour.temptation=0.8",
+        "population.integrity=0.6",
+    )
+    good = run(*common, "policy.tolerance.screening=0.95", size=SIZE, steps=STEPS)
+    poor = run(*common, "policy.tolerance.screening=0.2", size=SIZE, steps=STEPS)
+    g, p = good.summary["all"], poor.summary["all"]
+    assert p["shielded_misconduct_rate"] > 3 * g["shielded_misconduct_rate"]
+    assert p["wrongful_sanction_rate"] > 3 * g["wrongful_sanction_rate"]
+    # moral hazard (容错扩大论): violations look safe, so more acts turn self-serving
+    mis_per_act = lambda s: s["misconduct_rate"] / s["initiative_rate"]  # noqa: E731
+    assert mis_per_act(p) > 1.1 * mis_per_act(g)
+
+
+def test_unpublicised_tolerance_stays_unknown(run):
+    quiet = run("policy=tolerance_unpublicised", size=SIZE, steps=STEPS)
+    loud = run("policy=tolerance_only", size=SIZE, steps=STEPS)
+    assert quiet.summary["all"]["awareness"] < 0.25  # only the initially aware
+    assert loud.summary["all"]["awareness"] > 0.8
+    assert (
+        loud.summary["all"]["mean_perceived_risk"]
+        < quiet.summary["all"]["mean_perceived_risk"] - 0.3
+    )
+    assert loud.summary["all"]["initiative_rate"] > quiet.summary["all"]["initiative_rate"]
+
+
+def test_correction_recovers_damage(run):
+    off = run("policy=tolerance_only", "policy.tolerance.correction=false", size=SIZE, steps=STEPS)
+    on = run(
+        "policy=tolerance_only",
+        "policy.tolerance.recovery=1.0",
+        "policy.tolerance.correction_learning=0.0",
+        size=SIZE,
+        steps=STEPS,
+    )
+    assert on.summary["all"]["value"] > off.summary["all"]["value"]
+
+
+def test_clarification_clears_false_accusations(run):
+    common = ("policy=tolerance_only", "policy.accountability.false_accusation=0.05")
+    none = run(*common, "policy.tolerance.clarification=0.0", size=SIZE, steps=STEPS)
+    full = run(*common, "policy.tolerance.clarification=1.0", size=SIZE, steps=STEPS)
+    assert none.summary["all"]["false_accusation_rate"] > 0.01
+    assert (
+        full.summary["all"]["wrongful_sanction_rate"]
+        < none.summary["all"]["wrongful_sanction_rate"] - 0.01
+    )
+    assert cohort_mean(full, "initiative_rate", "afraid") > cohort_mean(
+        none, "initiative_rate", "afraid"
+    )
+
+
+def test_demotion_rule_and_its_off_switch(run):
+    on = run(size=SIZE, steps=STEPS)
+    off = run("policy.accountability.demotion=false", size=SIZE, steps=STEPS)
+    assert on.steps["demotion_rate"].sum() > 0 and on.steps["warning_rate"].sum() > 0
+    assert off.steps["demotion_rate"].sum() == 0 and off.steps["warning_rate"].sum() == 0
+
+
+def test_strict_accountability_breeds_fearful_cadres(run):
+    base = run(size=SIZE, steps=120)
+    strict = run("policy=strict_accountability", size=SIZE, steps=120)
+    assert (
+        strict.summary["final_type_shares"]["fearful"]
+        > base.summary["final_type_shares"]["fearful"] + 0.05
+    )
+    assert strict.summary["all"]["error_rate"] < base.summary["all"]["error_rate"]
+
+
+def test_leader_example_raises_initiative(run):
+    off = run("behaviour.leader_example=0.0", size=SIZE, steps=STEPS)
+    on = run("behaviour.leader_example=0.5", size=SIZE, steps=STEPS)
+    assert on.summary["all"]["initiative_rate"] > off.summary["all"]["initiative_rate"] + 0.02
+
+
+def test_tolerance_off_switch_means_no_exemptions(run):
+    r = run("policy=tolerance_only", "policy.tolerance.enabled=false", size=SIZE, steps=STEPS)
+    assert r.steps["tolerated_rate"].sum() == 0
+    assert r.steps["shielded_misconduct_rate"].sum() == 0

@@ -1,0 +1,107 @@
+"""Organisational networks: built-in generators and a user's own org chart, validated."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from cadresim.model.config import NetworkConfig
+from cadresim.model.network import build_organisation, hierarchy, load_organisation
+
+from cadresim import ConfigError, load_config, simulate
+
+
+def test_hierarchy_structure():
+    org = hierarchy(200, span=5, peer_prob=1.0, cross_ties=0.0, rng=np.random.default_rng(0))
+    adj = org.adjacency
+    assert (adj != adj.T).nnz == 0 and adj.diagonal().sum() == 0
+    assert org.supervisor[0] == -1 and (org.supervisor[1:] == (np.arange(1, 200) - 1) // 5).all()
+    assert org.level.max() == 4  # 1 + 5 + 25 + 125 = 156 < 200 <= 781
+    # with peer_prob=1 every unit is a clique plus its supervisor tie
+    members = np.flatnonzero(org.unit == org.unit[7])
+    sub = adj[members][:, members].toarray()
+    assert sub.sum() == len(members) * (len(members) - 1)
+
+
+@pytest.mark.parametrize("kind", ["small_world", "scale_free"])
+def test_alternative_networks(kind):
+    cfg = load_config([f"network={kind}", "population.size=300"])
+    org = build_organisation(cfg.network, 300, np.random.default_rng(1))
+    assert org.size == 300 and org.adjacency.nnz > 300
+    assert (org.supervisor == -1).all()
+    r = simulate([f"network={kind}", "population.size=300", "steps=12"])
+    assert 0 < r.summary["all"]["initiative_rate"] < 1
+
+
+def _write(path, text):
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def test_edge_list_csv_with_reporting_lines(tmp_path):
+    path = _write(
+        tmp_path / "org.csv",
+        "source,target,relation\nb,a,reports_to\nc,a,reports_to\nd,b,reports_to\nb,c,peer\n",
+    )
+    org = load_organisation(NetworkConfig(kind="file", path=path))
+    assert org.labels == ["b", "a", "c", "d"]
+    assert org.supervisor.tolist() == [1, -1, 1, 0]
+    assert org.level.tolist() == [1, 0, 1, 2]
+    r = simulate(["network=file", f"network.path={path}", "steps=6"])
+    assert r.summary["cadres"] == 4
+
+
+def test_graphml_org_chart(tmp_path):
+    path = _write(
+        tmp_path / "org.graphml",
+        """<?xml version="1.0" encoding="UTF-8"?>
+<graphml xmlns="http://graphml.graphdrawing.org/xmlns">
+  <key id="r" for="edge" attr.name="relation" attr.type="string"/>
+  <key id="u" for="node" attr.name="unit" attr.type="string"/>
+  <graph edgedefault="directed">
+    <node id="boss"><data key="u">top</data></node>
+    <node id="x"><data key="u">team</data></node>
+    <node id="y"><data key="u">team</data></node>
+    <edge source="x" target="boss"><data key="r">reports_to</data></edge>
+    <edge source="y" target="boss"><data key="r">reports_to</data></edge>
+    <edge source="x" target="y"/>
+  </graph>
+</graphml>""",
+    )
+    org = load_organisation(NetworkConfig(kind="file", path=path))
+    assert org.size == 3 and org.unit[1] == org.unit[2] != org.unit[0]
+    assert org.adjacency.nnz == 6
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "fragment"),
+    [
+        ("loop.csv", "source,target\na,b\nb,b\n", "self-loops at: b"),
+        ("parts.csv", "source,target\na,b\nc,d\n", "disconnected: 2 parts"),
+        ("cols.csv", "from,to\na,b\n", "columns source,target"),
+        ("empty.csv", "source,target\na,\n", "empty source or target"),
+        ("cycle.csv", "source,target,relation\na,b,reports_to\nb,a,reports_to\n", "cycle"),
+        ("bad.graphml", "<graphml><graph><node id='a'/>", "not valid GraphML"),
+        (
+            "ghost.graphml",
+            "<graphml><graph><node id='a'/><edge source='a' target='z'/></graph></graphml>",
+            "not declared as nodes: z",
+        ),
+    ],
+)
+def test_malformed_files_are_reported(tmp_path, name, text, fragment):
+    path = _write(tmp_path / name, text)
+    with pytest.raises(ConfigError) as info:
+        load_organisation(NetworkConfig(kind="file", path=path))
+    assert fragment in str(info.value) and "network.path" in str(info.value)
+
+
+def test_unknown_ids_against_a_nodes_file(tmp_path):
+    edges = _write(tmp_path / "e.csv", "source,target\na,b\nb,q\n")
+    nodes = _write(tmp_path / "n.csv", "id,unit\na,1\nb,1\n")
+    with pytest.raises(ConfigError, match="missing from network.nodes_path: q"):
+        load_organisation(NetworkConfig(kind="file", path=edges, nodes_path=nodes))
+
+
+def test_missing_file():
+    with pytest.raises(ConfigError, match="no such file"):
+        simulate(["network=file", "network.path=/nonexistent/org.csv"])

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import fields
 
 import numpy as np
+
 from cadresim.model.config import PopulationConfig
 
 from .types import TYPE_NAMES, CadreType

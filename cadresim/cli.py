@@ -10,6 +10,7 @@ one message and exits with code 2, before anything is written.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -63,7 +64,10 @@ def _hydra_run(dcfg: DictConfig) -> None:
         fail(str(exc))
     out = run_dir(cfg)
     paths = result.write(out) if cfg.write else None
-    print_run(result, paths)
+    try:
+        print_run(result, paths)
+    except BrokenPipeError:  # output piped into `head` and closed: not an error
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115
 
 
 def main(argv: list[str] | None = None) -> int:

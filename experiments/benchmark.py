@@ -21,9 +21,8 @@ import time  # noqa: E402
 
 def time_run(size: int, steps: int, policy: str = "three_mechanisms") -> dict[str, float]:
     """Wall time of the steps only (setup timed separately), best of a warm run."""
-    from cadresim.model.cadre_model import CadreModel  # noqa: PLC0415
-
     from cadresim import load_config  # noqa: PLC0415
+    from cadresim.model.cadre_model import CadreModel  # noqa: PLC0415
 
     cfg = load_config([f"population.size={size}", f"steps={steps}", f"policy={policy}"])
     t0 = time.perf_counter()

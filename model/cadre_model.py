@@ -15,6 +15,7 @@ from typing import Any
 
 import mesa
 import numpy as np
+
 from cadresim.agents.cadre import CadreAgent
 
 from .config import CadreConfig, load_config, validate

@@ -6,6 +6,7 @@ only orders them and carries one step's events from rule to rule.
 from __future__ import annotations
 
 import numpy as np
+
 from cadresim.agents import beliefs, decision
 from cadresim.agents.types import TypeClassifier
 from cadresim.policies import accountability, evaluation, incentive, tolerance, training

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+
 from cadresim.agents.types import TYPE_NAMES
 
 # Sums kept per group and step (the order of the rows of `tally`).

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+
 from cadresim.agents.population import draw_awareness, draw_cohort, draw_traits
 from cadresim.agents.types import classify, deficits
 

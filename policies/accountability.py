@@ -9,6 +9,7 @@ seeds 001, 004).
 from __future__ import annotations
 
 import numpy as np
+
 from cadresim.model.config import AccountabilityConfig
 
 GRADE_WEIGHT = np.array(

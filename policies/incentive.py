@@ -8,6 +8,7 @@ weighs the initiative record (`promotion_weight`), blocked during a sanction's i
 from __future__ import annotations
 
 import numpy as np
+
 from cadresim.model.config import IncentiveConfig
 
 from .evaluation import rank_within_units

@@ -11,6 +11,7 @@ Correction (纠错) recovers part of a detected error's damage and teaches the c
 from __future__ import annotations
 
 import numpy as np
+
 from cadresim.model.config import ToleranceConfig
 
 

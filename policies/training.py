@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import numpy as np
+
 from cadresim.model.config import TrainingConfig
 
 

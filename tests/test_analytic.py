@@ -5,9 +5,9 @@ formulas in docs/ODD.md (not by calling the engine's functions)."""
 from __future__ import annotations
 
 import numpy as np
-from cadresim.model.engine import Engine
 
 from cadresim import load_config
+from cadresim.model.engine import Engine
 
 FROZEN = [
     "population.size=4000",

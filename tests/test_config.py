@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from cadresim.model.config import flatten
 
 from cadresim import ConfigError, load_config
+from cadresim.model.config import flatten
 
 
 def test_presets_compose_and_differ():

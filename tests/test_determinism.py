@@ -5,9 +5,9 @@ from __future__ import annotations
 import hashlib
 
 import numpy as np
-from cadresim.model.engine import Engine
 
 from cadresim import CadreModel, load_config, simulate
+from cadresim.model.engine import Engine
 
 ARGS = ["population.size=300", "steps=30", "policy=three_mechanisms"]
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from cadresim.model.config import NetworkConfig
-from cadresim.model.network import build_organisation, hierarchy, load_organisation
 
 from cadresim import ConfigError, load_config, simulate
+from cadresim.model.config import NetworkConfig
+from cadresim.model.network import build_organisation, hierarchy, load_organisation
 
 
 def test_hierarchy_structure():

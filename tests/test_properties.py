@@ -4,11 +4,11 @@ no NaN."""
 from __future__ import annotations
 
 import numpy as np
-from cadresim.model.metrics import OUTCOMES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cadresim import simulate
+from cadresim.model.metrics import OUTCOMES
 
 unit = st.floats(0.0, 1.0)
 POLICIES = [

@@ -31,6 +31,8 @@ from .stats import mean_ci, pareto_mask
 
 TYPE_ORDER = (*TYPE_NAMES, "all")
 HEIGHT = 520
+# Outcomes that describe the cadres' state (defined at step 0), not actions taken in a step.
+STATE_OUTCOMES = ("mean_perceived_risk", "awareness", "mean_competence", "mean_error_fear")
 
 
 def package_version() -> str:
@@ -118,7 +120,8 @@ def _band(x: Any, low: Any, high: Any, colour: str, group: str) -> go.Scatter:
     x = np.asarray(x)
     return go.Scatter(
         x=np.concatenate([x, x[::-1]]), y=np.concatenate([np.asarray(high), np.asarray(low)[::-1]]),
-        fill="toself", fillcolor=rgba(colour, 0.18), line={"width": 0}, hoverinfo="skip",
+        mode="lines", fill="toself", fillcolor=rgba(colour, 0.18), line={"width": 0},
+        hoverinfo="skip",
         showlegend=False, legendgroup=group, name=f"{group} 95% CI",
     )  # fmt: skip
 
@@ -139,6 +142,8 @@ def outcome_over_time(
     reg = _regime_col(steps)
     grouping = "all" if cadre_type == "all" else "type"
     rows = steps[(steps["grouping"] == grouping) & (steps["type"] == cadre_type)]
+    if outcome not in STATE_OUTCOMES:  # step 0 is the initial state: nobody has acted yet
+        rows = rows[rows["step"] > 0]
     stats = mean_ci(rows, [reg, "step"], outcome)
     colours = regime_colours(pd.unique(rows[reg]))
     fig = go.Figure()
@@ -214,7 +219,7 @@ def type_composition(
     )
     fig.update_xaxes(title_text=i18n.text("step", lang), row=nrows)
     fig.update_yaxes(title_text=i18n.text("share_axis", lang), col=1)
-    fig.update_layout(height=max(HEIGHT, 300 * nrows + 160))
+    fig.update_layout(height=max(HEIGHT, 300 * nrows + 160), margin_t=95)
     return fig
 
 
@@ -244,7 +249,8 @@ def outcome_by_type(
     if stats.empty:
         raise ValueError(f"outcome_by_type: no rows for outcome {outcome!r}")
     types = [t for t in TYPE_ORDER if t in set(stats["type"])]
-    colours = regime_colours(pd.unique(stats["_regime"]))
+    order = rows["regime"] if "regime" in rows else rows[_regime_col(rows)]
+    colours = regime_colours(pd.unique(order))  # regimes in the table's order
     fig = go.Figure()
     for regime, c in colours.items():
         d = stats[stats["_regime"] == regime].set_index("type").reindex(types)
@@ -391,14 +397,14 @@ def tradeoff(
 ) -> go.Figure:
     """Sweep points (all cadres, mean over replications): y up is good, x and colour low are good.
 
-    The Pareto front marks points no other point beats on y, x and colour at once.
+    The Pareto front marks the points no other point beats on both y (higher) and x (lower).
     """
     i18n.check_lang(lang)
     _require(runs, ["grouping", x, y, colour], "tradeoff")
     rows = runs[runs["grouping"] == "all"]
     keys = point_keys(rows)
     pts = rows.groupby(keys, observed=True)[[x, y, colour]].mean().reset_index()
-    front = pareto_mask(pts[[y, x, colour]].to_numpy(float), [True, False, False])
+    front = pareto_mask(pts[[y, x]].to_numpy(float), [True, False])
     hover = [
         "<br>".join(f"{i18n.param_name(k, lang)} = {_fmt(v)}" for k, v in zip(keys, r, strict=True))
         for r in pts[keys].itertuples(index=False)

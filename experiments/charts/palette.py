@@ -70,7 +70,7 @@ def _template() -> go.layout.Template:
     base = pio.templates["plotly_white"]
     t = go.layout.Template(base)
     t.layout.font = {"family": FONT_FAMILY, "size": 13, "color": "#222222"}
-    t.layout.title = {"font": {"size": 17}, "x": 0.0, "xanchor": "left"}
+    t.layout.title = {"font": {"size": 17}, "x": 0.0, "xanchor": "left", "xref": "paper"}
     t.layout.colorway = list(REGIME_COLOURS.values())
     t.layout.legend = {"bgcolor": "rgba(255,255,255,0.6)"}
     return t

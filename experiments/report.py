@@ -241,7 +241,9 @@ def summary_tables(res: Results, lang: str) -> list[tuple[str, pd.DataFrame]]:
                 ]
             )  # fmt: skip
             t = cells.pivot(index="regime", columns="outcome", values="cell")
-            out.append((f"{i18n.text(key, lang)} {ci}", _localise(t, lang)))
+            t = t.reindex(index=pd.unique(c["regime"]), columns=_ordered(t.columns))
+            t.columns.name = None
+            out.append((f"{i18n.text(key, lang)} [{ci}]", _localise(t, lang)))
     elif res.runs is not None:
         rows = res.runs[res.runs["grouping"] == "all"]
         keys = F.point_keys(rows) if res.levers else [F._regime_col(rows)]
@@ -254,7 +256,7 @@ def summary_tables(res: Results, lang: str) -> list[tuple[str, pd.DataFrame]]:
         t = pd.DataFrame(
             cells, index=pd.MultiIndex.from_frame(s[keys]) if len(keys) > 1 else s[keys[0]]
         )
-        out.append((f"{i18n.text('mean', lang)} {ci}", _localise(t.head(MAX_TABLE_ROWS), lang)))
+        out.append((f"{i18n.text('mean', lang)} [{ci}]", _localise(t.head(MAX_TABLE_ROWS), lang)))
     if res.sensitivity is not None:
         cols = [c for c in ("S1", "S1_conf", "ST", "ST_conf", "mu_star", "mu_star_conf", "sigma")
                 if c in res.sensitivity]  # fmt: skip

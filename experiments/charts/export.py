@@ -1,0 +1,87 @@
+"""Static export of figures (PNG, SVG, PDF) through kaleido 1.x and a system Chromium.
+
+kaleido 1.x drives a Chrome/Chromium it finds through `BROWSER_PATH` or the PATH. We look for one
+first, so a machine without a browser gets one clear message instead of a kaleido traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import plotly.graph_objects as go
+
+FORMATS = ("png", "svg", "pdf")
+WIDTH, HEIGHT, SCALE = 1000, 560, 2
+BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
+NO_BROWSER = (
+    "static export needs Chromium (kaleido 1.x drives a browser) and none was found; "
+    "install it with `bash install.sh` or `apt-get install -y chromium fonts-noto-cjk`, "
+    "or set BROWSER_PATH=/path/to/chromium. The HTML report was still written."
+)
+
+
+class ExportError(RuntimeError):
+    """Static export could not run (no browser, or the browser failed)."""
+
+
+def find_browser() -> str | None:
+    """BROWSER_PATH if it names an executable, else the first Chrome/Chromium on the PATH."""
+    env = os.environ.get("BROWSER_PATH")
+    if env and os.access(env, os.X_OK):
+        return env
+    for name in BROWSER_NAMES:
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+def parse_formats(spec: str | Sequence[str] | None) -> tuple[str, ...]:
+    """'png,svg' or ['png'] -> ('png', 'svg'); raises ValueError naming the allowed formats."""
+    if not spec:
+        return ()
+    items = spec.split(",") if isinstance(spec, str) else list(spec)
+    out = tuple(dict.fromkeys(s.strip().lower() for s in items if s.strip()))
+    bad = [f for f in out if f not in FORMATS]
+    if bad:
+        raise ValueError(f"--static {','.join(bad)}: unknown format; allowed: {', '.join(FORMATS)}")
+    return out
+
+
+def export_figures(
+    figures: Mapping[str, go.Figure],
+    folder: str | Path,
+    formats: Sequence[str] = ("png", "svg"),
+    width: int = WIDTH,
+    height: int | None = None,
+    scale: float = SCALE,
+) -> list[Path]:
+    """Write every figure in every format as folder/NAME.FORMAT in one browser session.
+
+    A figure's own layout height is kept unless `height` is given (composite panels are taller).
+    """
+    formats = parse_formats(list(formats))
+    browser = find_browser()
+    if browser is None:
+        raise ExportError(NO_BROWSER)
+    os.environ["BROWSER_PATH"] = browser
+    import plotly.io as pio  # noqa: PLC0415
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    figs, paths, heights = [], [], []
+    for name, fig in figures.items():
+        for fmt in formats:
+            figs.append(fig)
+            paths.append(folder / f"{name}.{fmt}")
+            heights.append(height or fig.layout.height or HEIGHT)
+    if not figs:
+        return []
+    try:
+        pio.write_images(figs, paths, width=width, height=heights, scale=scale)
+    except Exception as exc:  # kaleido/choreographer raise many kinds; report one message
+        raise ExportError(f"static export failed with {browser}: {exc}") from exc
+    return paths

@@ -1,0 +1,46 @@
+"""`cadresim report <results folder> [--lang en|zh] [--static png,svg,pdf] [--out file]`."""
+
+from __future__ import annotations
+
+import argparse
+
+from cadresim import cli
+
+from .charts.export import FORMATS
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        cli.fail(f"report: {message}")
+
+
+def report_main(argv: list[str]) -> int:
+    """Write the HTML report of a results folder; exit 2 on bad input."""
+    from .report import ReportError, write_report  # noqa: PLC0415 (keeps `cadresim` startup fast)
+
+    p = _Parser(
+        prog="cadresim report", description="Write a one-file HTML report of a results folder."
+    )
+    p.add_argument(
+        "folder", help="an experiment results folder (manifest.json, steps/, runs.parquet ...)"
+    )
+    p.add_argument("--lang", default="en", choices=("en", "zh"), help="report language")
+    p.add_argument(
+        "--static",
+        default="",
+        metavar="FORMATS",
+        help=f"also export every figure; comma list of {','.join(FORMATS)}",
+    )
+    p.add_argument(
+        "--out", default=None, help="HTML file to write (default: FOLDER/report.LANG.html)"
+    )
+    args = p.parse_args(argv)
+    try:
+        path = write_report(args.folder, lang=args.lang, static=args.static, out=args.out)
+    except (ReportError, ValueError) as exc:
+        cli.fail(str(exc))
+    print(f"cadresim: report written to {path}")
+    return 0
+
+
+cli.SUBCOMMANDS["report"] = report_main

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from cadresim.model.metrics import OUTCOMES
 from scipy import stats
 
 from cadresim import simulate
+from cadresim.model.metrics import OUTCOMES
 
 REGIMES = ("baseline", "tolerance_only", "three_mechanisms")
 SEEDS = (1, 2, 3)

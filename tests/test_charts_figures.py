@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from _charts_tables import LEVERS, REGIMES, compare_folder, sensitivity_table, sweep_folder
+
 from cadresim.agents.types import TYPE_NAMES, ZH_NAMES
 from cadresim.experiments.charts import figures as F
 from cadresim.experiments.charts.palette import REGIME_COLOURS, TYPE_COLOURS, regime_colours

@@ -13,11 +13,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 from _charts_tables import compare_folder, sensitivity_table, sweep_folder
-from cadresim.experiments.charts.export import NO_BROWSER, export_figures
-from cadresim.experiments.report import build_figures, load_results, write_report
 from PIL import Image
 
 from cadresim import cli
+from cadresim.experiments.charts.export import NO_BROWSER, export_figures
+from cadresim.experiments.report import build_figures, load_results, write_report
 
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -13,9 +13,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from cadresim.agents.types import TYPE_NAMES
 from plotly.subplots import make_subplots
 from scipy.interpolate import griddata
+
+from cadresim.agents.types import TYPE_NAMES
 
 from . import i18n
 from .palette import (

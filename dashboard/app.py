@@ -25,7 +25,13 @@ def label(key: str, tag: Any = html.Span, n: int = 0, **kwargs: Any) -> Any:
 def _lever(lever: Any) -> html.Div:
     return html.Div(
         [
-            label(lever.key, html.Label, className="lever-label"),
+            html.Div(
+                [
+                    label(lever.key, html.Label, className="lever-label"),
+                    html.Span("", id={"role": "lever-value", "key": lever.key}),
+                ],
+                className="lever-head",
+            ),
             dcc.Slider(
                 id={"role": "lever", "key": lever.key},
                 min=lever.lo,
@@ -116,7 +122,9 @@ def controls() -> html.Div:
                     html.Div(
                         [
                             label("seed", html.Label),
-                            dcc.Input(id="seed", type="number", min=0, step=1, value=0, debounce=True),
+                            dcc.Input(
+                                id="seed", type="number", min=0, step=1, value=0, debounce=True
+                            ),
                         ]
                     ),
                 ],
@@ -168,8 +176,11 @@ def layout() -> html.Div:
                     html.Main(
                         [
                             html.Div(
-                                [html.Span(t("month", "en"), id="month-label"), " ",
-                                 html.Span("0", id="month")],
+                                [
+                                    html.Span(t("month", "en"), id="month-label"),
+                                    " ",
+                                    html.Span("0", id="month"),
+                                ],
                                 className="month",
                             ),
                             html.Div("", id="message", className="message", role="alert"),

@@ -141,6 +141,13 @@ def register(app: Dash) -> None:
         return preset_lever_values(preset)
 
     @app.callback(
+        Output({"role": "lever-value", "key": ALL}, "children"),
+        Input({"role": "lever", "key": ALL}, "value"),
+    )
+    def lever_labels(values: list[float]) -> list[str]:
+        return [f"{v:g}" if v is not None else "" for v in values]
+
+    @app.callback(
         Output("month", "children"),
         Output("message", "children"),
         Output("tick", "disabled"),
@@ -199,7 +206,7 @@ def register(app: Dash) -> None:
         return out
 
     @app.callback(
-        Output({"role": "i18n", "key": ALL}, "children"),
+        Output({"role": "i18n", "key": ALL, "n": ALL}, "children"),
         Output({"role": "type-label", "key": ALL}, "children"),
         Output("step-btn", "children"),
         Output("reset-btn", "children"),

@@ -19,7 +19,11 @@ ACTION_COLOURS = {
     "exempted": "#1f5fff",
     "sanctioned": "#d62728",
 }
-SERIES_COLOURS = {"initiative_rate": "#1a7f37", "error_rate": "#ff7f0e", "misconduct_rate": "#6a0dad"}
+SERIES_COLOURS = {
+    "initiative_rate": "#1a7f37",
+    "error_rate": "#ff7f0e",
+    "misconduct_rate": "#6a0dad",
+}
 FONT = {"family": "Noto Sans CJK SC, Noto Sans, DejaVu Sans, sans-serif", "size": 11}
 
 
@@ -76,9 +80,7 @@ def by_type(run: Run, lang: str) -> dict[str, Any]:
     ]
     return {
         "data": traces,
-        "layout": _layout(
-            t("by_type", lang), height=260, barmode="group", yaxis={"range": [0, 1]}
-        ),
+        "layout": _layout(t("by_type", lang), height=260, barmode="group", yaxis={"range": [0, 1]}),
     }
 
 

@@ -22,8 +22,14 @@ LABELS: dict[str, tuple[str, str]] = {
     "regime": ("Regime preset", "政策情景"),
     "side_by_side": ("Side by side with", "并排对比"),
     "compare_none": ("(none)", "（不对比）"),
-    "levers": ("Policy levers (left regime; act from the next step)", "政策杠杆（左侧情景，下一步生效）"),
-    "population": ("Population mix (shares sum to 1; applied on reset)", "干部类型构成（合计为1，重置后生效）"),
+    "levers": (
+        "Policy levers (left regime; act from the next step)",
+        "政策杠杆（左侧情景，下一步生效）",
+    ),
+    "population": (
+        "Population mix (shares sum to 1; applied on reset)",
+        "干部类型构成（合计为1，重置后生效）",
+    ),
     "size": ("Cadres", "干部人数"),
     "seed": ("Seed", "随机种子"),
     "speed": ("Speed (steps per update)", "速度（每次刷新推进步数）"),
@@ -39,7 +45,10 @@ LABELS: dict[str, tuple[str, str]] = {
     # charts
     "over_time": ("Rates over time (all cadres)", "各项比率随时间变化（全体干部）"),
     "by_type": ("Rates by type (last 12 months)", "分类型比率（最近12个月）"),
-    "network": ("Organisation (colour: type; ring: this month's action)", "组织网络（颜色：类型；外圈：本月行为）"),
+    "network": (
+        "Organisation (colour: type; ring: this month's action)",
+        "组织网络（颜色：类型；外圈：本月行为）",
+    ),
     "rate": ("share of cadres", "干部占比"),
     "initiative_rate": ("initiative", "担当作为"),
     "error_rate": ("honest error", "失误"),
@@ -58,7 +67,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "sanctioned": ("sanctioned", "被问责"),
     # levers
     "policy.incentive.reward": ("Reward for success", "激励奖励力度"),
-    "policy.incentive.promotion_weight": ("Promotion weight of initiative", "担当作为在提拔中的权重"),
+    "policy.incentive.promotion_weight": (
+        "Promotion weight of initiative",
+        "担当作为在提拔中的权重",
+    ),
     "policy.accountability.detection": ("Detection of errors", "问题发现概率"),
     "policy.accountability.inaction_penalty": ("Inaction penalty", "不作为惩戒"),
     "policy.accountability.error_sanction": ("Error sanction", "失误问责力度"),

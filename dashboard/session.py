@@ -154,10 +154,11 @@ class Session:
     def set_levers(self, values: dict[str, float]) -> bool:
         """Apply lever values to the main regime; True if anything changed."""
         run = self.runs[0]
-        if lever_values(run.config) == [float(values[k]) for k in LEVER_KEYS]:
+        current = dict(zip(LEVER_KEYS, lever_values(run.config), strict=True))
+        if all(v is None or float(v) == current[k] for k, v in values.items()):
             return False
         run.set_levers(values)
-        self.scenario.levers = dict(values)
+        self.scenario.levers = current | {k: v for k, v in values.items() if v is not None}
         return True
 
 

@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
+from cadresim.dashboard.app import create_app
 from PIL import Image
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
@@ -21,8 +22,6 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 from werkzeug.serving import make_server
-
-from cadresim.dashboard.app import create_app
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -115,9 +114,7 @@ def choose(driver: webdriver.Chrome, dropdown_id: str, option: str) -> None:
 
 def test_page_loads_offline_with_charts(page: webdriver.Chrome) -> None:
     assert len(page.find_elements(By.CSS_SELECTOR, ".js-plotly-plot")) >= 3
-    urls = page.execute_script(
-        "return performance.getEntriesByType('resource').map(e => e.name)"
-    )
+    urls = page.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
     assert urls, "no resources were loaded"
     assert all(u.startswith("http://127.0.0.1:") for u in urls), urls
     assert text(page, "month") == "0"

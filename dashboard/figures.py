@@ -10,7 +10,7 @@ from cadresim.agents.types import TYPE_NAMES
 from .i18n import t
 from .session import ACTIONS, SERIES, Run
 
-TYPE_COLOURS = ("#8c8c8c", "#e6a100", "#d0556f", "#8e6bbf", "#2f8fd0", "#2ca02c")
+TYPE_COLOURS = ("#8c8c8c", "#e6a100", "#d0556f", "#8e6bbf", "#2f8fd0", "#17becf")
 ACTION_COLOURS = {
     "idle": "rgba(0,0,0,0)",
     "initiative": "#1a7f37",
@@ -112,11 +112,23 @@ def network(run: Run, lang: str) -> dict[str, Any]:
                 "y": np.round(lay.y[idx], 3).tolist(),
                 "name": t(name, lang),
                 "hoverinfo": "name",
+                "showlegend": False,  # a legend symbol would take the first cadre's ring
                 "marker": {
                     "color": TYPE_COLOURS[code],
                     "size": 6,
                     "line": {"color": ring[idx].tolist(), "width": width[idx].tolist()},
                 },
+            }
+        )
+    for code, name in enumerate(TYPE_NAMES):  # legend entries for the fill colours
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "x": [None],
+                "y": [None],
+                "name": t(name, lang),
+                "marker": {"color": TYPE_COLOURS[code], "size": 8},
             }
         )
     for name in ACTIONS[1:]:  # legend entries for the rings

@@ -60,7 +60,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "shielded_misconduct": ("Shielded misconduct", "被庇护的违纪"),
     # actions
     "idle": ("idle", "不作为"),
-    "initiative": ("taking initiative", "担当作为"),
+    "initiative": ("taking initiative", "主动担当"),
     "error": ("erring", "出现失误"),
     "misconduct": ("misconduct", "违纪违规"),
     "exempted": ("exempted", "容错免责"),

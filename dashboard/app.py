@@ -1,0 +1,216 @@
+"""The page layout and the Dash app. Served entirely from this process: Dash's own JavaScript
+(`serve_locally`), a local stylesheet in `assets/`, no CDN, so the dashboard works offline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from cadresim.agents.types import TYPE_NAMES
+from dash import Dash, dcc, html
+
+from .i18n import t
+from .levers import DEFAULT_SIZE, LEVERS, SIZE_RANGE, default_mix, preset_names
+from .session import COUNTERS, STORE
+
+TICK_MS = 150  # update period while running: up to 6.7 views per second
+SPEEDS = (1, 2, 5, 10)
+
+
+def label(key: str, tag: Any = html.Span, n: int = 0, **kwargs: Any) -> Any:
+    """A text element whose children the language switch rewrites (n tells copies apart)."""
+    return tag(t(key, "en"), id={"role": "i18n", "key": key, "n": n}, **kwargs)
+
+
+def _lever(lever: Any) -> html.Div:
+    return html.Div(
+        [
+            html.Div(
+                [
+                    label(lever.key, html.Label, className="lever-label"),
+                    html.Span("", id={"role": "lever-value", "key": lever.key}),
+                ],
+                className="lever-head",
+            ),
+            dcc.Slider(
+                id={"role": "lever", "key": lever.key},
+                min=lever.lo,
+                max=lever.hi,
+                step=lever.step,
+                marks=None,
+                value=lever.lo,
+                tooltip={"placement": "bottom"},
+                updatemode="mouseup",
+            ),
+        ],
+        className="lever",
+    )
+
+
+def _mix_input(name: str, value: float) -> html.Div:
+    return html.Div(
+        [
+            html.Label(name, id={"role": "type-label", "key": name}, className="mix-label"),
+            dcc.Input(
+                id={"role": "mix", "key": name},
+                type="number",
+                min=0,
+                max=1,
+                step=0.01,
+                value=value,
+                debounce=True,
+                className="mix-input",
+            ),
+        ],
+        className="mix",
+    )
+
+
+def controls() -> html.Div:
+    presets = preset_names()
+    mix = default_mix()
+    return html.Div(
+        [
+            label("language", html.Label),
+            dcc.RadioItems(
+                id="lang",
+                options=[{"label": "English", "value": "en"}, {"label": "中文", "value": "zh"}],
+                value="en",
+                inline=True,
+            ),
+            label("regime", html.Label),
+            dcc.Dropdown(id="regime", options=list(presets), value="baseline", clearable=False),
+            label("side_by_side", html.Label),
+            dcc.Dropdown(
+                id="compare",
+                options=[{"label": "—", "value": ""}, *[{"label": p, "value": p} for p in presets]],
+                value="",
+                clearable=False,
+            ),
+            html.Div(
+                [
+                    html.Button(t("step", "en"), id="step-btn", className="btn"),
+                    html.Button(t("run", "en"), id="run-btn", className="btn btn-run"),
+                    html.Button(t("reset", "en"), id="reset-btn", className="btn"),
+                ],
+                className="buttons",
+            ),
+            label("speed", html.Label),
+            dcc.RadioItems(id="speed", options=list(SPEEDS), value=1, inline=True),
+            html.Hr(),
+            label("levers", html.H4),
+            *[_lever(lever) for lever in LEVERS],
+            html.Hr(),
+            label("population", html.H4),
+            html.Div([_mix_input(name, mix[name]) for name in TYPE_NAMES], className="mixes"),
+            html.Div(
+                [
+                    html.Div(
+                        [
+                            label("size", html.Label),
+                            dcc.Input(
+                                id="size",
+                                type="number",
+                                min=SIZE_RANGE[0],
+                                max=SIZE_RANGE[1],
+                                step=1,
+                                value=DEFAULT_SIZE,
+                                debounce=True,
+                            ),
+                        ]
+                    ),
+                    html.Div(
+                        [
+                            label("seed", html.Label),
+                            dcc.Input(
+                                id="seed", type="number", min=0, step=1, value=0, debounce=True
+                            ),
+                        ]
+                    ),
+                ],
+                className="pop-row",
+            ),
+        ],
+        className="controls",
+    )
+
+
+def run_panel(i: int) -> html.Div:
+    return html.Div(
+        [
+            html.H3("", id=f"run-title-{i}", className="run-title"),
+            html.Div(
+                [
+                    html.Div(
+                        [
+                            label(name, html.Div, n=i, className="counter-label"),
+                            html.Div("0", id=f"count-{name}-{i}", className="counter-value"),
+                        ],
+                        className="counter",
+                    )
+                    for name in COUNTERS
+                ],
+                className="counters",
+            ),
+            dcc.Graph(id=f"series-{i}", config={"displayModeBar": False}),
+            dcc.Graph(id=f"types-{i}", config={"displayModeBar": False}),
+            dcc.Graph(id=f"network-{i}", config={"displayModeBar": False}),
+        ],
+        id=f"run-panel-{i}",
+        className="run-panel",
+    )
+
+
+def layout(tick_ms: int = TICK_MS) -> html.Div:
+    """A fresh session id per page load: each tab gets its own models on the server."""
+    return html.Div(
+        [
+            dcc.Store(id="sid", data=STORE.new_id()),
+            dcc.Interval(id="tick", interval=tick_ms, disabled=True),
+            html.Header(
+                [label("title", html.H1), label("subtitle", html.P, className="subtitle")],
+            ),
+            html.Div(
+                [
+                    controls(),
+                    html.Main(
+                        [
+                            html.Div(
+                                [
+                                    html.Span(t("month", "en"), id="month-label"),
+                                    " ",
+                                    html.Span("0", id="month"),
+                                ],
+                                className="month",
+                            ),
+                            html.Div("", id="message", className="message", role="alert"),
+                            html.Div(id="cards", className="cards"),
+                            html.Div([run_panel(0), run_panel(1)], className="runs"),
+                            html.Details(
+                                [label("all_scenarios", html.Summary), html.Div(id="all-cards")],
+                                className="all-cards",
+                            ),
+                        ],
+                        className="main",
+                    ),
+                ],
+                className="page",
+            ),
+        ]
+    )
+
+
+def create_app(tick_ms: int = TICK_MS) -> Dash:
+    """The dashboard app; `tick_ms` is the update period while running."""
+    from . import callbacks  # noqa: PLC0415
+
+    app = Dash(
+        __name__,
+        title="cadresim dashboard",
+        assets_folder=str(Path(__file__).parent / "assets"),
+        serve_locally=True,
+        update_title=None,
+    )
+    app.layout = lambda: layout(tick_ms)
+    callbacks.register(app)
+    return app

@@ -1,0 +1,236 @@
+"""What the page's controls do. `handle` and the `render_*` functions are pure Python over a
+`Session` (unit-tested without a browser); `register` wires them to Dash callbacks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from cadresim.agents.types import TYPE_NAMES
+from cadresim.model.config import ConfigError
+from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
+
+from . import figures
+from .cards import card_for
+from .i18n import t
+from .levers import LEVER_KEYS, default_mix, preset_lever_values, preset_names
+from .session import COUNTERS, STORE, Scenario, Session
+
+# Triggers that rebuild the runs (the population and network are drawn at the start of a run).
+RESETS = {"reset-btn", "regime", "compare", "mix", "size", "seed"}
+
+
+@dataclass
+class Inputs:
+    """The controls' values as the browser sends them."""
+
+    preset: str = "baseline"
+    compare: str | None = None
+    levers: dict[str, float] = field(default_factory=dict)
+    mix: dict[str, Any] = field(default_factory=default_mix)
+    size: Any = 1000
+    seed: Any = 0
+    speed: int = 1
+
+    def scenario(self, with_levers: bool) -> Scenario:
+        return Scenario(
+            preset=self.preset,
+            compare=self.compare or None,
+            levers=dict(self.levers) if with_levers and self.levers else None,
+            mix=dict(self.mix),
+            size=self.size,
+            seed=self.seed,
+        )
+
+
+def handle(session: Session | None, triggers: set[str], inp: Inputs) -> Session:
+    """Apply one browser event to a session (creating it if needed); bad input sets
+    `session.message` and leaves the runs as they were."""
+    # a new preset brings its own lever values (the sliders are being moved to them)
+    use_levers = "regime" not in triggers and bool(triggers)
+    if session is None:
+        try:
+            session = Session.start(inp.scenario(use_levers))
+            session.message = ""
+        except ConfigError as exc:
+            session = Session.start(Scenario(preset=inp.preset, mix=default_mix()))
+            session.message = str(exc)
+        return session
+    try:
+        if triggers & RESETS:
+            session.reset(inp.scenario(use_levers))
+            session.message = ""
+        elif "lever" in triggers:
+            session.set_levers(inp.levers)
+            session.message = ""
+        if "step-btn" in triggers:
+            session.step(1)
+        if "run-btn" in triggers:
+            session.running = not session.running
+        if "tick" in triggers and session.running:
+            session.step(max(1, int(inp.speed or 1)))
+    except ConfigError as exc:
+        session.message = str(exc)
+    return session
+
+
+def render_run(session: Session, i: int, lang: str) -> dict[str, Any]:
+    """Title, counters and figures of run i."""
+    run = session.runs[i]
+    counts = run.counters()
+    return {
+        "title": f"{t('left' if i == 0 else 'right', lang)}: {run.config.policy.name}"
+        if len(session.runs) > 1
+        else run.config.policy.name,
+        "counters": [f"{counts[name]:,}" for name in COUNTERS],
+        "series": figures.time_series(run, lang),
+        "types": figures.by_type(run, lang),
+        "network": figures.network(run, lang),
+    }
+
+
+def render_message(session: Session, lang: str) -> str:
+    return f"{t('bad_input', lang)} {session.message}" if session.message else ""
+
+
+def render_cards(preset: str, compare: str | None, lang: str) -> list[Any]:
+    shown = [preset] + ([compare] if compare and compare != preset else [])
+    return [_card(p, lang) for p in shown]
+
+
+def render_all_cards(lang: str) -> list[Any]:
+    return [_card(p, lang) for p in preset_names()]
+
+
+def _card(preset: str, lang: str) -> html.Div:
+    title, what, watch = card_for(preset).text(lang)
+    return html.Div(
+        [
+            html.H4(f"{title} — {preset}"),
+            html.P([html.B(t("what", lang) + ": "), what]),
+            html.P([html.B(t("watch", lang) + ": "), watch]),
+        ],
+        className="card",
+        id={"role": "card", "key": preset},
+    )
+
+
+def _trigger_names() -> set[str]:
+    names = set()
+    for component in ctx.triggered_prop_ids.values():
+        names.add(component["role"] if isinstance(component, dict) else component)
+    return names
+
+
+def register(app: Dash) -> None:
+    run_outputs = []
+    for i in (0, 1):
+        run_outputs += [
+            Output(f"run-title-{i}", "children"),
+            *[Output(f"count-{name}-{i}", "children") for name in COUNTERS],
+            Output(f"series-{i}", "figure"),
+            Output(f"types-{i}", "figure"),
+            Output(f"network-{i}", "figure"),
+        ]
+
+    @app.callback(
+        Output({"role": "lever", "key": ALL}, "value"),
+        Input("regime", "value"),
+    )
+    def preset_levers(preset: str) -> list[float]:
+        return preset_lever_values(preset)
+
+    @app.callback(
+        Output({"role": "lever-value", "key": ALL}, "children"),
+        Input({"role": "lever", "key": ALL}, "value"),
+    )
+    def lever_labels(values: list[float]) -> list[str]:
+        return [f"{v:g}" if v is not None else "" for v in values]
+
+    @app.callback(
+        Output("month", "children"),
+        Output("message", "children"),
+        Output("tick", "disabled"),
+        Output("run-btn", "children"),
+        Output("run-panel-1", "style"),
+        *run_outputs,
+        Input("tick", "n_intervals"),
+        Input("step-btn", "n_clicks"),
+        Input("run-btn", "n_clicks"),
+        Input("reset-btn", "n_clicks"),
+        Input("regime", "value"),
+        Input("compare", "value"),
+        Input({"role": "lever", "key": ALL}, "value"),
+        Input({"role": "mix", "key": ALL}, "value"),
+        Input("size", "value"),
+        Input("seed", "value"),
+        Input("speed", "value"),
+        Input("lang", "value"),
+        State("sid", "data"),
+    )
+    def update(
+        _tick, _step, _run, _reset, preset, compare, levers, mix, size, seed, speed, lang, sid
+    ):  # noqa: ANN001, ANN202
+        inp = Inputs(
+            preset=preset,
+            compare=compare or None,
+            levers=dict(zip(LEVER_KEYS, levers, strict=True)),
+            mix=dict(zip(TYPE_NAMES, mix, strict=True)),
+            size=size,
+            seed=seed,
+            speed=speed,
+        )
+        triggers = _trigger_names()
+        session, created = STORE.get_or_create(sid, lambda: handle(None, triggers, inp))
+        if not created:
+            with session.lock:
+                handle(session, triggers, inp)
+        with session.lock:
+            runs = [render_run(session, i, lang) for i in range(len(session.runs))]
+            month = str(session.runs[0].step_count)
+            running = session.running
+            message = render_message(session, lang)
+        out: list[Any] = [
+            month,
+            message,
+            not running,
+            t("pause" if running else "run", lang),
+            {} if len(runs) > 1 else {"display": "none"},
+        ]
+        for i in (0, 1):
+            if i < len(runs):
+                r = runs[i]
+                out += [r["title"], *r["counters"], r["series"], r["types"], r["network"]]
+            else:
+                out += [no_update] * (1 + len(COUNTERS) + 3)
+        return out
+
+    @app.callback(
+        Output({"role": "i18n", "key": ALL, "n": ALL}, "children"),
+        Output({"role": "type-label", "key": ALL}, "children"),
+        Output("step-btn", "children"),
+        Output("reset-btn", "children"),
+        Output("month-label", "children"),
+        Output("all-cards", "children"),
+        Input("lang", "value"),
+    )
+    def translate(lang: str):  # noqa: ANN202
+        keys = [o["id"]["key"] for o in ctx.outputs_list[0]]
+        types = [o["id"]["key"] for o in ctx.outputs_list[1]]
+        return (
+            [t(k, lang) for k in keys],
+            [t(k, lang) for k in types],
+            t("step", lang),
+            t("reset", lang),
+            t("month", lang),
+            render_all_cards(lang),
+        )
+
+    @app.callback(
+        Output("cards", "children"),
+        Input("regime", "value"),
+        Input("compare", "value"),
+        Input("lang", "value"),
+    )
+    def cards(preset: str, compare: str, lang: str) -> list[Any]:
+        return render_cards(preset, compare or None, lang)

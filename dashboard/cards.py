@@ -1,0 +1,132 @@
+"""Scenario cards: what each policy preset stands for and what a trainer should watch for.
+
+Each card is (title, what it represents, what to watch) in English and Chinese. The claims in
+"watch" are what the model is built to show (docs/DESIGN.md); the run on screen is the test.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Card:
+    title: tuple[str, str]  # (en, zh)
+    what: tuple[str, str]
+    watch: tuple[str, str]
+
+    def text(self, lang: str) -> tuple[str, str, str]:
+        i = 1 if lang == "zh" else 0
+        return self.title[i], self.what[i], self.watch[i]
+
+
+CARDS: dict[str, Card] = {
+    "baseline": Card(
+        ("Baseline: accountability without tolerance", "基准：只问责、不容错"),
+        (
+            "The status quo: errors are detected and sanctioned, modest rewards, no mechanism "
+            "to exempt honest errors.",
+            "现状：发现失误即问责，激励有限，没有对探索性失误的容错免责机制。",
+        ),
+        (
+            "Fear of honest errors grows among those who see colleagues sanctioned; the fearful "
+            "(害怕为) and afraid (不敢为) hold back.",
+            "看到同事因失误被问责，害怕为、不敢为的干部越来越多地选择不作为。",
+        ),
+    ),
+    "strict_accountability": Card(
+        ("Strict accountability (从严问责)", "从严问责"),
+        (
+            "Twice the detection, heavier sanctions and inaction punished, still no tolerance.",
+            "发现概率翻倍、处分更重、不作为也追责，但仍无容错机制。",
+        ),
+        (
+            "Misconduct falls, but initiative falls too: sanctions for honest errors teach "
+            "everyone that doing less is safer. Compare it side by side with three_mechanisms.",
+            "违纪减少，但担当作为也下降：因失误被问责让大家觉得少做少错。可与三项机制并排对比。",
+        ),
+    ),
+    "incentive_only": Card(
+        ("Incentives only (鼓励激励)", "仅鼓励激励"),
+        (
+            "Bigger, more frequent rewards and a strong weight of initiative in promotion.",
+            "加大表彰奖励力度，提拔使用中更看重担当作为。",
+        ),
+        (
+            "The unwilling (不想为) and reluctant (不愿为) move; the fearful hardly do, because "
+            "the feared sanction is unchanged.",
+            "不想为、不愿为的干部有所转变；害怕为的干部变化不大，因为对问责的担忧没有消除。",
+        ),
+    ),
+    "tolerance_only": Card(
+        ("Fault tolerance only (容错纠错)", "仅容错纠错"),
+        (
+            "Honest errors in good-faith work are exempted, cases are well screened and the "
+            "policy is publicised.",
+            "对干事创业中的探索性失误予以免责，甄别准确，并加以宣传。",
+        ),
+        (
+            "Exemptions rise, wrongful sanctions stay low; fear ebbs as cadres see exempted "
+            "cases, and initiative of the fearful recovers over months, not at once.",
+            "容错免责增多、错误问责很少；干部看到免责案例后顾虑逐步消除，害怕为者的担当作为要数月才恢复。",
+        ),
+    ),
+    "three_mechanisms": Card(
+        ("Three mechanisms (三项机制)", "三项机制"),
+        (
+            "激励 + 容错纠错 + 能上能下 as one package: rewards, well-screened publicised "
+            "tolerance with clarification of false accusations, and demotion of the idle.",
+            "激励机制、容错纠错机制、能上能下机制协同推进：奖励实干、精准容错并澄清正名、不作为者能下。",
+        ),
+        (
+            "Highest initiative with few shielded violations; compare with "
+            "strict_accountability on the same population to see the cost of fear.",
+            "担当作为最高，而被庇护的违纪很少；在同一批干部上与从严问责对比，可看到恐惧的代价。",
+        ),
+    ),
+    "tolerance_overbroad": Card(
+        ("Over-broad tolerance (容错扩大论)", "容错扩大论"),
+        (
+            "Every error may be claimed as tolerable and screening is poor, so violations are "
+            "dressed up as honest errors.",
+            "什么失误都往容错里装，甄别把关不严，违纪违规被包装成探索性失误。",
+        ),
+        (
+            "The shielded-misconduct counter climbs and misconduct rises among low-integrity "
+            "cadres: tolerance without 三个区分开来 becomes a shield.",
+            "被庇护的违纪计数不断上升，低廉洁水平干部的违纪增加：没有“三个区分开来”的容错成了保护伞。",
+        ),
+    ),
+    "tolerance_unpublicised": Card(
+        ("Unpublicised tolerance (容错无用论)", "容错无用论"),
+        (
+            "A sound, well-screened mechanism that nobody hears of and whose cases stay hidden.",
+            "机制本身健全、甄别准确，但无人知晓，免责案例也不公开。",
+        ),
+        (
+            "Exemptions happen but initiative barely moves: cadres act on perceived tolerance. "
+            "Raise the publicity slider mid-run and watch awareness and initiative follow.",
+            "虽有免责，但担当作为几乎不变：干部依据的是对容错的感知。运行中调高宣传力度，观察担当作为随之上升。",
+        ),
+    ),
+    "training_only": Card(
+        ("Training only (教育培训)", "仅教育培训"),
+        (
+            "2% of cadres trained each month; other policies as in the baseline.",
+            "每月培训2%的干部，其余政策同基准情景。",
+        ),
+        (
+            "The unable (不会为) shrink and errors per initiative fall; tolerance cannot do this "
+            "(容错万能论 is wrong), and training alone does not cure fear.",
+            "不会为的干部减少、失误率下降；容错做不到这一点（容错万能论不成立），培训本身也消除不了恐惧。",
+        ),
+    ),
+}
+
+
+def card_for(preset: str) -> Card:
+    """The preset's card, or a plain one for a preset added without a card."""
+    return CARDS.get(
+        preset,
+        Card((preset, preset), ("A policy preset.", "一个政策情景。"), ("", "")),
+    )

@@ -1,0 +1,192 @@
+"""The dashboard in headless Chromium (Debian's /usr/bin/chromium + chromedriver, via selenium).
+
+One server (a thread on a free localhost port) and one browser serve all tests; Chromium's
+resolver maps every host except localhost to nothing, so the page must work offline.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+from cadresim.dashboard.app import create_app
+from PIL import Image
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import WebDriverWait
+from werkzeug.serving import make_server
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--window-size=1500,1300",
+    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    port = free_port()
+    srv = make_server("127.0.0.1", port, create_app().server, threaded=True)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{port}/"
+    srv.shutdown()
+    thread.join(5)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[webdriver.Chrome]:
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in FLAGS:
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.implicitly_wait(0)
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture
+def page(server: str, browser: webdriver.Chrome) -> webdriver.Chrome:
+    """A freshly loaded page (a new session id) with its first charts drawn."""
+    browser.get(server)
+    wait_for(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#network-0 .scatterlayer")))
+    wait_for(browser, lambda d: text(d, "run-title-0") == "baseline")
+    return browser
+
+
+def wait_for(driver: webdriver.Chrome, cond, timeout: float = 10.0):  # noqa: ANN001, ANN201
+    return WebDriverWait(driver, timeout, poll_frequency=0.05).until(cond)
+
+
+def text(driver: webdriver.Chrome, element_id: str) -> str:
+    return driver.find_element(By.ID, element_id).text
+
+
+def by_dash_id(driver: webdriver.Chrome, component_id: dict[str, str]):  # noqa: ANN201
+    """The element of a pattern-matching id (Dash writes it as sorted, compact JSON)."""
+    key = json.dumps(component_id, sort_keys=True, separators=(",", ":"))
+    return driver.execute_script("return document.getElementById(arguments[0])", key)
+
+
+def count(driver: webdriver.Chrome, name: str, i: int = 0) -> int:
+    return int(text(driver, f"count-{name}-{i}").replace(",", ""))
+
+
+def step(driver: webdriver.Chrome, times: int = 1) -> None:
+    for _ in range(times):
+        before = int(text(driver, "month"))
+        driver.find_element(By.ID, "step-btn").click()
+        wait_for(driver, lambda d, b=before: int(text(d, "month")) == b + 1)
+
+
+def choose(driver: webdriver.Chrome, dropdown_id: str, option: str) -> None:
+    driver.find_element(By.ID, dropdown_id).click()
+    item = wait_for(
+        driver,
+        lambda d: [
+            e for e in d.find_elements(By.CSS_SELECTOR, "[role='option']") if e.text == option
+        ],
+    )
+    item[0].click()
+
+
+def test_page_loads_offline_with_charts(page: webdriver.Chrome) -> None:
+    assert len(page.find_elements(By.CSS_SELECTOR, ".js-plotly-plot")) >= 3
+    urls = page.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
+    assert urls, "no resources were loaded"
+    assert all(u.startswith("http://127.0.0.1:") for u in urls), urls
+    assert text(page, "month") == "0"
+    assert "baseline" in page.find_element(By.ID, "cards").text
+
+
+def test_step_advances_time(page: webdriver.Chrome) -> None:
+    step(page, 3)
+    assert text(page, "month") == "3"
+    assert count(page, "sanctions") > 0
+    lines = page.find_elements(By.CSS_SELECTOR, "#series-0 .scatterlayer .trace")
+    assert len(lines) == 3
+
+
+def test_tolerance_slider_changes_next_steps(page: webdriver.Chrome) -> None:
+    step(page, 2)
+    assert count(page, "exemptions") == 0  # baseline: no tolerance mechanism
+    slider = by_dash_id(page, {"key": "policy.tolerance.coverage", "role": "lever"})
+    handle = slider.find_element(By.CSS_SELECTOR, "[role='slider']")
+    handle.click()
+    handle.send_keys(Keys.END)
+    wait_for(page, lambda d: handle.get_attribute("aria-valuenow") == "1")
+    time.sleep(0.3)  # let the lever callback reach the server
+    step(page, 2)
+    assert text(page, "month") == "4"  # the run went on; it was not reset
+    assert count(page, "exemptions") > 0
+
+
+def test_side_by_side_shows_two_runs(page: webdriver.Chrome) -> None:
+    choose(page, "regime", "strict_accountability")
+    wait_for(page, lambda d: text(d, "run-title-0") == "strict_accountability")
+    choose(page, "compare", "three_mechanisms")
+    wait_for(page, lambda d: d.find_element(By.ID, "run-panel-1").is_displayed())
+    assert "three_mechanisms" in text(page, "run-title-1")
+    assert "strict_accountability" in text(page, "run-title-0")
+    step(page, 3)
+    wait_for(page, lambda d: count(d, "exemptions", 1) > 0)
+    assert count(page, "exemptions", 0) == 0
+    assert count(page, "sanctions", 0) > count(page, "sanctions", 1)
+    assert len(page.find_elements(By.CSS_SELECTOR, ".card")) >= 2
+
+
+def test_language_switch_changes_labels(page: webdriver.Chrome) -> None:
+    assert "training dashboard" in page.find_element(By.TAG_NAME, "h1").text
+    page.find_element(By.XPATH, "//label[contains(., '中文')]").click()
+    wait_for(page, lambda d: "推演" in d.find_element(By.TAG_NAME, "h1").text)
+    wait_for(page, lambda d: "不敢为" in d.find_element(By.ID, "types-0").text)
+    assert text(page, "step-btn") == "单步"
+    assert "基准" in page.find_element(By.ID, "cards").text
+
+
+def test_invalid_mix_shows_message(page: webdriver.Chrome) -> None:
+    step(page, 1)
+    box = by_dash_id(page, {"key": "unwilling", "role": "mix"})
+    box.send_keys(Keys.CONTROL, "a")
+    box.send_keys("0.5", Keys.ENTER)
+    wait_for(page, lambda d: "population.mix" in text(d, "message"))
+    assert "sum to 1" in text(page, "message")
+    step(page, 1)  # the old run goes on
+    assert text(page, "month") == "2"
+    assert "population.mix" in text(page, "message")
+
+
+def test_running_updates_five_times_a_second_and_screenshot(page: webdriver.Chrome) -> None:
+    page.find_element(By.ID, "run-btn").click()
+    wait_for(page, lambda d: int(text(d, "month")) >= 2)
+    start_month, start = int(text(page, "month")), time.perf_counter()
+    time.sleep(3.0)
+    rate = (int(text(page, "month")) - start_month) / (time.perf_counter() - start)
+    page.find_element(By.ID, "run-btn").click()
+    print(f"dashboard updates per second with 1,000 cadres: {rate:.1f}")
+    assert rate >= 4.0, rate
+    png = page.get_screenshot_as_png()
+    colours = Image.open(io.BytesIO(png)).convert("RGB").getcolors(maxcolors=1 << 20)
+    assert colours is not None and len(colours) > 200

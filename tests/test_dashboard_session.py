@@ -1,0 +1,231 @@
+"""Dashboard logic without a browser: levers, sessions, callbacks, layout, cards, command."""
+
+from __future__ import annotations
+
+import socket
+import time
+
+import numpy as np
+import pytest
+from cadresim.agents.types import TYPE_NAMES, ZH_NAMES
+from cadresim.dashboard import command
+from cadresim.dashboard.callbacks import Inputs, handle, render_cards, render_run
+from cadresim.dashboard.cards import CARDS
+from cadresim.dashboard.i18n import LABELS, t
+from cadresim.dashboard.layout_network import hierarchy_layout
+from cadresim.dashboard.levers import (
+    LEVER_KEYS,
+    LEVERS,
+    default_mix,
+    preset_config,
+    preset_lever_values,
+    preset_names,
+    scenario_config,
+    with_levers,
+)
+from cadresim.dashboard.session import Run, Scenario, Session, SessionStore
+from cadresim.model.config import ConfigError, load_config
+from cadresim.model.network import build_organisation
+
+SMALL = 300
+
+
+def inputs(**kw) -> Inputs:  # noqa: ANN003
+    base = {"size": SMALL, "seed": 7, "preset": "baseline"}
+    base.update(kw)
+    if "levers" not in base:
+        base["levers"] = dict(zip(LEVER_KEYS, preset_lever_values(base["preset"]), strict=True))
+    return Inputs(**base)
+
+
+def test_presets_and_lever_values_come_from_the_yaml() -> None:
+    assert set(preset_names()) >= {"baseline", "strict_accountability", "three_mechanisms"}
+    assert preset_names()[0] == "baseline"
+    values = dict(zip(LEVER_KEYS, preset_lever_values("three_mechanisms"), strict=True))
+    assert values["policy.incentive.reward"] == 1.5
+    assert values["policy.tolerance.coverage"] == 0.7
+    for lever, value in zip(LEVERS, preset_lever_values("strict_accountability"), strict=True):
+        assert lever.lo <= value <= lever.hi, lever.key
+
+
+def test_with_levers_validates_on_a_copy_and_switches_tolerance_on() -> None:
+    cfg = preset_config("baseline")
+    assert not cfg.policy.tolerance.enabled
+    new = with_levers(cfg, {"policy.tolerance.coverage": 0.9})
+    assert new.policy.tolerance.enabled and new.policy.tolerance.coverage == 0.9
+    assert cfg.policy.tolerance.coverage == 0.0  # the original is untouched
+    with pytest.raises(ConfigError, match=r"policy.accountability.detection.*\[0, 1\]"):
+        with_levers(cfg, {"policy.accountability.detection": 1.5})
+
+
+def test_scenario_config_rejects_a_mix_not_summing_to_one_and_bad_sizes() -> None:
+    mix = default_mix() | {"unwilling": 0.5}
+    with pytest.raises(ConfigError, match="population.mix sums to"):
+        scenario_config("baseline", None, mix, 500, 0)
+    with pytest.raises(ConfigError, match="population.size"):
+        scenario_config("baseline", None, default_mix(), 10, 0)
+    with pytest.raises(ConfigError, match="population.mix.afraid is empty"):
+        scenario_config("baseline", None, default_mix() | {"afraid": None}, 500, 0)
+    with pytest.raises(ConfigError, match="seed"):
+        scenario_config("baseline", None, default_mix(), 500, 1.5)
+
+
+def test_side_by_side_runs_share_population_and_network() -> None:
+    s = Session.start(
+        Scenario("strict_accountability", "three_mechanisms", None, default_mix(), SMALL, 4)
+    )
+    a, b = s.runs
+    assert a.config.policy.name == "strict_accountability"
+    assert b.config.policy.name == "three_mechanisms"
+    assert np.array_equal(a.types(), b.types())
+    assert (a.engine.org.adjacency != b.engine.org.adjacency).nnz == 0
+    np.testing.assert_array_equal(a.layout.x, b.layout.x)
+    s.step(6)
+    assert a.counters()["exemptions"] == 0 < b.counters()["exemptions"]
+
+
+def test_handle_step_run_and_tick() -> None:
+    s = handle(None, set(), inputs())
+    assert s.runs[0].step_count == 0 and not s.running
+    handle(s, {"step-btn"}, inputs())
+    assert s.runs[0].step_count == 1
+    handle(s, {"tick"}, inputs())  # paused: a tick does nothing
+    assert s.runs[0].step_count == 1
+    handle(s, {"run-btn"}, inputs())
+    handle(s, {"tick"}, inputs(speed=5))
+    assert s.running and s.runs[0].step_count == 6
+    handle(s, {"run-btn"}, inputs())
+    assert not s.running
+
+
+def test_a_lever_changed_mid_run_acts_from_the_next_step() -> None:
+    plain, changed = handle(None, set(), inputs()), handle(None, set(), inputs())
+    for s in (plain, changed):
+        handle(s, {"step-btn"}, inputs())
+        handle(s, {"step-btn"}, inputs())
+    lev = inputs().levers | {"policy.tolerance.coverage": 1.0}
+    handle(changed, {"lever"}, inputs(levers=lev))
+    assert changed.runs[0].config.policy.tolerance.coverage == 1.0
+    assert changed.runs[0].step_count == 2  # not reset
+    np.testing.assert_array_equal(
+        plain.runs[0].series()["error_rate"], changed.runs[0].series()["error_rate"]
+    )
+    for s in (plain, changed):
+        for _ in range(3):
+            handle(s, {"step-btn"}, inputs())
+    assert plain.runs[0].counters()["exemptions"] == 0
+    assert changed.runs[0].counters()["exemptions"] > 0
+
+
+def test_invalid_mix_gives_a_message_and_keeps_the_run() -> None:
+    s = handle(None, set(), inputs())
+    handle(s, {"step-btn"}, inputs())
+    run = s.runs[0]
+    handle(s, {"mix"}, inputs(mix=default_mix() | {"proactive": 0.9}))
+    assert "population.mix sums to" in s.message
+    assert s.runs[0] is run and run.step_count == 1
+    handle(s, {"step-btn"}, inputs())
+    assert s.message and run.step_count == 2  # message stays until a valid change
+    handle(s, {"seed"}, inputs(seed=8))
+    assert s.message == "" and s.runs[0] is not run and s.runs[0].step_count == 0
+
+
+def test_invalid_input_on_a_new_session_still_gives_a_session() -> None:
+    s = handle(None, {"size"}, inputs(size=-3))
+    assert "population.size" in s.message
+    assert s.runs and s.runs[0].step_count == 0
+
+
+def test_regime_change_resets_with_the_presets_levers() -> None:
+    s = handle(None, set(), inputs())
+    handle(s, {"step-btn"}, inputs())
+    stale = inputs().levers  # the sliders still show baseline values
+    handle(s, {"regime", "lever"}, inputs(preset="tolerance_overbroad", levers=stale))
+    cfg = s.runs[0].config
+    assert cfg.policy.name == "tolerance_overbroad" and s.runs[0].step_count == 0
+    assert cfg.policy.tolerance.coverage == 1.0 and cfg.policy.tolerance.screening == 0.3
+
+
+def test_render_run_in_both_languages() -> None:
+    s = handle(None, set(), inputs(preset="three_mechanisms", compare="baseline"))
+    handle(s, {"step-btn"}, inputs(preset="three_mechanisms", compare="baseline"))
+    en, zh = render_run(s, 1, "en"), render_run(s, 1, "zh")
+    assert "baseline" in en["title"]
+    assert len(en["series"]["data"]) == 3 and len(en["series"]["data"][0]["x"]) == 1
+    assert en["types"]["data"][0]["x"] == list(TYPE_NAMES)
+    assert zh["types"]["data"][0]["x"] == [ZH_NAMES[n] for n in TYPE_NAMES]
+    nodes = sum(len(tr["x"]) for tr in en["network"]["data"][1:7])
+    assert nodes == SMALL
+    assert all(c.replace(",", "").isdigit() for c in en["counters"])
+
+
+def test_callback_round_is_fast_for_1000_cadres() -> None:
+    """Server side of one update (step both runs + all figures) well under the 150 ms tick."""
+    s = handle(None, set(), Inputs(compare="three_mechanisms"))
+    handle(s, {"run-btn"}, Inputs())
+    for _ in range(60):
+        handle(s, {"tick"}, Inputs())
+    t0 = time.perf_counter()
+    for _ in range(10):
+        handle(s, {"tick"}, Inputs())
+        [render_run(s, i, "en") for i in (0, 1)]
+    assert (time.perf_counter() - t0) / 10 < 0.1
+
+
+def test_hierarchy_layout_puts_each_cadre_below_its_supervisor() -> None:
+    cfg = load_config(["population.size=1000"])
+    org = build_organisation(cfg.network, 1000, np.random.default_rng(0))
+    lay = hierarchy_layout(org)
+    assert np.isfinite(lay.x).all() and np.isfinite(lay.y).all()
+    has = org.supervisor >= 0
+    assert (lay.y[has] < lay.y[org.supervisor[has]]).all()
+    assert lay.y[0] == lay.y.max()
+    assert len(lay.edge_x) == 3 * int(has.sum())
+    flat = load_config(["network=small_world", "population.size=100"])
+    org = build_organisation(flat.network, 100, np.random.default_rng(0))
+    grid = hierarchy_layout(org)
+    assert len({(x, y) for x, y in zip(grid.x, grid.y, strict=True)}) == 100
+
+
+def test_run_actions_follow_the_latest_step() -> None:
+    run = Run(scenario_config("tolerance_overbroad", None, default_mix(), SMALL, 1))
+    run.step(3)
+    actions = run.actions()
+    s = run.engine.state
+    assert (actions[s.sanctioned] == 5).all() and (actions[~s.acted & ~s.sanctioned] == 0).all()
+
+
+def test_store_drops_least_recent_sessions() -> None:
+    store = SessionStore(capacity=2)
+    made = [Session.start(Scenario(size=60, mix=default_mix())) for _ in range(3)]
+    for i, s in enumerate(made):
+        store.put(str(i), s)
+    assert store.get("0") is None and store.get("2") is made[2] and len(store) == 2
+    got, created = store.get_or_create("1", lambda: made[0])
+    assert got is made[1] and not created
+
+
+def test_cards_and_labels_cover_presets_and_both_languages() -> None:
+    assert set(preset_names()) <= set(CARDS)
+    for card in CARDS.values():
+        assert all(card.title) and all(card.what) and all(card.watch)
+    assert t("afraid", "zh") == "不敢为" and t("afraid", "en") == "afraid"
+    assert all(en and zh for key, (en, zh) in LABELS.items() if key != "ok")
+    for lever in LEVER_KEYS:
+        assert lever in LABELS
+    assert len(render_cards("strict_accountability", "three_mechanisms", "zh")) == 2
+
+
+def test_command_exits_2_when_the_port_is_taken(capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        port = sock.getsockname()[1]
+        with pytest.raises(SystemExit) as exc:
+            command.run(["--port", str(port)])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert f"port {port}" in err and "already in use" in err
+    with pytest.raises(SystemExit) as exc:
+        command.run(["--port", "70000"])
+    assert exc.value.code == 2

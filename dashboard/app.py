@@ -6,8 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from cadresim.agents.types import TYPE_NAMES
 from dash import Dash, dcc, html
+
+from cadresim.agents.types import TYPE_NAMES
 
 from .i18n import t
 from .levers import DEFAULT_SIZE, LEVERS, SIZE_RANGE, default_mix, preset_names

@@ -6,9 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
+
 from cadresim.agents.types import TYPE_NAMES
 from cadresim.model.config import ConfigError
-from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
 
 from . import figures
 from .cards import card_for

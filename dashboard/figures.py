@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+
 from cadresim.agents.types import TYPE_NAMES
 
 from .i18n import t

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
 from cadresim.model.network import Organisation
 
 ROW_MAX = 240  # cadres per row before a level hangs in columns under its supervisors

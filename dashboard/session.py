@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
+
 from cadresim.model.cadre_model import CadreModel
 from cadresim.model.config import CadreConfig
 from cadresim.model.metrics import IDX, N_TYPES

@@ -7,6 +7,7 @@ import time
 
 import numpy as np
 import pytest
+
 from cadresim.agents.types import TYPE_NAMES, ZH_NAMES
 from cadresim.dashboard import command
 from cadresim.dashboard.callbacks import Inputs, handle, render_cards, render_run

@@ -7,6 +7,8 @@ when every point has at least one finished run.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
@@ -43,43 +45,40 @@ def sensitivity(design: Design, runs: pd.DataFrame, outcomes: list[str], seed: i
     problem = design.salib_problem()
     roles = [p.role for p in design.params]
     out = []
-    for outcome in outcomes:
-        y = means[outcome].to_numpy(dtype=float)
-        if design.kind == "sobol":
-            from SALib.analyze import sobol  # noqa: PLC0415
-
-            res = sobol.analyze(problem, y, calc_second_order=False, seed=seed)
-            for i, name in enumerate(problem["names"]):
-                out.append(
-                    {
-                        "method": "sobol",
-                        "outcome": outcome,
-                        "parameter": name,
-                        "role": roles[i],
-                        "S1": res["S1"][i],
-                        "S1_conf": res["S1_conf"][i],
-                        "ST": res["ST"][i],
-                        "ST_conf": res["ST_conf"][i],
-                    }
-                )
-        else:
-            from SALib.analyze import morris  # noqa: PLC0415
-
-            res = morris.analyze(problem, design.unit, y, seed=seed)
-            for i, name in enumerate(problem["names"]):
-                out.append(
-                    {
-                        "method": "morris",
-                        "outcome": outcome,
-                        "parameter": name,
-                        "role": roles[i],
-                        "mu_star": res["mu_star"][i],
-                        "mu_star_conf": res["mu_star_conf"][i],
-                        "sigma": res["sigma"][i],
-                    }
-                )
+    with warnings.catch_warnings():
+        # a constant outcome (e.g. no misconduct at all) makes SALib divide 0 by 0
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for outcome in outcomes:
+            out.extend(_indices(design, problem, roles, outcome, means[outcome], seed))
     table = pd.DataFrame(out).reindex(columns=SENSITIVITY_COLUMNS)
     return table.astype({c: float for c in SENSITIVITY_COLUMNS[4:]})
+
+
+def _indices(
+    design: Design, problem: dict, roles: list[str], outcome: str, means: pd.Series, seed: int
+) -> list[dict]:
+    """One row per parameter: Sobol S1/ST or Morris mu*/sigma of one outcome."""
+    y = means.to_numpy(dtype=float)
+    if design.kind == "sobol":
+        from SALib.analyze import sobol  # noqa: PLC0415
+
+        res = sobol.analyze(problem, y, calc_second_order=False, seed=seed)
+        keys = ("S1", "S1_conf", "ST", "ST_conf")
+    else:
+        from SALib.analyze import morris  # noqa: PLC0415
+
+        res = morris.analyze(problem, design.unit, y, seed=seed)
+        keys = ("mu_star", "mu_star_conf", "sigma")
+    return [
+        {
+            "method": design.kind,
+            "outcome": outcome,
+            "parameter": name,
+            "role": roles[i],
+            **{k: float(res[k][i]) for k in keys},
+        }
+        for i, name in enumerate(problem["names"])
+    ]
 
 
 def pareto(

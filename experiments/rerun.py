@@ -46,5 +46,4 @@ def rerun_command(folder: str | Path, run_id: int) -> str:
     manifest, spec = _spec(Path(folder), run_id)
     parts = list(manifest["regimes"][spec.regime]["overrides"])
     parts += [f"{k}={override_value(v)}" for k, v in spec.params]
-    parts.append(f"seed={spec.seed}")
-    return "cadresim " + " ".join(parts)
+    return "cadresim " + " ".join([*parts, f"seed={spec.seed}"])

@@ -17,6 +17,7 @@ from cadresim.model.config import CadreConfig
 
 from . import store
 from .executors import execute
+from .overrides import override_value
 from .progress import Progress
 from .runs import Batch, BatchResult, RunSpec
 
@@ -119,6 +120,13 @@ def write_manifest(folder: Path, plan: Plan, fp: str, status: str, **counts: Any
     store.write_json(folder / store.MANIFEST, manifest)
 
 
+def rerun_line(plan: Plan, run: dict[str, Any]) -> str:
+    """The `cadresim ...` line that repeats one run alone (recorded with failures)."""
+    parts = [*plan.base_overrides[run["regime"]]]
+    parts += [f"{k}={override_value(v)}" for k, v in run["params"].items()]
+    return "cadresim " + " ".join([*parts, f"seed={run['seed']}"])
+
+
 def execute_plan(
     plan: Plan,
     folder: Path,
@@ -147,6 +155,8 @@ def execute_plan(
                 store.write_parquet(folder / "steps" / result.part, result.steps)
             if result.runs is not None:
                 store.write_parquet(folder / "runs" / result.part, result.runs)
+            for failure in result.failures:
+                failure["command"] = rerun_line(plan, failure)
             failures.extend(result.failures)
             executed += result.executed
             progress.update(result.executed)

@@ -8,10 +8,12 @@ Exit codes: 0 all runs finished; 1 some runs failed (see failures.json); 2 bad i
 
 from __future__ import annotations
 
-from cadresim.model.config import CadreConfig
+import sys
+
 from omegaconf import DictConfig
 
 from cadresim import cli
+from cadresim.model.config import CadreConfig
 
 from .compare import format_comparison, run_compare
 from .overrides import task_overrides
@@ -50,8 +52,17 @@ def _finish(result: ExperimentResult) -> int:
     return 0
 
 
-cli.EXPERIMENTS["compare_regimes"] = compare_command
-cli.EXPERIMENTS["sweep"] = sweep_command
+def _register() -> None:
+    # `python -m cadresim.cli` runs the CLI as __main__, a second copy of the module: register
+    # there too, or its EXPERIMENTS would stay empty.
+    main = sys.modules.get("__main__")
+    same_cli = getattr(getattr(main, "__spec__", None), "name", None) == "cadresim.cli"
+    for module in (cli, main) if same_cli else (cli,):
+        module.EXPERIMENTS["compare_regimes"] = compare_command
+        module.EXPERIMENTS["sweep"] = sweep_command
+
+
+_register()
 
 
 def _open_sweep_dicts() -> None:

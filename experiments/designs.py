@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from cadresim.model.config import ConfigError, SweepConfig
 from scipy.stats import qmc
+
+from cadresim.model.config import ConfigError, SweepConfig
 
 from .space import Parameter
 

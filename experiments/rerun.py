@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pandas as pd
+
 from cadresim.model.config import ConfigError, to_config
 from cadresim.model.simulate import SimulationResult, simulate
 

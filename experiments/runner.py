@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
 from cadresim.model.config import CadreConfig
 
 from . import store

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
 from cadresim.model.config import CadreConfig, validate
 from cadresim.model.simulate import simulate
 

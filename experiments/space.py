@@ -19,6 +19,7 @@ from dataclasses import dataclass, fields, is_dataclass
 from typing import Any
 
 import numpy as np
+
 from cadresim.model.config import CadreConfig, ConfigError, flatten
 
 # Keys a sweep may not vary: they define the experiment, not a scenario.

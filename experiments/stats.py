@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy import stats
+
 from cadresim.agents.types import TYPE_NAMES
 from cadresim.model.metrics import OUTCOMES
-from scipy import stats
 
 KEYS = ["regime", "grouping", "type", "outcome"]
 OUTCOME_COLUMNS = ("share", *OUTCOMES)

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
 from cadresim.model.config import ConfigError
 
 MANIFEST = "manifest.json"

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import pandas as pd
+
 from cadresim.model.config import CadreConfig, ConfigError, load_config, validate
 from cadresim.model.metrics import OUTCOMES
 

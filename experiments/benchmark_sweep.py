@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from cadresim.experiments import run_sweep
+from cadresim.experiments.runs import BatchResult
 
 REPLICATIONS = 5
 
@@ -32,6 +33,11 @@ def main(argv: list[str] | None = None) -> int:
     if not args.keep:
         shutil.rmtree(folder)
     points = max(1, args.runs // REPLICATIONS)
+    worker_peak = [0.0]
+
+    def track(batch: BatchResult) -> None:
+        worker_peak[0] = max(worker_peak[0], batch.peak_rss_mib)
+
     start = time.perf_counter()
     result = run_sweep(
         [f"population.size={args.cadres}", f"steps={args.steps}"],
@@ -46,16 +52,16 @@ def main(argv: list[str] | None = None) -> int:
         workers=args.workers,
         output_dir=str(folder),
         progress="lines",
+        callback=track,
     )
     wall = time.perf_counter() - start
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 2**20
     print(
         f"benchmark: {result.executed} runs ({args.cadres} cadres x {args.steps} steps, "
         f"{args.executor}, workers={args.workers or 'all'}) in {wall:.1f} s = "
         f"{result.executed / wall:.1f} runs/s; peak memory: main {own:.0f} MiB, largest worker "
-        f"{child:.0f} MiB; results {size:.0f} MiB, {len(result.failures)} failed"
+        f"{worker_peak[0]:.0f} MiB; results {size:.0f} MiB, {len(result.failures)} failed"
     )
     if not args.keep:
         shutil.rmtree(folder, ignore_errors=True)

@@ -25,6 +25,11 @@ EXIT_FAILED_RUNS = 1
 
 def compare_command(cfg: CadreConfig, dcfg: DictConfig) -> int:
     result = run_compare(cfg, task_overrides())
+    d = result.plan.design
+    print(
+        f"compare_regimes: {len(d['regimes'])} regimes x {d['replications']} replications, "
+        f"{cfg.population.size} cadres, {cfg.steps} steps, seed {cfg.seed}"
+    )
     if "comparison" in result.tables:
         print(format_comparison(result.comparison, cfg.experiment.baseline))
     return _finish(result)

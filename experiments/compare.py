@@ -14,7 +14,7 @@ import pandas as pd
 from cadresim.model.config import CadreConfig, ConfigError, load_config, validate
 
 from . import store
-from .overrides import as_list, base_config, compose_overrides, single_run_overrides
+from .overrides import as_list, base_config, compose_overrides, replay_overrides
 from .result import ExperimentResult
 from .runner import Plan, execute_plan, open_folder
 from .runs import BatchResult, RunSpec, replicate_seeds
@@ -35,11 +35,11 @@ def plan_compare(cfg: CadreConfig, overrides: list[str]) -> Plan:
     bases: dict[str, CadreConfig] = {}
     base_ov: dict[str, list[str]] = {}
     for regime in regimes:
-        base_ov[regime] = single_run_overrides(overrides, regime)
         try:
             bases[regime] = base_config(compose_overrides(overrides, regime))
         except ConfigError as exc:
             raise ConfigError(f"experiment.regimes: regime {regime!r}: {exc}") from None
+        base_ov[regime] = replay_overrides(overrides, bases[regime])
     seeds = replicate_seeds(cfg.seed, exp.replications)
     runs = [
         RunSpec(run_id=i * len(seeds) + r, regime=regime, replicate=r, seed=seed)

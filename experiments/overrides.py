@@ -17,6 +17,7 @@ from cadresim.model.config import (
     ExperimentConfig,
     SweepConfig,
     _override_value,
+    flatten,
     load_config,
 )
 
@@ -54,6 +55,17 @@ def single_run_overrides(overrides: list[str], policy: str) -> list[str]:
     """The overrides of a plain `cadresim` run with the same base (no experiment preset)."""
     kept = [o for o in compose_overrides(overrides) if _key(o) not in ("experiment", "policy")]
     return [*kept, f"policy={policy}"]
+
+
+def replay_overrides(overrides: list[str], base: CadreConfig) -> list[str]:
+    """Overrides of a plain `cadresim` run that rebuild `base` exactly: the user's run overrides,
+    the policy preset, and any value the experiment preset set (e.g. policy.training.enabled)."""
+    plain = single_run_overrides(overrides, base.policy.name)
+    composed = flatten(load_config(plain))
+    for key, value in flatten(base).items():
+        if not key.startswith(EXPERIMENT_KEYS) and composed.get(key) != value:
+            plain.append(f"{key}={_override_value(value)}")
+    return plain
 
 
 def base_config(overrides: list[str]) -> CadreConfig:

@@ -60,6 +60,7 @@ class BatchResult:
     runs: pd.DataFrame | None
     failures: list[dict[str, Any]] = field(default_factory=list)
     executed: int = 0
+    peak_rss_mib: float = 0.0  # the worker's peak resident memory after the batch
 
 
 def replicate_seeds(seed: int, replications: int) -> list[int]:
@@ -105,7 +106,16 @@ def run_batch(batch: Batch) -> BatchResult:
         pd.concat(runs, ignore_index=True) if runs else None,
         failures,
         executed=len(batch.runs),
+        peak_rss_mib=_peak_rss_mib(),
     )
+
+
+def _peak_rss_mib() -> float:
+    try:
+        import resource  # noqa: PLC0415  (POSIX only)
+    except ImportError:
+        return 0.0
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def summary_rows(summary: dict[str, Any]) -> pd.DataFrame:

@@ -18,7 +18,7 @@ from cadresim.model.metrics import OUTCOMES
 from . import store
 from .analysis import pareto, sensitivity
 from .designs import Design, design_seed, expected_points, make_design
-from .overrides import as_list, base_config, compose_overrides, single_run_overrides
+from .overrides import as_list, base_config, compose_overrides, replay_overrides
 from .result import ExperimentResult
 from .runner import Plan, execute_plan, open_folder
 from .runs import BatchResult, RunSpec, replicate_seeds
@@ -48,7 +48,7 @@ def plan_sweep(cfg: CadreConfig, overrides: list[str]) -> tuple[Plan, Design]:
     design = make_design(sw, params, cfg.seed)
     base = base_config(compose_overrides(overrides))
     regime = base.policy.name
-    base_ov = single_run_overrides(overrides, regime)
+    base_ov = replay_overrides(overrides, base)
     seeds = replicate_seeds(cfg.seed, sw.replications)
     keys = [p.key for p in params]
     rows = design.table[keys].itertuples(index=False, name=None)
@@ -152,9 +152,12 @@ def format_sweep(result: ExperimentResult, top: int = 8) -> str:
         lines.append(view.to_string(float_format=lambda x: f"{x:.3f}"))
     front = result.tables.get("pareto")
     if front is not None and not front.empty:
+        sw = result.plan.cfg.sweep
+        order = (sw.maximise or sw.minimise)[0]
         lines.append(
-            f"Pareto set: {len(front)} of {d['points']} points "
-            f"(showing up to {top}, by {result.plan.cfg.sweep.maximise or 'first'}):"
+            f"Pareto set (max {', '.join(result.plan.cfg.sweep.maximise) or '-'}; min "
+            f"{', '.join(result.plan.cfg.sweep.minimise) or '-'}): {len(front)} of {d['points']} "
+            f"points, top {min(top, len(front))} by {order}:"
         )
         lines.append(front.head(top).to_string(index=False, float_format=lambda x: f"{x:.3f}"))
     return "\n".join(lines)

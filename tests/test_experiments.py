@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import io
 import json
+import shlex
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from cadresim import simulate
 from cadresim.experiments import compare_regimes, rerun, rerun_command, run_sweep
 from cadresim.experiments.analysis import non_dominated
 from cadresim.experiments.progress import Progress
@@ -266,6 +268,11 @@ def test_every_run_can_be_rerun_alone(tmp_path):
     seed = int(stored["seed"].iloc[0])
     assert line.startswith("cadresim population.size=100 steps=12 policy=three_mechanisms")
     assert f"seed={seed}" in line and "policy.tolerance.coverage=" in line
+    # the printed command, run as a plain single run, gives the same step table
+    single = simulate(shlex.split(line)[1:])
+    np.testing.assert_array_equal(
+        stored["error_rate"].to_numpy(), single.steps["error_rate"].to_numpy()
+    )
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,7 @@ from cadresim.model.config import ConfigError
 from .runs import Batch, BatchResult, run_batch
 
 IN_FLIGHT_PER_WORKER = 2
+BLAS_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 def cpu_count() -> int:
@@ -49,6 +50,9 @@ def execute(
 def _processes(batches: Iterable[Batch], workers: int) -> Iterator[BatchResult]:
     # forkserver: workers start from a clean server process (no inherited threads or locks),
     # and the preload imports the model once there instead of once per worker.
+    # One BLAS thread per worker: the workers already fill the cores (as Ray does by default).
+    for var in BLAS_THREAD_VARS:
+        os.environ.setdefault(var, "1")
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["cadresim.experiments.runs"])
     limit = workers * IN_FLIGHT_PER_WORKER

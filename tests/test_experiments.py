@@ -302,3 +302,11 @@ def test_progress_prints_plain_lines_when_not_a_terminal():
     bar.update(3)
     bar.close()
     assert out.getvalue().startswith("sweep: 4/4 runs (100%)")
+
+
+def test_chart_notes_handle_63_bit_experiment_seeds():
+    from cadresim.experiments.charts.figures import format_seeds
+
+    seeds = replicate_seeds(0, 5)
+    assert format_seeds(seeds).startswith(str(sorted(seeds)[0]))
+    assert format_seeds([3, 4, 5]) == "3–5"

@@ -1,1 +1,16 @@
-"""cadresim."""
+"""Experiments over many runs: regime comparisons, sweeps, sensitivity and trade-offs.
+
+from cadresim.experiments import compare_regimes, run_sweep
+res = compare_regimes(["population.size=500"], regimes=["baseline", "tolerance_only"],
+                      replications=10)
+res.comparison          # regime x grouping x type x outcome: mean, 95% CI, diff to baseline
+sw = run_sweep(levers={"policy.tolerance.coverage": [0, 1]}, design="lhs", points=50)
+sw.design, sw.runs, sw.pareto
+"""
+
+from .compare import compare_regimes
+from .rerun import rerun, rerun_command
+from .result import ExperimentResult
+from .sweep import run_sweep
+
+__all__ = ["ExperimentResult", "compare_regimes", "rerun", "rerun_command", "run_sweep"]

@@ -209,10 +209,53 @@ class BehaviourConfig:
     warning_pressure: float = unit(0.5, "rise of perceived inaction risk after a warning")
 
 
+EXECUTORS = ("serial", "processes", "ray")
+DESIGNS = ("grid", "lhs", "sobol", "morris")
+PROGRESS = ("auto", "bar", "lines", "none")
+
+
 @dataclass
 class ExperimentConfig:
+    """How many runs, of what, where: the experiment layer (cadresim.experiments) reads these.
+
+    `name` selects the runner: single, compare_regimes or sweep."""
+
     name: str = "single"
     description: str = "One run of the chosen scenario."
+    regimes: list[str] = field(
+        default_factory=lambda: ["baseline", "tolerance_only", "three_mechanisms"]
+    )
+    baseline: str = "baseline"
+    replications: int = knob(10, 1, 100_000, "compare_regimes: runs per regime (common seeds)")
+    executor: str = "processes"  # serial | processes | ray
+    workers: int = knob(0, 0, 100_000, "processes/ray workers; 0 = all cores")
+    ray_address: str | None = None  # None: start a local Ray; else e.g. 'auto' or 'ray://host:port'
+    batch_size: int = knob(0, 0, 100_000, "runs per part file; 0 = automatic")
+    output_dir: str | None = None  # None: results/experiments/<name>-<fingerprint>
+    resume: bool = True
+    save_steps: bool = True
+    progress: str = "auto"  # auto | bar | lines | none
+
+
+@dataclass
+class SweepConfig:
+    """A design over levers (policy choices) and uncertainties (conditions nobody controls).
+
+    Each entry maps a dotted config key to [lo, hi] (a range) or {values: [...]} / a list of
+    other than two numbers (discrete choices)."""
+
+    design: str = "lhs"  # grid | lhs | sobol | morris
+    points: int = knob(64, 1, 10_000_000, "lhs: points; sobol: base N; morris: trajectories")
+    levels: int = knob(5, 2, 1000, "grid: values per range")
+    morris_levels: int = knob(4, 2, 1000, "morris: levels of the trajectory grid (even)")
+    replications: int = knob(3, 1, 100_000, "runs per design point (common seeds)")
+    levers: dict[str, Any] = field(default_factory=dict)
+    uncertainties: dict[str, Any] = field(default_factory=dict)
+    outcomes: list[str] = field(
+        default_factory=lambda: ["initiative_rate", "error_rate", "misconduct_rate"]
+    )
+    maximise: list[str] = field(default_factory=lambda: ["initiative_rate"])
+    minimise: list[str] = field(default_factory=lambda: ["error_rate", "misconduct_rate"])
 
 
 @dataclass
@@ -227,6 +270,7 @@ class CadreConfig:
     policy: PolicyConfig = field(default_factory=PolicyConfig)
     behaviour: BehaviourConfig = field(default_factory=BehaviourConfig)
     experiment: ExperimentConfig = field(default_factory=ExperimentConfig)
+    sweep: SweepConfig = field(default_factory=SweepConfig)
 
 
 NETWORK_KINDS = ("hierarchy", "small_world", "scale_free", "file")
@@ -280,7 +324,15 @@ def validate(cfg: CadreConfig) -> CadreConfig:
         )
     if cfg.network.kind == "file" and not cfg.network.path:
         raise ConfigError("network.path is required when network.kind = 'file'")
+    _check_choice("experiment.executor", cfg.experiment.executor, EXECUTORS)
+    _check_choice("experiment.progress", cfg.experiment.progress, PROGRESS)
+    _check_choice("sweep.design", cfg.sweep.design, DESIGNS)
     return cfg
+
+
+def _check_choice(key: str, value: str, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise ConfigError(f"{key} = {value!r} is unknown; allowed {', '.join(allowed)}")
 
 
 def to_config(cfg: CadreConfig | DictConfig | Mapping[str, Any]) -> CadreConfig:

@@ -80,7 +80,8 @@ def format_seeds(seeds: Sequence[int]) -> str:
     if not seeds:
         return "—"
     s = sorted(seeds)
-    if len(s) > 2 and s == list(range(s[0], s[-1] + 1)):
+    # compare the span first: experiment seeds are 63-bit SeedSequence words, far apart
+    if len(s) > 2 and s[-1] - s[0] + 1 == len(s) and s == list(range(s[0], s[-1] + 1)):
         return f"{s[0]}–{s[-1]}"
     return ", ".join(map(str, s[:8])) + (", …" if len(s) > 8 else "")
 

@@ -1,0 +1,87 @@
+"""Registers the experiment kinds with the `cadresim` command (`cadresim experiment=NAME`).
+
+    cadresim experiment=compare_regimes experiment.replications=20 population.size=500
+    cadresim experiment=sweep sweep.levers.policy.tolerance.coverage=[0,1] sweep.design=lhs
+
+Exit codes: 0 all runs finished; 1 some runs failed (see failures.json); 2 bad input.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from omegaconf import DictConfig
+
+from cadresim import cli
+from cadresim.model.config import CadreConfig
+
+from .compare import format_comparison, run_compare
+from .overrides import task_overrides
+from .result import ExperimentResult
+from .sweep import format_sweep, run_planned_sweep
+
+EXIT_FAILED_RUNS = 1
+
+
+def compare_command(cfg: CadreConfig, dcfg: DictConfig) -> int:
+    result = run_compare(cfg, task_overrides())
+    d = result.plan.design
+    print(
+        f"compare_regimes: {len(d['regimes'])} regimes x {d['replications']} replications, "
+        f"{cfg.population.size} cadres, {cfg.steps} steps, seed {cfg.seed}"
+    )
+    if "comparison" in result.tables:
+        print(format_comparison(result.comparison, cfg.experiment.baseline))
+    return _finish(result)
+
+
+def sweep_command(cfg: CadreConfig, dcfg: DictConfig) -> int:
+    result = run_planned_sweep(cfg, task_overrides())
+    print(format_sweep(result))
+    return _finish(result)
+
+
+def _finish(result: ExperimentResult) -> int:
+    ex = result.execution
+    print(
+        f"results: {ex.folder}  ({ex.total} runs, {ex.executed} executed now, "
+        f"{len(ex.failures)} failed)"
+    )
+    if ex.failures:
+        first = ex.failures[0]
+        print(
+            f"cadresim: {len(ex.failures)} run(s) failed, e.g. run {first['run_id']}: "
+            f"{first['error']}; details in {ex.folder / 'failures.json'}"
+        )
+        return EXIT_FAILED_RUNS
+    return 0
+
+
+def _register() -> None:
+    # `python -m cadresim.cli` runs the CLI as __main__, a second copy of the module: register
+    # there too, or its EXPERIMENTS would stay empty.
+    main = sys.modules.get("__main__")
+    same_cli = getattr(getattr(main, "__spec__", None), "name", None) == "cadresim.cli"
+    for module in (cli, main) if same_cli else (cli,):
+        module.EXPERIMENTS["compare_regimes"] = compare_command
+        module.EXPERIMENTS["sweep"] = sweep_command
+
+
+_register()
+
+
+def _open_sweep_dicts() -> None:
+    """Let `sweep.levers.KEY=[lo,hi]` add keys on the command line (no `+` needed).
+
+    Hydra locks the composed config (struct mode); an explicit struct=False flag on the two
+    free-form dicts of the schema survives that lock, so only they accept new keys."""
+    from hydra.core.config_store import ConfigStore  # noqa: PLC0415
+    from omegaconf import OmegaConf  # noqa: PLC0415
+
+    schema = OmegaConf.structured(CadreConfig)
+    OmegaConf.set_struct(schema.sweep.levers, False)
+    OmegaConf.set_struct(schema.sweep.uncertainties, False)
+    ConfigStore.instance().store(name="cadresim_schema", node=schema)
+
+
+_open_sweep_dicts()

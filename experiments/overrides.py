@@ -1,0 +1,85 @@
+"""Turn the user's command-line overrides into the base config of each regime's runs.
+
+The experiment's own keys (experiment.*, sweep.*) describe the experiment, not a run, so they
+are dropped; the experiment preset itself is kept while composing (it may choose a policy
+preset), then the experiment sections are reset so a base config holds only what shapes a run.
+A regime replaces the policy preset and keeps every other override (a
+`policy.tolerance.coverage=0.8` applies to every regime).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from cadresim.model.config import (
+    CadreConfig,
+    ExperimentConfig,
+    SweepConfig,
+    _override_value,
+    flatten,
+    load_config,
+)
+
+EXPERIMENT_KEYS = ("experiment.", "sweep.", "hydra.")
+
+
+def as_list(overrides: Iterable[str] | Mapping[str, Any] | None) -> list[str]:
+    if overrides is None:
+        return []
+    if isinstance(overrides, Mapping):
+        return [f"{k}={_override_value(v)}" for k, v in overrides.items()]
+    return list(overrides)
+
+
+def override_value(value: Any) -> str:
+    return _override_value(value)
+
+
+def _key(override: str) -> str:
+    return override.split("=", 1)[0].lstrip("+~")
+
+
+def compose_overrides(overrides: list[str], regime: str | None = None) -> list[str]:
+    """Overrides composing a run's base: no experiment.*/sweep.* keys; `policy=regime` last."""
+    kept = [
+        o
+        for o in overrides
+        if not _key(o).startswith(EXPERIMENT_KEYS)
+        and not (regime is not None and _key(o) == "policy")
+    ]
+    return [*kept, f"policy={regime}"] if regime is not None else kept
+
+
+def single_run_overrides(overrides: list[str], policy: str) -> list[str]:
+    """The overrides of a plain `cadresim` run with the same base (no experiment preset)."""
+    kept = [o for o in compose_overrides(overrides) if _key(o) not in ("experiment", "policy")]
+    return [*kept, f"policy={policy}"]
+
+
+def replay_overrides(overrides: list[str], base: CadreConfig) -> list[str]:
+    """Overrides of a plain `cadresim` run that rebuild `base` exactly: the user's run overrides,
+    the policy preset, and any value the experiment preset set (e.g. policy.training.enabled)."""
+    plain = single_run_overrides(overrides, base.policy.name)
+    composed = flatten(load_config(plain))
+    for key, value in flatten(base).items():
+        if not key.startswith(EXPERIMENT_KEYS) and composed.get(key) != value:
+            plain.append(f"{key}={_override_value(value)}")
+    return plain
+
+
+def base_config(overrides: list[str]) -> CadreConfig:
+    cfg = load_config(overrides)
+    cfg.experiment = ExperimentConfig()
+    cfg.sweep = SweepConfig()
+    return cfg
+
+
+def task_overrides() -> list[str]:
+    """The overrides of the running Hydra job (empty outside Hydra)."""
+    try:
+        from hydra.core.hydra_config import HydraConfig  # noqa: PLC0415
+
+        return list(HydraConfig.get().overrides.task)
+    except ValueError:  # HydraConfig not set: not inside a Hydra job
+        return []

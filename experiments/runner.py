@@ -1,0 +1,176 @@
+"""Run a planned set of runs into a results folder: resume, batch, execute, record, assemble.
+
+An experiment kind (compare_regimes, sweep) builds a `Plan`: the base config of each regime and
+one `RunSpec` per run. `execute_plan` does the rest the same way for every kind.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from cadresim.model.config import CadreConfig
+
+from . import store
+from .executors import execute
+from .overrides import override_value
+from .progress import Progress
+from .runs import Batch, BatchResult, RunSpec
+
+# Keys that say how to run, not what: they never change results, so they stay out of the
+# fingerprint (a sweep may be resumed with another executor or worker count).
+EXECUTION_KEYS = (
+    "executor",
+    "workers",
+    "ray_address",
+    "batch_size",
+    "output_dir",
+    "resume",
+    "progress",
+    "description",
+)
+MAX_BATCH = 50
+TARGET_PARTS = 40
+
+
+@dataclass
+class Plan:
+    cfg: CadreConfig
+    bases: dict[str, CadreConfig]  # regime name -> base config of its runs
+    base_overrides: dict[str, list[str]]  # regime name -> Hydra overrides composing its base
+    runs: list[RunSpec]
+    seeds: list[int]  # replicate seeds
+    design: dict[str, Any] = field(default_factory=dict)  # described in the manifest
+
+    def identity(self) -> dict[str, Any]:
+        experiment = {
+            k: v for k, v in asdict(self.cfg.experiment).items() if k not in EXECUTION_KEYS
+        }
+        return {
+            "experiment": experiment,
+            "sweep": asdict(self.cfg.sweep) if experiment["name"] == "sweep" else None,
+            "bases": {name: asdict(base) for name, base in self.bases.items()},
+            "runs": [spec.describe() for spec in self.runs],
+        }
+
+
+@dataclass
+class Execution:
+    folder: Path
+    runs: pd.DataFrame  # runs.parquet
+    failures: list[dict[str, Any]]
+    executed: int  # runs executed in this call (resume skips finished ones)
+    total: int
+
+
+def results_folder(plan: Plan, fp: str) -> tuple[Path, str]:
+    """The folder and the config key that named it (for messages)."""
+    if plan.cfg.experiment.output_dir:
+        return Path(plan.cfg.experiment.output_dir), "experiment.output_dir"
+    if plan.cfg.output_dir:
+        return Path(plan.cfg.output_dir), "output_dir"
+    name = plan.cfg.experiment.name
+    return Path("results") / "experiments" / f"{name}-{fp}", "experiment.output_dir"
+
+
+def batch_size(cfg: CadreConfig, total: int) -> int:
+    """Runs per part file: set, or about TARGET_PARTS parts of at most MAX_BATCH runs. It depends
+    on the run count only, so part files are the same whatever the executor."""
+    if cfg.experiment.batch_size:
+        return cfg.experiment.batch_size
+    return max(1, min(MAX_BATCH, math.ceil(total / TARGET_PARTS)))
+
+
+def open_folder(plan: Plan) -> tuple[Path, str]:
+    """Create or reopen the results folder and write the manifest; all checks happen here,
+    before any run starts."""
+    fp = store.fingerprint(plan.identity())
+    folder, key = results_folder(plan, fp)
+    store.prepare_folder(folder, key, fp, plan.cfg.experiment.resume)
+    write_manifest(folder, plan, fp, status="running")
+    return folder, fp
+
+
+def write_manifest(folder: Path, plan: Plan, fp: str, status: str, **counts: Any) -> None:
+    cfg = plan.cfg
+    manifest = {
+        "experiment": cfg.experiment.name,
+        "kind": cfg.experiment.name,
+        "description": cfg.experiment.description,
+        "fingerprint": fp,
+        "status": status,
+        "runs": len(plan.runs),
+        **counts,
+        "replicate_seeds": plan.seeds,
+        "seed_rule": "numpy SeedSequence(seed).spawn(replications); seed of replicate r = "
+        "child r's first uint64 state word with the top bit cleared",
+        "design": plan.design,
+        "regimes": {
+            name: {"overrides": plan.base_overrides[name], "config": asdict(base)}
+            for name, base in plan.bases.items()
+        },
+        "config": asdict(cfg),
+        "version": store.package_version(),
+        "git_commit": store.git_commit(),
+    }
+    store.write_json(folder / store.MANIFEST, manifest)
+
+
+def rerun_line(plan: Plan, run: dict[str, Any]) -> str:
+    """The `cadresim ...` line that repeats one run alone (recorded with failures)."""
+    parts = [*plan.base_overrides[run["regime"]]]
+    parts += [f"{k}={override_value(v)}" for k, v in run["params"].items()]
+    return "cadresim " + " ".join([*parts, f"seed={run['seed']}"])
+
+
+def execute_plan(
+    plan: Plan,
+    folder: Path,
+    fp: str,
+    callback: Callable[[BatchResult], None] | None = None,
+    label: str = "cadresim",
+) -> Execution:
+    """Run every run of the plan not yet in the folder; write parts, failures and runs.parquet."""
+    cfg = plan.cfg.experiment
+    done = store.finished_runs(folder)
+    size = batch_size(plan.cfg, len(plan.runs))
+    batches = []
+    for start in range(0, len(plan.runs), size):
+        todo = [r for r in plan.runs[start : start + size] if r.run_id not in done]
+        if todo:
+            part = f"part-{todo[0].run_id:07d}.parquet"
+            bases = {r.regime: plan.bases[r.regime] for r in todo}
+            batches.append(Batch(part, bases, todo, cfg.save_steps))
+    todo_count = sum(len(b.runs) for b in batches)
+    progress = Progress(len(plan.runs), len(plan.runs) - todo_count, label, cfg.progress)
+    failures: list[dict[str, Any]] = []
+    executed = 0
+    try:
+        for result in execute(batches, cfg.executor, cfg.workers, cfg.ray_address):
+            if result.steps is not None:
+                store.write_parquet(folder / "steps" / result.part, result.steps)
+            if result.runs is not None:
+                store.write_parquet(folder / "runs" / result.part, result.runs)
+            for failure in result.failures:
+                failure["command"] = rerun_line(plan, failure)
+            failures.extend(result.failures)
+            executed += result.executed
+            progress.update(result.executed)
+            if callback is not None:
+                callback(result)
+    finally:
+        progress.close()
+    failures.sort(key=lambda f: f["run_id"])
+    store.write_json(folder / "failures.json", failures)
+    runs = store.read_runs(folder)
+    if not runs.empty:
+        store.write_parquet(folder / "runs.parquet", runs)
+    finished = int(runs["run_id"].nunique()) if not runs.empty else 0
+    status = "complete" if finished == len(plan.runs) else "incomplete"
+    write_manifest(folder, plan, fp, status, finished_runs=finished, failed_runs=len(failures))
+    return Execution(folder, runs, failures, executed, len(plan.runs))

@@ -1,0 +1,141 @@
+"""One run of an experiment, and a batch of them: the unit of work every executor ships.
+
+A run is fully described by its `RunSpec` (regime, design point, replicate, seed, parameter
+values) and the regime's base config, so any run can be repeated alone, anywhere. A run that
+raises is recorded as a failure; it never stops the rest of the batch.
+"""
+
+from __future__ import annotations
+
+import copy
+import traceback
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cadresim.model.config import CadreConfig, validate
+from cadresim.model.simulate import simulate
+
+from .space import set_dotted
+
+SEED_BITS = 63
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    run_id: int
+    regime: str  # key of the base config (policy preset name)
+    replicate: int
+    seed: int
+    point_id: int = -1  # design point (-1 outside sweeps)
+    params: tuple[tuple[str, Any], ...] = ()  # (dotted key, value) pairs
+
+    def describe(self) -> dict[str, Any]:
+        out = {
+            "run_id": self.run_id,
+            "regime": self.regime,
+            "replicate": self.replicate,
+            "seed": self.seed,
+        }
+        if self.point_id >= 0:
+            out["point_id"] = self.point_id
+        out["params"] = dict(self.params)
+        return out
+
+
+@dataclass
+class Batch:
+    part: str  # part file name shared by steps/ and runs/
+    bases: dict[str, CadreConfig]
+    runs: list[RunSpec]
+    save_steps: bool = True
+
+
+@dataclass
+class BatchResult:
+    part: str
+    steps: pd.DataFrame | None
+    runs: pd.DataFrame | None
+    failures: list[dict[str, Any]] = field(default_factory=list)
+    executed: int = 0
+    peak_rss_mib: float = 0.0  # the worker's peak resident memory after the batch
+
+
+def replicate_seeds(seed: int, replications: int) -> list[int]:
+    """Seeds of replicates 0..R-1 from SeedSequence(seed).spawn: the same for every regime and
+    design point (common random numbers), and replicate r's seed does not depend on R."""
+    children = np.random.SeedSequence(seed).spawn(replications)
+    mask = (1 << SEED_BITS) - 1
+    return [int(c.generate_state(1, np.uint64)[0]) & mask for c in children]
+
+
+def run_config(base: CadreConfig, spec: RunSpec) -> CadreConfig:
+    """The validated config of one run: base config + the run's parameter values and seed."""
+    cfg = copy.deepcopy(base)
+    for key, value in spec.params:
+        set_dotted(cfg, key, value)
+    cfg.seed = spec.seed
+    return validate(cfg)
+
+
+def run_batch(batch: Batch) -> BatchResult:
+    """Run every spec of the batch; return its step rows, its summary rows and its failures."""
+    steps: list[pd.DataFrame] = []
+    runs: list[pd.DataFrame] = []
+    failures: list[dict[str, Any]] = []
+    for spec in batch.runs:
+        try:
+            result = simulate(run_config(batch.bases[spec.regime], spec))
+        except Exception as exc:  # a failing run is recorded, the sweep goes on
+            failures.append(
+                {
+                    **spec.describe(),
+                    "error": f"{type(exc).__name__}: {exc}",
+                    "traceback": traceback.format_exc(limit=6),
+                }
+            )
+            continue
+        runs.append(_label(summary_rows(result.summary), spec))
+        if batch.save_steps:
+            steps.append(_label(result.steps.drop(columns=["seed", "policy"]), spec))
+    return BatchResult(
+        batch.part,
+        pd.concat(steps, ignore_index=True) if steps else None,
+        pd.concat(runs, ignore_index=True) if runs else None,
+        failures,
+        executed=len(batch.runs),
+        peak_rss_mib=_peak_rss_mib(),
+    )
+
+
+def _peak_rss_mib() -> float:
+    try:
+        import resource  # noqa: PLC0415  (POSIX only)
+    except ImportError:
+        return 0.0
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def summary_rows(summary: dict[str, Any]) -> pd.DataFrame:
+    """One row per grouping x type of a run summary (the summary-window means)."""
+    rows = [{"grouping": "all", "type": "all", **summary["all"]}]
+    for grouping in ("type", "cohort"):
+        for name, stats in summary[grouping].items():
+            rows.append({"grouping": grouping, "type": name, **stats})
+    return pd.DataFrame(rows)
+
+
+def _label(table: pd.DataFrame, spec: RunSpec) -> pd.DataFrame:
+    front = {
+        "run_id": spec.run_id,
+        "replicate": spec.replicate,
+        "seed": spec.seed,
+        "policy": spec.regime,
+    }
+    if spec.point_id >= 0:
+        front["point_id"] = spec.point_id
+    front.update(dict(spec.params))
+    labels = pd.DataFrame({k: [v] * len(table) for k, v in front.items()})
+    return pd.concat([labels, table.reset_index(drop=True)], axis=1)

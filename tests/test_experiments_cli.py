@@ -1,0 +1,146 @@
+"""Experiment kinds through the `cadresim` command: tables printed, files written, exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from cadresim import cli
+
+EXE = [sys.executable, "-m", "cadresim.cli"]
+SMALL = ["population.size=100", "steps=12", "experiment.executor=serial"]
+
+
+def cadresim(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    """The real command in a subprocess (a few seconds of imports each)."""
+    env = {k: v for k, v in os.environ.items() if k != "HYDRA_FULL_ERROR"}
+    return subprocess.run([*EXE, *args], cwd=cwd, capture_output=True, text=True, env=env)
+
+
+@pytest.fixture
+def inproc(tmp_path, monkeypatch, capsys):
+    """The same command in this process: cli.main(args) -> (exit code, stdout, stderr)."""
+    monkeypatch.chdir(tmp_path)
+
+    def _run(*args: str) -> subprocess.CompletedProcess:
+        try:
+            code = cli.main(list(args))
+        except SystemExit as exc:
+            code = exc.code
+        out = capsys.readouterr()
+        return subprocess.CompletedProcess(args, code, out.out, out.err)
+
+    return _run
+
+
+def test_compare_regimes_prints_table_and_writes_tidy_tables(tmp_path):
+    out = cadresim(
+        "experiment=compare_regimes",
+        "experiment.regimes=[baseline,three_mechanisms]",
+        "experiment.replications=3",
+        *SMALL,
+        cwd=tmp_path,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "initiative" in out.stdout and "three_mechanisms" in out.stdout
+    assert "fearful" in out.stdout  # the by-type table
+    folder = next((tmp_path / "results" / "experiments").glob("compare_regimes-*"))
+    comparison = pd.read_parquet(folder / "comparison.parquet")
+    assert set(comparison["regime"]) == {"baseline", "three_mechanisms"}
+    assert set(comparison["grouping"]) == {"all", "type", "cohort"}
+    runs = pd.read_parquet(folder / "runs.parquet")
+    assert runs["run_id"].nunique() == 6 and "share" in runs
+    steps = pd.read_parquet(folder / "steps")
+    assert {"run_id", "replicate", "seed", "policy", "step", "initiative_rate"} <= set(steps)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["kind"] == "compare_regimes" and len(manifest["replicate_seeds"]) == 3
+    assert manifest["version"] and "git_commit" in manifest
+    # the same command again finds everything done and runs nothing
+    again = cadresim(
+        "experiment=compare_regimes",
+        "experiment.regimes=[baseline,three_mechanisms]",
+        "experiment.replications=3",
+        *SMALL,
+        cwd=tmp_path,
+    )
+    assert again.returncode == 0 and "0 executed now" in again.stdout
+
+
+def test_readme_sweep_command_line(tmp_path, inproc):
+    out = inproc(
+        "experiment=sweep",
+        "sweep.levers.policy.tolerance.coverage=[0,1]",
+        "sweep.levers.policy.accountability.detection=[0,1]",
+        "sweep.design=lhs",
+        "sweep.points=6",
+        "sweep.replications=2",
+        "experiment.output_dir=out",
+        *SMALL,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "Pareto set" in out.stdout
+    design = pd.read_parquet(tmp_path / "out" / "design.parquet")
+    assert list(design.columns) == [
+        "point_id",
+        "policy.tolerance.coverage",
+        "policy.accountability.detection",
+    ]
+    assert len(design) == 6
+    assert (tmp_path / "out" / "pareto.parquet").exists()
+
+
+def test_failed_runs_give_a_nonzero_exit_and_failures_json(tmp_path, inproc):
+    out = inproc(
+        "experiment=sweep",
+        "sweep.levers.population.background=[0.1,0.9]",
+        "sweep.design=grid",
+        "sweep.levels=3",
+        "sweep.replications=1",
+        "experiment.output_dir=out",
+        *SMALL,
+    )
+    assert out.returncode == 1
+    assert "2 run(s) failed" in out.stdout
+    assert len(json.loads((tmp_path / "out" / "failures.json").read_text())) == 2
+    assert pd.read_parquet(tmp_path / "out" / "runs.parquet")["run_id"].nunique() == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["sweep.levers.policy.tolerance.coverag=[0,1]"], "is not a config key"),
+        (["sweep.levers.policy.tolerance.coverage=[1,0]"], "empty range"),
+        (["sweep.levers.policy.tolerance.coverage=[0,1]", "sweep.replications=0"], "allowed [1,"),
+        (
+            ["sweep.levers.policy.tolerance.coverage=[0,1]", "experiment.output_dir=/proc/x/y"],
+            "not writable",
+        ),
+    ],
+)
+def test_bad_sweep_input_exits_2_before_any_run(tmp_path, inproc, args, fragment):
+    out = inproc("experiment=sweep", *SMALL, *args)
+    assert out.returncode == 2
+    assert fragment in out.stderr and "Traceback" not in out.stderr
+    assert not (tmp_path / "results").exists()
+
+
+def test_compare_regimes_bad_input_exits_2(tmp_path, inproc):
+    out = inproc("experiment=compare_regimes", "experiment.replications=0")
+    assert out.returncode == 2 and "experiment.replications = 0" in out.stderr
+    out = inproc("experiment=compare_regimes", "experiment.baseline=nope")
+    assert out.returncode == 2 and "experiment.baseline" in out.stderr
+    assert not (tmp_path / "results").exists()
+
+
+def test_other_experiment_in_the_same_folder_exits_2(tmp_path, inproc):
+    base = ["experiment=sweep", "sweep.levers.policy.tolerance.coverage=[0,1]", *SMALL]
+    first = inproc(*base, "sweep.points=2", "experiment.output_dir=out")
+    assert first.returncode == 0, first.stderr
+    other = inproc(*base, "sweep.points=3", "experiment.output_dir=out")
+    assert other.returncode == 2 and "different experiment" in other.stderr

@@ -109,24 +109,22 @@ def step_table(tallies: np.ndarray) -> pd.DataFrame:
     return pd.DataFrame(data)
 
 
-def summarise(table: pd.DataFrame, start_step: int) -> dict[str, object]:
+def summarise(tallies: np.ndarray, start_step: int) -> dict[str, object]:
     """Mean of every outcome over steps >= start_step: overall, by current type, by cohort.
 
-    Group means weight each step by the group's size, so a type that is empty in some steps
-    does not count those steps as zeros."""
-    window = table[table["step"] >= start_step]
+    Each mean is a ratio of sums over the window (e.g. all initiatives / all cadre-months of
+    the group), so a type that is empty in some steps does not count those steps as zeros."""
+    window = tallies[start_step:].sum(axis=0)  # groups x counts
+    total = tallies[start_step:, 0, IDX["n"]].sum()
     out: dict[str, object] = {}
-    for grouping, part in window.groupby("grouping", observed=True):
-        rows = {}
-        for name, g in part.groupby("type", observed=True):
-            w = g["n"].to_numpy(dtype=float)
-            stats = {"share": float(g["share"].mean())}
-            for col in OUTCOMES:
-                den = RATES[col][1]
-                weights = w if den == "n" else w * g["initiative_rate"].to_numpy()
-                stats[col] = (
-                    float(np.average(g[col], weights=weights)) if weights.sum() > 0 else 0.0
-                )
-            rows[str(name)] = stats
-        out[str(grouping)] = rows["all"] if grouping == "all" else rows
+    for g, (grouping, name) in enumerate(zip(GROUPINGS, GROUP_TYPES, strict=True)):
+        row = window[g]
+        stats = {"share": float(row[IDX["n"]] / total) if total > 0 else 0.0}
+        for col, (num, den) in RATES.items():
+            d = row[IDX[den]]
+            stats[col] = float(row[IDX[num]] / d) if d > 0 else 0.0
+        if grouping == "all":
+            out["all"] = stats
+        else:
+            out.setdefault(grouping, {})[name] = stats
     return out

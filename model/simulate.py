@@ -77,7 +77,8 @@ def simulate(
     for _ in range(cfg.steps):
         model.step()
     elapsed = time.perf_counter() - start
-    table = step_table(model.engine.tally_array())
+    tallies = model.engine.tally_array()
+    table = step_table(tallies)
     table.insert(0, "seed", cfg.seed)
     table.insert(1, "policy", cfg.policy.name)
     first = int(cfg.summary_from * cfg.steps) + 1 if cfg.steps > 1 else 1
@@ -90,7 +91,7 @@ def simulate(
         "cadres": model.engine.n,
         "summary_window": [first, cfg.steps],
         "config_hash": config_hash(cfg),
-        **summarise(table, first),
+        **summarise(tallies, first),
         "initial_type_shares": _shares(table, 0),
         "final_type_shares": _shares(table, cfg.steps),
         "config": asdict(cfg),

@@ -31,5 +31,5 @@ find_python() {
 PY=$(find_python)
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null 2>&1 || true
-.venv/bin/python -m pip install -q -e '.[test]'
+.venv/bin/python -m pip install -q -e '.[test,ray]'
 echo "install.sh: ready (.venv/bin/cadresim)"

@@ -66,6 +66,10 @@ def _hydra_run(dcfg: DictConfig) -> None:
     paths = result.write(out) if cfg.write else None
     try:
         print_run(result, paths)
+        if paths and cfg.experiment.report:
+            from cadresim.experiments.report_command import report_after_run  # noqa: PLC0415
+
+            print(f"report:     {report_after_run(out, cfg)}")
     except BrokenPipeError:  # output piped into `head` and closed: not an error
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115
 
@@ -104,4 +108,8 @@ def _load_plugins() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # `python -m cadresim.cli` loads this file as __main__, a second copy of the module; run the
+    # imported module's main so plugins register into the registries it reads.
+    from cadresim.cli import main as _main
+
+    sys.exit(_main())

@@ -8,8 +8,6 @@ Exit codes: 0 all runs finished; 1 some runs failed (see failures.json); 2 bad i
 
 from __future__ import annotations
 
-import sys
-
 from omegaconf import DictConfig
 
 from cadresim import cli
@@ -17,6 +15,7 @@ from cadresim.model.config import CadreConfig
 
 from .compare import format_comparison, run_compare
 from .overrides import task_overrides
+from .report_command import report_after_run
 from .result import ExperimentResult
 from .sweep import format_sweep, run_planned_sweep
 
@@ -32,21 +31,23 @@ def compare_command(cfg: CadreConfig, dcfg: DictConfig) -> int:
     )
     if "comparison" in result.tables:
         print(format_comparison(result.comparison, cfg.experiment.baseline))
-    return _finish(result)
+    return _finish(result, cfg)
 
 
 def sweep_command(cfg: CadreConfig, dcfg: DictConfig) -> int:
     result = run_planned_sweep(cfg, task_overrides())
     print(format_sweep(result))
-    return _finish(result)
+    return _finish(result, cfg)
 
 
-def _finish(result: ExperimentResult) -> int:
+def _finish(result: ExperimentResult, cfg: CadreConfig) -> int:
     ex = result.execution
     print(
         f"results: {ex.folder}  ({ex.total} runs, {ex.executed} executed now, "
         f"{len(ex.failures)} failed)"
     )
+    if cfg.experiment.report and ex.total > len(ex.failures):
+        print(f"report:  {report_after_run(ex.folder, cfg)}")
     if ex.failures:
         first = ex.failures[0]
         print(
@@ -57,17 +58,8 @@ def _finish(result: ExperimentResult) -> int:
     return 0
 
 
-def _register() -> None:
-    # `python -m cadresim.cli` runs the CLI as __main__, a second copy of the module: register
-    # there too, or its EXPERIMENTS would stay empty.
-    main = sys.modules.get("__main__")
-    same_cli = getattr(getattr(main, "__spec__", None), "name", None) == "cadresim.cli"
-    for module in (cli, main) if same_cli else (cli,):
-        module.EXPERIMENTS["compare_regimes"] = compare_command
-        module.EXPERIMENTS["sweep"] = sweep_command
-
-
-_register()
+cli.EXPERIMENTS["compare_regimes"] = compare_command
+cli.EXPERIMENTS["sweep"] = sweep_command
 
 
 def _open_sweep_dicts() -> None:

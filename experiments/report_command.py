@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from cadresim import cli
+from cadresim.model.config import CadreConfig
 
 from .charts.export import FORMATS
 
@@ -41,6 +43,13 @@ def report_main(argv: list[str]) -> int:
         cli.fail(str(exc))
     print(f"cadresim: report written to {path}")
     return 0
+
+
+def report_after_run(folder: str | Path, cfg: CadreConfig) -> Path:
+    """The report an experiment writes at its end (`experiment.report`, `.lang`, `.static`)."""
+    from .report import write_report  # noqa: PLC0415
+
+    return write_report(folder, lang=cfg.experiment.lang, static=tuple(cfg.experiment.static))
 
 
 cli.SUBCOMMANDS["report"] = report_main

@@ -33,6 +33,9 @@ EXECUTION_KEYS = (
     "resume",
     "progress",
     "description",
+    "report",
+    "lang",
+    "static",
 )
 MAX_BATCH = 50
 TARGET_PARTS = 40

@@ -149,7 +149,7 @@ class ToleranceConfig:
     case_visibility: bool = True
     correction: bool = True
     recovery: float = unit(0.5, "share of a detected error's damage recovered")
-    correction_learning: float = unit(0.05, "competence gain from a corrected error")
+    correction_learning: float = unit(0.01, "competence gain from a corrected error")
     clarification: float = unit(0.0, "chance a false accusation is cleared (澄清正名)")
 
 
@@ -235,6 +235,9 @@ class ExperimentConfig:
     resume: bool = True
     save_steps: bool = True
     progress: str = "auto"  # auto | bar | lines | none
+    report: bool = True  # write the HTML report into the results folder at the end
+    lang: str = "en"  # report language: en | zh
+    static: list[str] = field(default_factory=list)  # also export figures: png, svg, pdf
 
 
 @dataclass
@@ -326,6 +329,9 @@ def validate(cfg: CadreConfig) -> CadreConfig:
         raise ConfigError("network.path is required when network.kind = 'file'")
     _check_choice("experiment.executor", cfg.experiment.executor, EXECUTORS)
     _check_choice("experiment.progress", cfg.experiment.progress, PROGRESS)
+    _check_choice("experiment.lang", cfg.experiment.lang, ("en", "zh"))
+    for fmt in cfg.experiment.static:
+        _check_choice("experiment.static", fmt, ("png", "svg", "pdf"))
     _check_choice("sweep.design", cfg.sweep.design, DESIGNS)
     return cfg
 

@@ -61,6 +61,10 @@ def test_compare_regimes_prints_table_and_writes_tidy_tables(tmp_path):
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["kind"] == "compare_regimes" and len(manifest["replicate_seeds"]) == 3
     assert manifest["version"] and "git_commit" in manifest
+    # the experiment ends with its report (experiment.report defaults to true)
+    report = folder / "report.en.html"
+    assert f"report:  {report.relative_to(tmp_path)}" in out.stdout
+    assert "Plotly" in report.read_text(encoding="utf-8")
     # the same command again finds everything done and runs nothing
     again = cadresim(
         "experiment=compare_regimes",

@@ -155,3 +155,13 @@ def test_tolerance_off_switch_means_no_exemptions(run):
     r = run("policy=tolerance_only", "policy.tolerance.enabled=false", size=SIZE, steps=STEPS)
     assert r.steps["tolerated_rate"].sum() == 0
     assert r.steps["shielded_misconduct_rate"].sum() == 0
+
+
+def test_tolerance_is_no_cure_for_inability(run):
+    """容错万能论 is wrong: tolerance lets the unable act, but only training makes them err less."""
+    base = run("policy=baseline", size=SIZE, steps=STEPS)
+    tol = run("policy=tolerance_only", size=SIZE, steps=STEPS)
+    train = run("policy=training_only", size=SIZE, steps=STEPS)
+    epi = "errors_per_initiative"
+    assert cohort_mean(tol, epi, "unable") > cohort_mean(base, epi, "unable") - 0.01
+    assert cohort_mean(train, epi, "unable") < cohort_mean(base, epi, "unable") - 0.05

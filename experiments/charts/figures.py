@@ -83,7 +83,9 @@ def format_seeds(seeds: Sequence[int]) -> str:
     # compare the span first: experiment seeds are 63-bit SeedSequence words, far apart
     if len(s) > 2 and s[-1] - s[0] + 1 == len(s) and s == list(range(s[0], s[-1] + 1)):
         return f"{s[0]}–{s[-1]}"
-    return ", ".join(map(str, s[:8])) + (", …" if len(s) > 8 else "")
+    if len(s) > 3 or max(s) >= 10**6:  # derived 63-bit seeds: count and first, full list in tables
+        return f"{s[0]}, … ({len(s)} seeds)" if len(s) > 1 else str(s[0])
+    return ", ".join(map(str, s))
 
 
 def _finish(fig: go.Figure, title: str, x: str, y: str, note: str, legend: str = "") -> go.Figure:

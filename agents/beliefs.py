@@ -12,14 +12,16 @@ import numpy as np
 import scipy.sparse as sp
 
 
-def observe(
-    signals: np.ndarray, adjacency: sp.csr_matrix, own_weight: float, social: bool
-) -> np.ndarray:
-    """Weighted counts each cadre observes: own_weight * X + A X (X: cadres x signals)."""
-    seen = np.float32(own_weight) * signals
-    if social:
-        seen += adjacency @ signals
-    return seen
+def observation_matrix(adjacency: sp.csr_matrix, own_weight: float, social: bool) -> sp.csr_matrix:
+    """O = own_weight I + A (or own_weight I without social learning), built once per run."""
+    n = adjacency.shape[0]
+    own = sp.identity(n, dtype=np.float32, format="csr") * np.float32(own_weight)
+    return sp.csr_matrix(own + adjacency.astype(np.float32) if social else own)
+
+
+def observe(signals: np.ndarray, observation: sp.csr_matrix) -> np.ndarray:
+    """Weighted counts each cadre observes: O X = own_weight * X + A X (X: cadres x signals)."""
+    return observation @ signals
 
 
 def learn(belief: np.ndarray, hits: np.ndarray, cases: np.ndarray, rate: float) -> None:

@@ -80,9 +80,12 @@ class Engine:
         self.classify = TypeClassifier(
             s.motivation, s.risk_aversion, s.effort_aversion, cfg.population.threshold
         )
-        self.adjacency = self.org.adjacency.astype(np.float32)
+        beh = cfg.behaviour
+        self.observation = beliefs.observation_matrix(
+            self.org.adjacency, beh.own_weight, beh.social_learning
+        )
         self.tallies: list[np.ndarray] = []
-        self._record(initial=True)
+        self._record(evaluating=False)
 
     # ------------------------------------------------------------------ the step
 
@@ -199,7 +202,7 @@ class Engine:
         x[:, S_REWARDED] = recognised
         x[:, S_EXEMPT] = exempt | cleared
         x[:, S_HONEST_SANC] = sanc_err | wrongly_accused
-        seen = beliefs.observe(x, self.adjacency, beh.own_weight, beh.social_learning)
+        seen = beliefs.observe(x, self.observation)
         own = np.float32(beh.own_weight)
         neighbours_acted = seen[:, S_ACTED] - own * acted
         neighbours_idle = self.degree - neighbours_acted if beh.social_learning else 0.0
@@ -229,7 +232,8 @@ class Engine:
         s.cycle_score += success.view(np.int8) - sanctioned.view(np.int8)
 
         # 6. evaluation cycle
-        if evaluation.is_evaluation_step(t, pol.evaluation.cycle):
+        evaluating = evaluation.is_evaluation_step(t, pol.evaluation.cycle)
+        if evaluating:
             self._evaluate(t)
 
         s.cadre_type = self.classify(s.competence, s.error_fear)
@@ -247,7 +251,7 @@ class Engine:
         col[IDX["false_accusation"]] = accused
         col[IDX["recognised"]] = recognised
         col[IDX["value"]] = value
-        self._record()
+        self._record(evaluating)
 
     def _evaluate(self, t: int) -> None:
         """Rank within units; award the excellence quota; warn and demote the bottom; promote."""
@@ -259,10 +263,7 @@ class Engine:
         # being rated excellent is the reward of the cycle: cadres and neighbours see who got it
         delivered = s.cycle_score > 0
         seen_top = beliefs.observe(
-            np.stack([top & delivered, delivered], axis=1).astype(np.float32),
-            self.adjacency,
-            self.cfg.behaviour.own_weight,
-            self.cfg.behaviour.social_learning,
+            np.stack([top & delivered, delivered], axis=1).astype(np.float32), self.observation
         )
         beliefs.learn(
             s.perceived_reward, seen_top[:, 0], seen_top[:, 1], self.cfg.behaviour.belief_rate
@@ -284,18 +285,15 @@ class Engine:
         col[IDX["demoted"]] = demoted
         col[IDX["warned"]] = warned
 
-    def _record(self, initial: bool = False) -> None:
+    def _record(self, evaluating: bool) -> None:
         s, col = self.state, self.columns
-        if initial:
-            col[:] = 0.0
-        col[IDX["n"]] = 1.0
         col[IDX["perceived_risk"]] = tolerance.perceived_sanction_risk(
             s.aware, s.perceived_sanction_risk, self.cfg.policy.tolerance
         )
         col[IDX["aware"]] = s.aware
         col[IDX["competence"]] = s.competence
         col[IDX["error_fear"]] = s.error_fear
-        self.tallies.append(self.tally(col, s.cadre_type))
+        self.tallies.append(self.tally(col, s.cadre_type, evaluating))
 
     def tally_array(self) -> np.ndarray:
         """All recorded steps: (steps + 1) x groups x counts."""

@@ -67,24 +67,36 @@ RATES: dict[str, tuple[str, str]] = {
 OUTCOMES = tuple(RATES)
 
 
+EVALUATION_ONLY = 3  # the last counts (promoted, demoted, warned) are zero between evaluations
+
+
 class Tally:
     """Group sums of per-cadre columns: all cadres, by current type, by initial cohort.
 
-    One matrix product `columns @ groups` with a one-hot group matrix (cadres x groups) whose
-    'all' and cohort parts are fixed; only the current-type part is rewritten each step."""
+    One matrix product `columns @ groups` with a one-hot group matrix (cadres x 12 groups) whose
+    cohort half is fixed; only the current-type half is rewritten each step. Group sizes come
+    from counting codes, and 'all' is the sum of the type groups."""
 
     def __init__(self, cohort: np.ndarray) -> None:
         n = cohort.size
         self.rows = np.arange(n)
-        self.groups = np.zeros((n, 1 + 2 * N_TYPES), dtype=np.float32)
-        self.groups[:, 0] = 1.0
-        self.groups[self.rows, 1 + N_TYPES + cohort] = 1.0
+        self.groups = np.zeros((n, 2 * N_TYPES), dtype=np.float32)
+        self.groups[self.rows, N_TYPES + cohort] = 1.0
+        self.cohort_sizes = np.bincount(cohort, minlength=N_TYPES)
 
-    def __call__(self, columns: np.ndarray, cadre_type: np.ndarray) -> np.ndarray:
-        """(groups x len(COUNTS)) sums of `columns` (len(COUNTS) x cadres)."""
-        self.groups[:, 1 : 1 + N_TYPES] = 0.0
-        self.groups[self.rows, 1 + cadre_type] = 1.0
-        return (columns @ self.groups).T.astype(np.float64)
+    def __call__(
+        self, columns: np.ndarray, cadre_type: np.ndarray, evaluation: bool = True
+    ) -> np.ndarray:
+        """(groups x len(COUNTS)) sums of `columns` (len(COUNTS) x cadres; row 'n' unused)."""
+        self.groups[:, :N_TYPES] = 0.0
+        self.groups[self.rows, cadre_type] = 1.0
+        stop = len(COUNTS) if evaluation else len(COUNTS) - EVALUATION_ONLY
+        out = np.zeros((1 + 2 * N_TYPES, len(COUNTS)))
+        out[1:, 1:stop] = (columns[1:stop] @ self.groups).T
+        out[1 : 1 + N_TYPES, 0] = np.bincount(cadre_type, minlength=N_TYPES)
+        out[1 + N_TYPES :, 0] = self.cohort_sizes
+        out[0] = out[1 : 1 + N_TYPES].sum(axis=0)
+        return out
 
 
 def step_table(tallies: np.ndarray) -> pd.DataFrame:

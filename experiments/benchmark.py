@@ -1,4 +1,4 @@
-"""Engine benchmark: cadre-steps per second, peak memory, and scaling with the number of cadres.
+"""Engine benchmark: cadre-steps per second (best of 3), peak memory, and scaling with size.
 
     python -m cadresim.experiments.benchmark            # or: python experiments/benchmark.py
 
@@ -19,19 +19,23 @@ import sys  # noqa: E402
 import time  # noqa: E402
 
 
-def time_run(size: int, steps: int, policy: str = "three_mechanisms") -> dict[str, float]:
-    """Wall time of the steps only (setup timed separately), best of a warm run."""
+def time_run(
+    size: int, steps: int, policy: str = "three_mechanisms", repeats: int = 3
+) -> dict[str, float]:
+    """Wall time of the steps only (setup timed separately), best of `repeats` fresh runs."""
     from cadresim import load_config  # noqa: PLC0415
     from cadresim.model.cadre_model import CadreModel  # noqa: PLC0415
 
     cfg = load_config([f"population.size={size}", f"steps={steps}", f"policy={policy}"])
-    t0 = time.perf_counter()
-    model = CadreModel(cfg, agent_views=False, collect=False)
-    setup = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    for _ in range(steps):
-        model.step()
-    run = time.perf_counter() - t0
+    setup = run = float("inf")
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        model = CadreModel(cfg, agent_views=False, collect=False)
+        setup = min(setup, time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        for _ in range(steps):
+            model.step()
+        run = min(run, time.perf_counter() - t0)
     return {
         "cadres": size,
         "steps": steps,

@@ -21,7 +21,7 @@ def observation_matrix(adjacency: sp.csr_matrix, own_weight: float, social: bool
 
 def observe(signals: np.ndarray, observation: sp.csr_matrix) -> np.ndarray:
     """Weighted counts each cadre observes: O X = own_weight * X + A X (X: cadres x signals)."""
-    return observation @ signals
+    return observation @ signals.astype(np.float32, copy=False)
 
 
 def learn(belief: np.ndarray, hits: np.ndarray, cases: np.ndarray, rate: float) -> None:

@@ -16,21 +16,22 @@ from .metrics import COUNTS, IDX, Tally
 from .network import Organisation, build_organisation
 from .state import ERROR, MISCONDUCT, SUCCESS, CadreState, initial_state
 
-# Rows of the per-step uniform draws (one block per step keeps the stream order fixed).
+# Rows of the per-step uniform draws (one block per step keeps the stream order fixed). A row is
+# shared by events of disjoint sets of cadres (a cadre has one outcome a month): OVERSIGHT decides
+# detection of an error or violation, catching an idle cadre and a false accusation of a success;
+# CASE decides whether a detected case qualifies for tolerance and whether a success is recognised.
 (
     D_DIFFICULTY,
     D_ACT,
     D_SUCCESS,
     D_MISCONDUCT,
-    D_DETECT,
-    D_COVER,
-    D_SCREEN,
     D_OVERSIGHT,
-    D_RECOGNISE,
+    D_CASE,
+    D_SCREEN,
     D_PUBLICITY,
     D_TRAIN,
     N_DRAWS,
-) = range(12)
+) = range(10)
 
 # Columns of the signals each cadre shows its neighbours.
 (
@@ -73,7 +74,7 @@ class Engine:
         self.has_supervisor = self.org.supervisor >= 0
         self.supervisor = np.where(self.has_supervisor, self.org.supervisor, 0)
         self.columns = np.zeros((len(COUNTS), self.n), dtype=np.float32)
-        self.signals = np.zeros((self.n, N_SIGNALS), dtype=np.float32)
+        self.draws = np.empty((N_DRAWS, self.n), dtype=np.float32)  # refilled each step
         self.last_initiative_probability = np.zeros(self.n)
         self.tally = Tally(self.state.cohort)
         s = self.state
@@ -95,9 +96,8 @@ class Engine:
         acc, tol = pol.accountability, pol.tolerance
         self.step_count += 1
         t = self.step_count
-        u = self.rng.random((N_DRAWS, self.n), dtype=np.float32)
-        col = self.columns
-        col[:] = 0.0
+        u = self.rng.random(dtype=np.float32, out=self.draws)
+        col = self.columns  # every row is rewritten below (evaluation rows only when evaluating)
 
         training.train(s.competence, u[D_TRAIN], pol.training)
 
@@ -158,10 +158,10 @@ class Engine:
         error = acted & ~violation & ~success
 
         # 3. oversight, tolerance and sanctions
-        det_err = accountability.detect(error, u[D_DETECT], acc)
-        det_vio = accountability.detect(violation, u[D_DETECT], acc)
-        exempt, wrongful_err = tolerance.screen_errors(det_err, u[D_COVER], u[D_SCREEN], tol)
-        shielded = tolerance.screen_violations(det_vio, u[D_COVER], u[D_SCREEN], tol)
+        det_err = accountability.detect(error, u[D_OVERSIGHT], acc)
+        det_vio = accountability.detect(violation, u[D_OVERSIGHT], acc)
+        exempt, wrongful_err = tolerance.screen_errors(det_err, u[D_CASE], u[D_SCREEN], tol)
+        shielded = tolerance.screen_violations(det_vio, u[D_CASE], u[D_SCREEN], tol)
         idle = ~acted
         idle_pun = accountability.catch_inaction(idle, u[D_OVERSIGHT], acc)
         accused = accountability.accuse_falsely(success, u[D_OVERSIGHT], acc)
@@ -169,16 +169,18 @@ class Engine:
         sanc_err = det_err & ~exempt
         sanc_vio = det_vio & ~shielded
         wrongly_accused = accused & ~cleared
-        sanction_grade = np.zeros(self.n, dtype=np.int8)
-        sanction_grade[sanc_err] = grade[sanc_err]
-        sanction_grade[sanc_vio] = acc.misconduct_grade
-        sanction_grade[idle_pun] = accountability.INACTION_GRADE
-        sanction_grade[wrongly_accused] = accountability.FALSE_ACCUSATION_GRADE
+        # the four sanctioned sets are disjoint (one outcome per cadre), so their grades add up
+        sanction_grade = (
+            grade * sanc_err
+            + np.int8(acc.misconduct_grade) * sanc_vio
+            + np.int8(accountability.INACTION_GRADE) * idle_pun
+            + np.int8(accountability.FALSE_ACCUSATION_GRADE) * wrongly_accused
+        )
         sanctioned = sanction_grade > 0
         accountability.start_influence_period(s.blocked_until, sanction_grade, t, acc)
 
         # incentives: prompt recognition of successes
-        recognised = incentive.recognise(success, u[D_RECOGNISE], pol.incentive)
+        recognised = incentive.recognise(success, u[D_CASE], pol.incentive)
 
         # 4. correction and learning by doing
         recovered = tolerance.recovered_share(det_err, tol)
@@ -191,17 +193,23 @@ class Engine:
         )
 
         # 5. beliefs, from own and neighbours' cases
-        x = self.signals
-        x[:, S_DET_ERR] = det_err
-        x[:, S_SANC_ERR] = sanc_err
-        x[:, S_DET_VIO] = det_vio
-        x[:, S_SANC_VIO] = sanc_vio
-        x[:, S_ACTED] = acted
-        x[:, S_IDLE_PUN] = idle_pun
-        x[:, S_SUCCESS] = success
-        x[:, S_REWARDED] = recognised
-        x[:, S_EXEMPT] = exempt | cleared
-        x[:, S_HONEST_SANC] = sanc_err | wrongly_accused
+        # one (cadres x signals) matrix in S_* order: stacking bools, then one cast, is far
+        # cheaper than writing float columns one by one
+        x = np.stack(
+            [
+                det_err,
+                sanc_err,
+                det_vio,
+                sanc_vio,
+                acted,
+                idle_pun,
+                success,
+                recognised,
+                exempt | cleared,
+                sanc_err | wrongly_accused,
+            ],
+            axis=1,
+        ).view(np.uint8)
         seen = beliefs.observe(x, self.observation)
         own = np.float32(beh.own_weight)
         neighbours_acted = seen[:, S_ACTED] - own * acted

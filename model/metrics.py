@@ -79,17 +79,23 @@ class Tally:
 
     def __init__(self, cohort: np.ndarray) -> None:
         n = cohort.size
-        self.rows = np.arange(n)
         self.groups = np.zeros((n, 2 * N_TYPES), dtype=np.float32)
-        self.groups[self.rows, N_TYPES + cohort] = 1.0
+        self.groups[np.arange(n), N_TYPES + cohort] = 1.0
         self.cohort_sizes = np.bincount(cohort, minlength=N_TYPES)
+        self.current = np.full(n, -1, dtype=np.int8)  # type each row of `groups` holds; none yet
 
     def __call__(
         self, columns: np.ndarray, cadre_type: np.ndarray, evaluation: bool = True
     ) -> np.ndarray:
         """(groups x len(COUNTS)) sums of `columns` (len(COUNTS) x cadres; row 'n' unused)."""
-        self.groups[:, :N_TYPES] = 0.0
-        self.groups[self.rows, cadre_type] = 1.0
+        # few cadres change type in a month: rewrite only their rows of the one-hot matrix
+        moved = np.flatnonzero(cadre_type != self.current)
+        if moved.size:
+            old = self.current[moved]
+            had = old >= 0
+            self.groups[moved[had], old[had]] = 0.0
+            self.groups[moved, cadre_type[moved]] = 1.0
+            self.current[moved] = cadre_type[moved]
         stop = len(COUNTS) if evaluation else len(COUNTS) - EVALUATION_ONLY
         out = np.zeros((1 + 2 * N_TYPES, len(COUNTS)))
         out[1:, 1:stop] = (columns[1:stop] @ self.groups).T

@@ -12,9 +12,7 @@ import numpy as np
 
 from cadresim.model.config import AccountabilityConfig
 
-GRADE_WEIGHT = np.array(
-    [0.0, 0.25, 0.5, 0.75, 1.0], dtype=np.float32
-)  # personal cost share of grades 0-4
+TOP_GRADE = 4  # a disciplinary sanction (处分): the full personal cost S
 INACTION_GRADE = 1  # a caught inaction draws a reminder talk (咬耳朵扯袖子)
 FALSE_ACCUSATION_GRADE = 3  # an uncleared accusation is handled as an organisational measure
 
@@ -30,7 +28,7 @@ def detect(act_outcome: np.ndarray, draw: np.ndarray, cfg: AccountabilityConfig)
 
 def personal_cost(grade: np.ndarray | int, cfg: AccountabilityConfig) -> np.ndarray:
     """S_g = S * g / 4: the personal cost of a grade-g sanction."""
-    return np.float32(cfg.error_sanction) * GRADE_WEIGHT[grade]
+    return np.float32(cfg.error_sanction / TOP_GRADE) * grade
 
 
 def career_cost(grade: np.ndarray | int, cfg: AccountabilityConfig) -> np.ndarray:

@@ -16,9 +16,10 @@ def is_evaluation_step(step: int, cycle: int) -> bool:
 
 def rank_within_units(score: np.ndarray, unit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Rank r (0 = worst) of each cadre in its unit, and the unit's size n_u."""
-    order = np.argsort(score)
-    key = unit.astype(np.uint16) if unit.size and unit.max() < 2**16 else unit
-    order = order[np.argsort(key[order], kind="stable")]  # radix sort: by unit, then score
+    # one sort on unit + score shifted into [0, span): orders by unit, then by score
+    low = score.min() if score.size else 0.0
+    span = (score.max() - low if score.size else 0.0) + 1.0
+    order = np.argsort(unit * span + (score - low))
     sorted_unit = unit[order]
     sizes = np.bincount(unit)
     starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))

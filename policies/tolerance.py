@@ -87,4 +87,4 @@ def learn_from_correction(
 ) -> None:
     """c += correction_learning * (1 - c) for cadres whose error was corrected. In place."""
     if cfg.enabled and cfg.correction and cfg.correction_learning > 0.0:
-        competence[corrected] += cfg.correction_learning * (1.0 - competence[corrected])
+        competence += np.float32(cfg.correction_learning) * (1.0 - competence) * corrected

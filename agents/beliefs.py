@@ -20,14 +20,19 @@ def observation_matrix(adjacency: sp.csr_matrix, own_weight: float, social: bool
 
 
 def observe(signals: np.ndarray, observation: sp.csr_matrix) -> np.ndarray:
-    """Weighted counts each cadre observes: O X = own_weight * X + A X (X: cadres x signals)."""
-    return observation @ signals.astype(np.float32, copy=False)
+    """Weighted counts each cadre observes, (O X)^T = (own_weight X + A X)^T for X cadres x
+    signals: one row per signal, contiguous, since each rule reads one signal for all cadres."""
+    return np.ascontiguousarray((observation @ signals.astype(np.float32, copy=False)).T)
 
 
 def learn(belief: np.ndarray, hits: np.ndarray, cases: np.ndarray, rate: float) -> None:
-    """belief += rate * (hits / cases - belief) where cases > 0. Updates in place."""
-    observed = np.divide(hits, cases, out=belief.copy(), where=cases > 0)
-    belief += rate * (observed - belief)
+    """belief += rate * (hits / cases - belief) where cases > 0. Updates in place.
+
+    Hits are a subset of cases (0 where no case was seen), so the guarded ratio is exact."""
+    change = hits / np.maximum(cases, np.float32(1e-30)) - belief
+    change *= cases > 0
+    change *= np.float32(rate)
+    belief += change
 
 
 def update_error_fear(

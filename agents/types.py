@@ -64,13 +64,13 @@ class TypeClassifier:
 
     def __call__(self, competence: np.ndarray, error_fear: np.ndarray) -> np.ndarray:
         unable = 1.0 - competence
-        beats = unable > self.static_max
-        top = np.where(beats, unable, self.static_max)
-        code = np.where(beats, np.int8(CadreType.UNABLE), self.static_arg)
-        fearful = error_fear > top
-        top = np.where(fearful, error_fear, top)
-        code = np.where(fearful, np.int8(CadreType.FEARFUL), code)
-        return np.where(top > self.threshold, code, np.int8(CadreType.PROACTIVE)).astype(np.int8)
+        code = self.static_arg.copy()
+        code[unable > self.static_max] = CadreType.UNABLE
+        top = np.maximum(unable, self.static_max)
+        code[error_fear > top] = CadreType.FEARFUL
+        np.maximum(error_fear, top, out=top)
+        code[top <= self.threshold] = CadreType.PROACTIVE
+        return code
 
 
 def deficits(

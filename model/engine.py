@@ -212,18 +212,18 @@ class Engine:
         ).view(np.uint8)
         seen = beliefs.observe(x, self.observation)
         own = np.float32(beh.own_weight)
-        neighbours_acted = seen[:, S_ACTED] - own * acted
+        neighbours_acted = seen[S_ACTED] - own * acted
         neighbours_idle = self.degree - neighbours_acted if beh.social_learning else 0.0
         idle_seen = own * idle + neighbours_idle
         rate = beh.belief_rate
-        beliefs.learn(s.perceived_sanction_risk, seen[:, S_SANC_ERR], seen[:, S_DET_ERR], rate)
-        beliefs.learn(s.perceived_violation_risk, seen[:, S_SANC_VIO], seen[:, S_DET_VIO], rate)
-        beliefs.learn(s.perceived_inaction_risk, seen[:, S_IDLE_PUN], idle_seen, rate)
-        beliefs.learn(s.perceived_reward, seen[:, S_REWARDED], seen[:, S_SUCCESS], rate)
+        beliefs.learn(s.perceived_sanction_risk, seen[S_SANC_ERR], seen[S_DET_ERR], rate)
+        beliefs.learn(s.perceived_violation_risk, seen[S_SANC_VIO], seen[S_DET_VIO], rate)
+        beliefs.learn(s.perceived_inaction_risk, seen[S_IDLE_PUN], idle_seen, rate)
+        beliefs.learn(s.perceived_reward, seen[S_REWARDED], seen[S_SUCCESS], rate)
         beliefs.update_error_fear(
-            s.error_fear, seen[:, S_HONEST_SANC], seen[:, S_EXEMPT], beh.fear_sensitivity
+            s.error_fear, seen[S_HONEST_SANC], seen[S_EXEMPT], beh.fear_sensitivity
         )
-        tolerance.publicise(s.aware, u[D_PUBLICITY], seen[:, S_EXEMPT], tol)
+        tolerance.publicise(s.aware, u[D_PUBLICITY], seen[S_EXEMPT], tol)
 
         # record
         s.acted = acted
@@ -266,7 +266,8 @@ class Engine:
         s, pol, col = self.state, self.cfg.policy, self.columns
         unit = self.org.unit
         record = evaluation.noisy_record(s.cycle_score, pol.evaluation.noise, self.rng)
-        rank, size = evaluation.rank_within_units(record, unit)
+        # integer records tie without noise: then rank ties by cadre index, on any CPU
+        rank, size = evaluation.rank_within_units(record, unit, stable=pol.evaluation.noise == 0)
         top = incentive.excellent(rank, size, pol.incentive)
         # being rated excellent is the reward of the cycle: cadres and neighbours see who got it
         delivered = s.cycle_score > 0
@@ -274,7 +275,7 @@ class Engine:
             np.stack([top & delivered, delivered], axis=1).astype(np.float32), self.observation
         )
         beliefs.learn(
-            s.perceived_reward, seen_top[:, 0], seen_top[:, 1], self.cfg.behaviour.belief_rate
+            s.perceived_reward, seen_top[0], seen_top[1], self.cfg.behaviour.belief_rate
         )
         bottom = accountability.bottom_ranked(rank, size, pol.accountability)
         warned, demoted = accountability.warn_and_demote(

@@ -77,7 +77,7 @@ def hierarchy(
     _, unit = np.unique(unit_of, return_inverse=True)
     rows, cols = [idx[1:]], [supervisor[1:]]
     for k in range(1, span):  # siblings are contiguous, so peers are i and i + k
-        i = idx[1 : n - k]
+        i = idx[1 : max(n - k, 1)]  # (an org smaller than a span has fewer pairs)
         j = i + k
         keep = (unit[i] == unit[j]) & (rng.random(i.size) < peer_prob)
         rows.append(i[keep])

@@ -14,12 +14,17 @@ def is_evaluation_step(step: int, cycle: int) -> bool:
     return step % cycle == 0
 
 
-def rank_within_units(score: np.ndarray, unit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Rank r (0 = worst) of each cadre in its unit, and the unit's size n_u."""
+def rank_within_units(
+    score: np.ndarray, unit: np.ndarray, stable: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """Rank r (0 = worst) of each cadre in its unit, and the unit's size n_u.
+
+    With `stable`, tied scores rank by cadre index (lower index lower); otherwise ties, which
+    continuous noise makes improbable, are broken in the faster sort's own order."""
     # one sort on unit + score shifted into [0, span): orders by unit, then by score
     low = score.min() if score.size else 0.0
     span = (score.max() - low if score.size else 0.0) + 1.0
-    order = np.argsort(unit * span + (score - low))
+    order = np.argsort(unit * span + (score - low), kind="stable" if stable else None)
     sorted_unit = unit[order]
     sizes = np.bincount(unit)
     starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))

@@ -58,7 +58,7 @@ def perceived_sanction_risk(
     policy exists (every detected honest error is expected to be sanctioned)."""
     if not cfg.enabled:
         return np.ones_like(belief)
-    return np.where(aware, belief, np.float32(1.0))
+    return 1.0 - (1.0 - belief) * aware  # belief where aware, else 1
 
 
 def publicise(

@@ -105,3 +105,10 @@ def test_unknown_ids_against_a_nodes_file(tmp_path):
 def test_missing_file():
     with pytest.raises(ConfigError, match="no such file"):
         simulate(["network=file", "network.path=/nonexistent/org.csv"])
+
+
+@pytest.mark.parametrize("size", [2, 3, 4, 5, 6, 7, 8])
+def test_hierarchy_smaller_than_a_span(size: int) -> None:
+    """An organisation smaller than one span of control still builds (no wrapped slices)."""
+    res = simulate([f"population.size={size}", "steps=2", "network=hierarchy"])
+    assert int(res.steps.query("grouping == 'all'")["n"].iloc[0]) == size

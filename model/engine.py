@@ -274,9 +274,7 @@ class Engine:
         seen_top = beliefs.observe(
             np.stack([top & delivered, delivered], axis=1).astype(np.float32), self.observation
         )
-        beliefs.learn(
-            s.perceived_reward, seen_top[0], seen_top[1], self.cfg.behaviour.belief_rate
-        )
+        beliefs.learn(s.perceived_reward, seen_top[0], seen_top[1], self.cfg.behaviour.belief_rate)
         bottom = accountability.bottom_ranked(rank, size, pol.accountability)
         warned, demoted = accountability.warn_and_demote(
             s.bottom_streak, bottom, pol.accountability

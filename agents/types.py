@@ -64,13 +64,17 @@ class TypeClassifier:
 
     def __call__(self, competence: np.ndarray, error_fear: np.ndarray) -> np.ndarray:
         unable = 1.0 - competence
-        code = self.static_arg.copy()
-        code[unable > self.static_max] = CadreType.UNABLE
         top = np.maximum(unable, self.static_max)
-        code[error_fear > top] = CadreType.FEARFUL
+        # code + flag * (new - code) replaces code where flag holds (int8 arithmetic: cheaper
+        # than masked writes)
+        code = _override(self.static_arg, unable > self.static_max, CadreType.UNABLE)
+        code = _override(code, error_fear > top, CadreType.FEARFUL)
         np.maximum(error_fear, top, out=top)
-        code[top <= self.threshold] = CadreType.PROACTIVE
-        return code
+        return _override(code, top <= self.threshold, CadreType.PROACTIVE)
+
+
+def _override(code: np.ndarray, flag: np.ndarray, new: int) -> np.ndarray:
+    return code + flag.view(np.int8) * (np.int8(new) - code)
 
 
 def deficits(

@@ -135,7 +135,7 @@ def _summary_from(manifest: dict[str, Any]) -> float:
 def runs_from_steps(steps: pd.DataFrame, summary_from: float = 0.5) -> pd.DataFrame:
     """The runs table (summary-window means per run x grouping x type) from a steps table."""
     last = steps.groupby("run_id" if "run_id" in steps else "seed")["step"].transform("max")
-    window = steps[steps["step"] >= (summary_from * last).astype(int) + 1]
+    window = steps[steps["step"] >= ((summary_from * last).astype(int) + 1).clip(upper=last)]
     keys = [c for c in steps.columns if c in ("run_id", "replicate", "seed", "policy")]
     keys += [*F.varied_params(steps), "grouping", "type"]
     values = [c for c in steps.columns if c in i18n.OUTCOMES]

@@ -19,7 +19,7 @@ import numpy as np
 from cadresim.agents.cadre import CadreAgent
 
 from .config import CadreConfig, load_config, validate
-from .engine import Engine
+from .engine import Engine, shell_stream
 from .metrics import IDX, OUTCOMES, RATES
 
 
@@ -45,7 +45,7 @@ class CadreModel(mesa.Model):
             cfg.seed = int(rng)
         self.config = cfg
         self.engine = Engine(cfg)
-        super().__init__(rng=self.engine.rng)
+        super().__init__(rng=shell_stream(cfg.seed))
         self.cadres: list[CadreAgent] = (
             [CadreAgent(self, i) for i in range(self.engine.n)] if agent_views else []
         )

@@ -265,7 +265,9 @@ class SweepConfig:
 class CadreConfig:
     seed: int = knob(0, 0, 2**63 - 1)
     steps: int = knob(120, 1, 1_000_000)
-    summary_from: float = unit(0.5, "share of the run before the summary window starts")
+    summary_from: float = unit(
+        0.5, "share of the run before the summary window starts (1: last step only)"
+    )
     output_dir: str | None = None
     write: bool = True
     population: PopulationConfig = field(default_factory=PopulationConfig)

@@ -59,6 +59,12 @@ def streams(seed: int) -> tuple[np.random.Generator, np.random.Generator, np.ran
     return net, pop, dyn
 
 
+def shell_stream(seed: int) -> np.random.Generator:
+    """A fourth stream, for the Mesa shell (`mesa.Model` draws from the generator it is given),
+    so that Mesa's own draws never shift the dynamics stream."""
+    return np.random.default_rng(np.random.SeedSequence(seed).spawn(4)[3])
+
+
 class Engine:
     """The arrays of one run and the rules that advance them."""
 
@@ -193,24 +199,31 @@ class Engine:
         )
 
         # 5. beliefs, from own and neighbours' cases
+        # exempted cases neighbours can see (all, unless case_visibility is off)
+        shown_exempt, shown_shielded = tolerance.shown_cases(exempt, shielded, tol)
         # one (cadres x signals) matrix in S_* order: stacking bools, then one cast, is far
         # cheaper than writing float columns one by one
         x = np.stack(
             [
-                det_err,
+                det_err & (shown_exempt | ~exempt),
                 sanc_err,
-                det_vio,
+                det_vio & (shown_shielded | ~shielded),
                 sanc_vio,
                 acted,
                 idle_pun,
                 success,
                 recognised,
-                exempt | cleared,
+                shown_exempt | cleared,
                 sanc_err | wrongly_accused,
             ],
             axis=1,
         ).view(np.uint8)
         seen = beliefs.observe(x, self.observation)
+        if shown_exempt is not exempt:  # a cadre still knows its own hidden case
+            own_hidden = np.float32(beh.own_weight) * (exempt & ~shown_exempt)
+            seen[S_DET_ERR] += own_hidden
+            seen[S_EXEMPT] += own_hidden
+            seen[S_DET_VIO] += np.float32(beh.own_weight) * (shielded & ~shown_shielded)
         own = np.float32(beh.own_weight)
         neighbours_acted = seen[S_ACTED] - own * acted
         neighbours_idle = self.degree - neighbours_acted if beh.social_learning else 0.0
@@ -269,20 +282,20 @@ class Engine:
         # integer records tie without noise: then rank ties by cadre index, on any CPU
         rank, size = evaluation.rank_within_units(record, unit, stable=pol.evaluation.noise == 0)
         top = incentive.excellent(rank, size, pol.incentive)
-        # being rated excellent is the reward of the cycle: cadres and neighbours see who got it
-        delivered = s.cycle_score > 0
-        seen_top = beliefs.observe(
-            np.stack([top & delivered, delivered], axis=1).astype(np.float32), self.observation
-        )
-        beliefs.learn(s.perceived_reward, seen_top[0], seen_top[1], self.cfg.behaviour.belief_rate)
         bottom = accountability.bottom_ranked(rank, size, pol.accountability)
         warned, demoted = accountability.warn_and_demote(
             s.bottom_streak, bottom, pol.accountability
         )
         s.rank[demoted] = np.maximum(s.rank[demoted] - 1, 0)
-        # a warning makes the inaction threat concrete
-        s.perceived_inaction_risk[warned] += self.cfg.behaviour.warning_pressure * (
-            1.0 - s.perceived_inaction_risk[warned]
+        # cadres and their neighbours see who was rated excellent (the reward of the cycle) and
+        # who was demoted
+        delivered = s.cycle_score > 0
+        seen = beliefs.observe(
+            np.stack([top & delivered, delivered, demoted], axis=1), self.observation
+        )
+        beliefs.learn(s.perceived_reward, seen[0], seen[1], self.cfg.behaviour.belief_rate)
+        accountability.feel_pressure(
+            s.perceived_inaction_risk, bottom, seen[2], self.cfg.behaviour.warning_pressure
         )
         eligible = (s.blocked_until <= t) & ~bottom
         promoted = incentive.promotions(rank, size, eligible, pol.incentive, unit, self.rng)

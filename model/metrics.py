@@ -11,9 +11,9 @@ import pandas as pd
 
 from cadresim.agents.types import TYPE_NAMES
 
-# Sums kept per group and step (the order of the rows of `tally`).
-COUNTS = (
-    "n",
+# Sums kept per group and step (the order of the rows of `tally`): the group size, indicators
+# (0/1 per cadre), the indicators set only at evaluation steps, then real-valued state.
+INDICATORS = (
     "initiative",
     "success",
     "error",
@@ -26,15 +26,11 @@ COUNTS = (
     "inaction_sanction",
     "false_accusation",
     "recognised",
-    "perceived_risk",
     "aware",
-    "competence",
-    "error_fear",
-    "value",
-    "promoted",
-    "demoted",
-    "warned",
 )
+EVALUATION_INDICATORS = ("promoted", "demoted", "warned")
+REALS = ("perceived_risk", "competence", "error_fear", "value")
+COUNTS = ("n",) + INDICATORS + EVALUATION_INDICATORS + REALS
 IDX = {name: i for i, name in enumerate(COUNTS)}
 N_TYPES = len(TYPE_NAMES)
 GROUPINGS = ("all",) + ("type",) * N_TYPES + ("cohort",) * N_TYPES
@@ -67,38 +63,50 @@ RATES: dict[str, tuple[str, str]] = {
 OUTCOMES = tuple(RATES)
 
 
-EVALUATION_ONLY = 3  # the last counts (promoted, demoted, warned) are zero between evaluations
+_EVERY_STEP = slice(1, 1 + len(INDICATORS))
+_ALL_INDICATORS = slice(1, 1 + len(INDICATORS) + len(EVALUATION_INDICATORS))
+_REALS = slice(len(COUNTS) - len(REALS), len(COUNTS))
+REAL_QUANTUM = 2.0**-20  # real values are summed as integer multiples of this
 
 
 class Tally:
     """Group sums of per-cadre columns: all cadres, by current type, by initial cohort.
 
-    One matrix product `columns @ groups` with a one-hot group matrix (cadres x 12 groups) whose
-    cohort half is fixed; only the current-type half is rewritten each step. Group sizes come
-    from counting codes, and 'all' is the sum of the type groups."""
+    Matrix products `columns @ groups` with a one-hot group matrix (cadres x 12 groups) whose
+    cohort half is fixed; only the rows of cadres who changed type are rewritten. Group sizes
+    come from counting codes, and 'all' is the sum of the type groups.
+
+    Every sum is exact, so no thread count or summation order of the BLAS library can change a
+    table: indicators are integers in float32 (exact below 2**24 cadres per group), and real
+    values are rounded to multiples of REAL_QUANTUM and summed in float64 (exact below 2**53)."""
 
     def __init__(self, cohort: np.ndarray) -> None:
         n = cohort.size
         self.groups = np.zeros((n, 2 * N_TYPES), dtype=np.float32)
         self.groups[np.arange(n), N_TYPES + cohort] = 1.0
+        self.groups64 = self.groups.astype(np.float64)
         self.cohort_sizes = np.bincount(cohort, minlength=N_TYPES)
         self.current = np.full(n, -1, dtype=np.int8)  # type each row of `groups` holds; none yet
 
     def __call__(
         self, columns: np.ndarray, cadre_type: np.ndarray, evaluation: bool = True
     ) -> np.ndarray:
-        """(groups x len(COUNTS)) sums of `columns` (len(COUNTS) x cadres; row 'n' unused)."""
-        # few cadres change type in a month: rewrite only their rows of the one-hot matrix
+        """(groups x len(COUNTS)) sums of `columns` (len(COUNTS) x cadres; row 'n' unused).
+        Between evaluations the evaluation-only rows are not read and count 0."""
+        # few cadres change type in a month: rewrite only their rows of the one-hot matrices
         moved = np.flatnonzero(cadre_type != self.current)
         if moved.size:
             old = self.current[moved]
             had = old >= 0
-            self.groups[moved[had], old[had]] = 0.0
-            self.groups[moved, cadre_type[moved]] = 1.0
+            for groups in (self.groups, self.groups64):
+                groups[moved[had], old[had]] = 0.0
+                groups[moved, cadre_type[moved]] = 1.0
             self.current[moved] = cadre_type[moved]
-        stop = len(COUNTS) if evaluation else len(COUNTS) - EVALUATION_ONLY
+        flags = _ALL_INDICATORS if evaluation else _EVERY_STEP
         out = np.zeros((1 + 2 * N_TYPES, len(COUNTS)))
-        out[1:, 1:stop] = (columns[1:stop] @ self.groups).T
+        out[1:, flags] = (columns[flags] @ self.groups).T
+        reals = np.rint(columns[_REALS] * np.float64(1.0 / REAL_QUANTUM))
+        out[1:, _REALS] = (reals @ self.groups64).T * REAL_QUANTUM
         out[1 : 1 + N_TYPES, 0] = np.bincount(cadre_type, minlength=N_TYPES)
         out[1 + N_TYPES :, 0] = self.cohort_sizes
         out[0] = out[1 : 1 + N_TYPES].sum(axis=0)

@@ -81,7 +81,8 @@ def simulate(
     table = step_table(tallies)
     table.insert(0, "seed", cfg.seed)
     table.insert(1, "policy", cfg.policy.name)
-    first = int(cfg.summary_from * cfg.steps) + 1 if cfg.steps > 1 else 1
+    # the window starts after that share of the run, and holds at least the last step
+    first = min(int(cfg.summary_from * cfg.steps) + 1, max(cfg.steps, 1))
     summary = {
         "policy": cfg.policy.name,
         "population": cfg.population.name,

@@ -81,3 +81,16 @@ def warn_and_demote(
     warned = bottom & ~demoted
     streak[demoted] = 0
     return warned, demoted
+
+
+def feel_pressure(
+    perceived_inaction_risk: np.ndarray,
+    bottom: np.ndarray,
+    demotions_seen: np.ndarray,
+    pressure: float,
+) -> None:
+    """q^ += pressure * (1 - q^) for cadres ranked bottom (warned or demoted) and for those who
+    see a demotion among their neighbours: the threat of 能下 becomes concrete. In place."""
+    if pressure > 0.0:
+        hit = bottom | (demotions_seen > 0)
+        perceived_inaction_risk += np.float32(pressure) * (1.0 - perceived_inaction_risk) * hit

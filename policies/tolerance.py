@@ -61,6 +61,18 @@ def perceived_sanction_risk(
     return 1.0 - (1.0 - belief) * aware  # belief where aware, else 1
 
 
+def shown_cases(
+    exempted: np.ndarray, shielded: np.ndarray, cfg: ToleranceConfig
+) -> tuple[np.ndarray, np.ndarray]:
+    """The exempted honest errors and shielded violations that neighbours see: all of them with
+    `case_visibility` (cases are reported, 典型案例通报), none without (容错无用论: a mechanism
+    whose cases stay hidden teaches nobody but the exempted cadre). Returns the inputs
+    themselves when all are shown."""
+    if not cfg.enabled or cfg.case_visibility:
+        return exempted, shielded
+    return np.zeros_like(exempted), np.zeros_like(shielded)
+
+
 def publicise(
     aware: np.ndarray, draw: np.ndarray, cases_seen: np.ndarray, cfg: ToleranceConfig
 ) -> None:

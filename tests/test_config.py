@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cadresim import ConfigError, load_config
+from cadresim import ConfigError, load_config, simulate
 from cadresim.model.config import flatten
 
 
@@ -70,3 +70,9 @@ def test_bad_values_raise_one_clear_error(overrides, fragment):
     with pytest.raises(ConfigError) as info:
         load_config(overrides)
     assert fragment in str(info.value)
+
+
+def test_summary_window_holds_at_least_the_last_step():
+    res = simulate(["summary_from=1.0", "steps=10", "population.size=200"])
+    last = res.steps.query("grouping == 'all' and step == 10")["initiative_rate"].iloc[0]
+    assert res.summary["all"]["initiative_rate"] == pytest.approx(last)

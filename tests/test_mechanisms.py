@@ -135,6 +135,21 @@ def test_demotion_rule_and_its_off_switch(run):
     assert off.steps["demotion_rate"].sum() == 0 and off.steps["warning_rate"].sum() == 0
 
 
+def test_demotion_threat_raises_initiative(run):
+    """能下: bottom ranks, and demotions seen among neighbours, make inaction's cost concrete, so
+    a demotion rule that bites sooner moves more cadres to act; no rule, least."""
+    rates = [
+        run(*extra, size=SIZE, steps=STEPS).summary["all"]["initiative_rate"]
+        for extra in (
+            ["policy.accountability.demotion=false"],
+            ["policy.accountability.demotion_after=100"],  # warnings only
+            ["policy.accountability.demotion_after=2"],
+            ["policy.accountability.demotion_after=1"],
+        )
+    ]
+    assert rates == sorted(rates) and rates[-1] - rates[0] > 0.03
+
+
 def test_strict_accountability_breeds_fearful_cadres(run):
     base = run(size=SIZE, steps=120)
     strict = run("policy=strict_accountability", size=SIZE, steps=120)
@@ -165,3 +180,21 @@ def test_tolerance_is_no_cure_for_inability(run):
     epi = "errors_per_initiative"
     assert cohort_mean(tol, epi, "unable") > cohort_mean(base, epi, "unable") - 0.01
     assert cohort_mean(train, epi, "unable") < cohort_mean(base, epi, "unable") - 0.05
+
+
+def test_hidden_cases_teach_only_the_exempted(run):
+    """With every cadre aware (publicity 1), hiding exemption cases from neighbours leaves the
+    perceived sanction risk and error fear higher, and initiative lower (容错无用论)."""
+    shown, hidden = (
+        run(
+            "policy=tolerance_only",
+            "policy.tolerance.publicity=1.0",
+            f"policy.tolerance.case_visibility={v}",
+            size=SIZE,
+            steps=STEPS,
+        ).summary["all"]
+        for v in ("true", "false")
+    )
+    assert hidden["mean_perceived_risk"] > shown["mean_perceived_risk"] + 0.1
+    assert hidden["mean_error_fear"] > shown["mean_error_fear"]
+    assert hidden["initiative_rate"] < shown["initiative_rate"]

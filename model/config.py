@@ -134,8 +134,8 @@ class AccountabilityConfig:
     demotion: bool = True
     bottom_share: float = unit(0.1, "share of each unit ranked bottom per cycle")
     demotion_after: int = knob(2, 1, 100, "consecutive bottom ranks before demotion")
-    influence_period: int = knob(12, 0, 1000, "steps a grade>=3 sanction blocks promotion")
-    influence_from_grade: int = knob(3, 1, 4, "lowest grade that starts an influence period")
+    influence_period: int = knob(12, 0, 1000, "steps a heavy sanction blocks promotion")
+    influence_from_grade: int = knob(2, 1, 4, "lowest grade that starts an influence period")
 
 
 @dataclass

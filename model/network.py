@@ -71,8 +71,11 @@ def hierarchy(
     idx = np.arange(n, dtype=np.int64)
     supervisor = np.where(idx > 0, (idx - 1) // span, -1)
     level = np.zeros(n, dtype=np.int64)
-    for i in range(1, n):  # parents precede children, so one pass sets every depth
-        level[i] = level[supervisor[i]] + 1
+    up = idx.copy()
+    while (up > 0).any():  # climb one level per pass: depth passes, not n
+        below = up > 0
+        level += below
+        up = np.where(below, (up - 1) // span, 0)
     unit_of = np.maximum(supervisor, 0)
     _, unit = np.unique(unit_of, return_inverse=True)
     rows, cols = [idx[1:]], [supervisor[1:]]

@@ -155,7 +155,7 @@ def test_strict_accountability_breeds_fearful_cadres(run):
     strict = run("policy=strict_accountability", size=SIZE, steps=120)
     assert (
         strict.summary["final_type_shares"]["fearful"]
-        > base.summary["final_type_shares"]["fearful"] + 0.05
+        > base.summary["final_type_shares"]["fearful"] + 0.03
     )
     assert strict.summary["all"]["error_rate"] < base.summary["all"]["error_rate"]
 

@@ -5,7 +5,8 @@
     cadresim -m policy=baseline,tolerance_only seed='range(3)'     # Hydra multirun
 
 Bad input (an out-of-range value, an unknown key or preset, a malformed network file) prints
-one message and exits with code 2, before anything is written.
+one message and exits with code 2, before anything is written; a multirun's jobs are all
+checked before the first starts (cadresim.multirun).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from cadresim.model.compose import CONFIG_MODULE
 from cadresim.model.config import CadreConfig, ConfigError, to_config
 from cadresim.model.report import print_run
 from cadresim.model.simulate import config_hash, simulate
+from cadresim.multirun import check_jobs
 
 EXIT_BAD_INPUT = 2
 # Subcommands other than a run (`cadresim NAME ...`), registered by the modules that own them.
@@ -80,6 +82,10 @@ def main(argv: list[str] | None = None) -> int:
     _load_plugins()
     if argv and argv[0] in SUBCOMMANDS:
         return SUBCOMMANDS[argv[0]](argv[1:])
+    try:
+        check_jobs(argv)  # a multirun's jobs, all before the first runs
+    except ConfigError as exc:
+        fail(str(exc))
     sys.argv = [sys.argv[0], *argv]
     try:
         _hydra_run()

@@ -123,7 +123,7 @@ def _single_run(folder: Path, res: Results) -> pd.DataFrame:
     if summary.is_file() and not res.manifest:
         s = json.loads(summary.read_text(encoding="utf-8"))
         res.manifest = {"name": folder.name, "kind": "single", "config": s.get("config", {}),
-                        "seeds": [s.get("seed", 0)]}  # fmt: skip
+                        "seeds": [s.get("seed", 0)], "versions": s.get("versions")}  # fmt: skip
     return steps
 
 
@@ -335,12 +335,23 @@ def render_html(res: Results, figs: dict[str, go.Figure], lang: str, static: Seq
                 "methods_text", lang, reps=src.replications or "—",
                 seeds=F.format_seeds(src.seeds), version=src.version,
                 commit=f" (git {str(commit)[:10]})" if commit else "",
+                libs=_libraries(m.get("versions"), lang),
+                mixed=i18n.text("mixed_versions", lang) if m.get("earlier_versions") else "",
             )
         )
         + "</p>",
         "</body>\n</html>\n",
     ]  # fmt: skip
     return "\n".join(parts)
+
+
+def _libraries(versions: Any, lang: str) -> str:
+    """' with Python 3.12, numpy 2.1, ...' from the manifest's versions (empty if absent)."""
+    if not isinstance(versions, dict) or not versions:
+        return ""
+    sep = "、" if lang == "zh" else ", "
+    libs = sep.join(f"{'Python' if k == 'python' else k} {v}" for k, v in versions.items())
+    return i18n.text("with_libraries", lang, libs=libs)
 
 
 def _question(m: dict[str, Any], lang: str) -> str:

@@ -7,6 +7,7 @@ one `RunSpec` per run. `execute_plan` does the rest the same way for every kind.
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -20,7 +21,7 @@ from . import store
 from .executors import execute
 from .overrides import override_value
 from .progress import Progress
-from .runs import Batch, BatchResult, RunSpec
+from .runs import Batch, BatchResult, RunSpec, derived_overrides
 
 # Keys that say how to run, not what: they never change results, so they stay out of the
 # fingerprint (a sweep may be resumed with another executor or worker count).
@@ -95,6 +96,13 @@ def open_folder(plan: Plan) -> tuple[Path, str]:
     fp = store.fingerprint(plan.identity())
     folder, key = results_folder(plan, fp)
     store.prepare_folder(folder, key, fp, plan.cfg.experiment.resume)
+    if "earlier_versions" in store.version_record(folder):
+        print(
+            f"cadresim: warning: {folder} holds runs made with other library versions "
+            f"(earlier_versions in {store.MANIFEST}); a seed reproduces a run only with the "
+            "versions it ran with",
+            file=sys.stderr,
+        )
     write_manifest(folder, plan, fp, status="running")
     return folder, fp
 
@@ -120,14 +128,17 @@ def write_manifest(folder: Path, plan: Plan, fp: str, status: str, **counts: Any
         "config": asdict(cfg),
         "version": store.package_version(),
         "git_commit": store.git_commit(),
+        **store.version_record(folder),  # beside the fingerprint, not in it: upgrades resume
     }
     store.write_json(folder / store.MANIFEST, manifest)
 
 
 def rerun_line(plan: Plan, run: dict[str, Any]) -> str:
     """The `cadresim ...` line that repeats one run alone (recorded with failures)."""
+    values = list(run["params"].items())
+    values += derived_overrides(plan.bases[run["regime"]], values)
     parts = [*plan.base_overrides[run["regime"]]]
-    parts += [f"{k}={override_value(v)}" for k, v in run["params"].items()]
+    parts += [f"{k}={override_value(v)}" for k, v in values]
     return "cadresim " + " ".join([*parts, f"seed={run['seed']}"])
 
 
@@ -146,7 +157,7 @@ def execute_plan(
     for start in range(0, len(plan.runs), size):
         todo = [r for r in plan.runs[start : start + size] if r.run_id not in done]
         if todo:
-            part = f"part-{todo[0].run_id:07d}.parquet"
+            part = store.part_name(folder, plan.runs[start].run_id)
             bases = {r.regime: plan.bases[r.regime] for r in todo}
             batches.append(Batch(part, bases, todo, cfg.save_steps))
     todo_count = sum(len(b.runs) for b in batches)
@@ -156,9 +167,9 @@ def execute_plan(
     try:
         for result in execute(batches, cfg.executor, cfg.workers, cfg.ray_address):
             if result.steps is not None:
-                store.write_parquet(folder / "steps" / result.part, result.steps)
+                store.write_parquet(folder / "steps" / result.part, result.steps, replace=False)
             if result.runs is not None:
-                store.write_parquet(folder / "runs" / result.part, result.runs)
+                store.write_parquet(folder / "runs" / result.part, result.runs, replace=False)
             for failure in result.failures:
                 failure["command"] = rerun_line(plan, failure)
             failures.extend(result.failures)

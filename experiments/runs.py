@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import traceback
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +19,7 @@ import pandas as pd
 from cadresim.model.config import CadreConfig, validate
 from cadresim.model.simulate import simulate
 
-from .space import set_dotted
+from .space import derived_values, set_dotted
 
 SEED_BITS = 63
 
@@ -71,11 +72,29 @@ def replicate_seeds(seed: int, replications: int) -> list[int]:
     return [int(c.generate_state(1, np.uint64)[0]) & mask for c in children]
 
 
+def apply_params(cfg: CadreConfig, params: Iterable[tuple[str, Any]]) -> list[tuple[str, Any]]:
+    """Set a run's parameter values on `cfg`, then the values derived from them (the proactive
+    share of a swept type mix); return the derived ones. Every run and rerun goes through here."""
+    params = list(params)
+    for key, value in params:
+        set_dotted(cfg, key, value)
+    derived = derived_values(cfg, [k for k, _ in params])
+    for key, value in derived:
+        set_dotted(cfg, key, value)
+    return derived
+
+
+def derived_overrides(
+    base: CadreConfig, params: Iterable[tuple[str, Any]]
+) -> list[tuple[str, Any]]:
+    """The derived values of a run (for the command line that repeats it)."""
+    return apply_params(copy.deepcopy(base), params)
+
+
 def run_config(base: CadreConfig, spec: RunSpec) -> CadreConfig:
     """The validated config of one run: base config + the run's parameter values and seed."""
     cfg = copy.deepcopy(base)
-    for key, value in spec.params:
-        set_dotted(cfg, key, value)
+    apply_params(cfg, spec.params)
     cfg.seed = spec.seed
     return validate(cfg)
 

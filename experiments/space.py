@@ -9,22 +9,30 @@ written the same way, as a dotted config key mapped to
 
 On the command line ``sweep.levers.policy.tolerance.coverage=[0,1]`` arrives as nested dicts;
 ``parse_space`` flattens them back to dotted keys.
+
+The six shares of ``population.mix`` must sum to 1, so a sweep that varies deficit shares
+(unwilling, unable, afraid, reluctant, fearful) but not ``proactive`` sets proactive to the
+remainder, 1 - the five deficit shares (``derived_values``); a point where that is negative is
+refused before any run.
 """
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields, is_dataclass
 from typing import Any
 
 import numpy as np
 
-from cadresim.model.config import CadreConfig, ConfigError, flatten
+from cadresim.model.config import TYPES, CadreConfig, ConfigError, flatten
 
 # Keys a sweep may not vary: they define the experiment, not a scenario.
 FIXED_PREFIXES = ("experiment.", "sweep.")
 FIXED_KEYS = ("seed", "output_dir", "write", "policy.name", "population.name", "network.name")
+REMAINDER = "population.mix.proactive"
+DEFICIT_SHARES = tuple(f"population.mix.{t}" for t in TYPES)
+REMAINDER_RULE = "1 - the five deficit shares (" + ", ".join(TYPES) + ")"
 
 
 @dataclass(frozen=True)
@@ -183,3 +191,28 @@ def set_dotted(cfg: Any, key: str, value: Any) -> None:
     for name in path:
         obj = getattr(obj, name)
     setattr(obj, last, value)
+
+
+def takes_remainder(keys: Iterable[str]) -> bool:
+    """Whether a sweep over `keys` sets population.mix.proactive to the remainder."""
+    keys = set(keys)
+    return REMAINDER not in keys and not keys.isdisjoint(DEFICIT_SHARES)
+
+
+def derived_values(cfg: CadreConfig, keys: Iterable[str]) -> list[tuple[str, Any]]:
+    """Values set besides the swept `keys` (already set on `cfg`): the proactive remainder."""
+    keys = set(keys)
+    if not takes_remainder(keys):
+        return []
+    mix = cfg.population.mix
+    swept = [t for t in TYPES if f"population.mix.{t}" in keys]
+    share = sum(getattr(mix, t) for t in swept)
+    room = 1.0 - sum(getattr(mix, t) for t in TYPES if t not in swept)
+    rest = round(room - share, 12) + 0.0  # rounded for readable commands; + 0.0 drops -0.0
+    if rest < 0:
+        names = " + ".join(f"population.mix.{t}" for t in swept)
+        raise ConfigError(
+            f"{names} = {share:.6g} leaves {REMAINDER} (= {REMAINDER_RULE}) negative; "
+            f"allowed at most {room:.6g} with the other deficit shares as set"
+        )
+    return [(REMAINDER, rest)]

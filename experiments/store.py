@@ -1,18 +1,22 @@
 """The results folder of one experiment: manifest, part files, resume ledger, final tables.
 
-    <folder>/manifest.json         what was asked (config, design, seeds), version, git commit
+    <folder>/manifest.json         what was asked (config, design, seeds), versions, git commit
     <folder>/steps/part-*.parquet  step rows of each batch of runs
     <folder>/runs/part-*.parquet   summary rows of each batch: the ledger of finished runs
     <folder>/runs.parquet, ...     assembled tables
 
 Every file is written to a hidden temp file and renamed, so an interrupted experiment leaves
 only whole parts; a batch counts as done once its runs part exists (written after its steps
-part). The manifest's fingerprint guards a folder against a different experiment.
+part). A part is never replaced: a retried batch gets a new name (`part_name`) and the final
+link fails rather than overwrite finished runs. The manifest's fingerprint guards a folder
+against a different experiment; library versions are recorded beside it, outside it, so an
+upgrade does not block resuming.
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 import subprocess
@@ -25,24 +29,52 @@ from typing import Any
 import pandas as pd
 
 from cadresim.model.config import ConfigError
+from cadresim.model.versions import library_versions
 
 MANIFEST = "manifest.json"
 
 
-def atomic_write(path: Path, write: Callable[[str], Any]) -> None:
-    """Write via a hidden temp file in the same folder, then rename over `path`."""
+def atomic_write(path: Path, write: Callable[[str], Any], replace: bool = True) -> None:
+    """Write via a hidden temp file in the same folder, then rename it to `path`. With
+    replace=False an existing `path` is kept and FileExistsError raised (parts of runs)."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     try:
         write(tmp)
-        os.replace(tmp, path)
+        if replace:
+            os.replace(tmp, path)
+        else:
+            _link_new(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
 
 
-def write_parquet(path: Path, table: pd.DataFrame) -> None:
-    atomic_write(path, lambda f: table.to_parquet(f, index=False))
+def _link_new(tmp: str, path: Path) -> None:
+    """Give `tmp` the name `path` only if no file has it (a hard link is atomic about that)."""
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        raise FileExistsError(f"{path} exists; a finished part is never replaced") from None
+    except OSError:  # a file system without hard links: check, then rename
+        if path.exists():
+            raise FileExistsError(f"{path} exists; a finished part is never replaced") from None
+        os.replace(tmp, path)
+
+
+def write_parquet(path: Path, table: pd.DataFrame, replace: bool = True) -> None:
+    atomic_write(path, lambda f: table.to_parquet(f, index=False), replace)
+
+
+def part_name(folder: Path, first_run: int) -> str:
+    """A part name no file in steps/ or runs/ has: part-<first run of the batch>.parquet, else
+    with -1, -2, ... appended (a batch retried after failures must not take its old name)."""
+    for attempt in itertools.count():
+        suffix = f"-{attempt}" if attempt else ""
+        name = f"part-{first_run:07d}{suffix}.parquet"
+        if not any((folder / sub / name).exists() for sub in ("steps", "runs")):
+            return name
+    raise AssertionError("unreachable")
 
 
 def write_json(path: Path, obj: Any) -> None:
@@ -92,6 +124,21 @@ def prepare_folder(folder: Path, print_key: str, fp: str, resume: bool) -> None:
             f"{print_key} = {str(folder)!r} is not empty and has no {MANIFEST}; "
             f"choose an empty or new folder"
         )
+
+
+def version_record(folder: Path) -> dict[str, Any]:
+    """`versions` of the libraries in this process and, when the folder already holds runs
+    made with others (a resume after an upgrade), those as `earlier_versions`."""
+    now = library_versions()
+    try:
+        old = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        old = {}
+    earlier = list(old.get("earlier_versions", []))
+    prev = old.get("versions")
+    if prev and prev != now and prev not in earlier and done_parts(folder):
+        earlier.append(prev)
+    return {"versions": now, "earlier_versions": earlier} if earlier else {"versions": now}
 
 
 def done_parts(folder: Path) -> list[Path]:

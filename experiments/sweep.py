@@ -1,12 +1,15 @@
 """run_sweep: a design over levers and uncertainties, R replications per point, then analyses.
 
 Replicate r of every point uses the same seed (common random numbers), so differences between
-points are not drowned by run-to-run noise. Writes design.parquet, runs.parquet, steps/,
-pareto.parquet and, for sobol and morris designs, sensitivity.parquet.
+points are not drowned by run-to-run noise. Every point's full config is validated before any
+run starts (`check_points`), so a design cannot hold runs that are bound to fail. Writes
+design.parquet, runs.parquet, steps/, pareto.parquet and, for sobol and morris designs,
+sensitivity.parquet.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -18,11 +21,17 @@ from cadresim.model.metrics import OUTCOMES
 from . import store
 from .analysis import pareto, sensitivity
 from .designs import Design, design_seed, expected_points, make_design
-from .overrides import as_list, base_config, compose_overrides, replay_overrides
+from .overrides import (
+    as_list,
+    base_config,
+    compose_overrides,
+    override_value,
+    replay_overrides,
+)
 from .result import ExperimentResult
 from .runner import Plan, execute_plan, open_folder
-from .runs import BatchResult, RunSpec, replicate_seeds
-from .space import parse_space
+from .runs import BatchResult, RunSpec, apply_params, replicate_seeds
+from .space import REMAINDER, REMAINDER_RULE, parse_space, takes_remainder
 
 MAX_RUNS = 50_000_000
 
@@ -52,6 +61,8 @@ def plan_sweep(cfg: CadreConfig, overrides: list[str]) -> tuple[Plan, Design]:
     seeds = replicate_seeds(cfg.seed, sw.replications)
     keys = [p.key for p in params]
     rows = design.table[keys].itertuples(index=False, name=None)
+    points_params = [tuple(zip(keys, _plain(values), strict=True)) for values in rows]
+    check_points(base, points_params)
     runs = [
         RunSpec(
             run_id=point * len(seeds) + r,
@@ -59,9 +70,9 @@ def plan_sweep(cfg: CadreConfig, overrides: list[str]) -> tuple[Plan, Design]:
             replicate=r,
             seed=seed,
             point_id=point,
-            params=tuple(zip(keys, _plain(values), strict=True)),
+            params=point_params,
         )
-        for point, values in enumerate(rows)
+        for point, point_params in enumerate(points_params)
         for r, seed in enumerate(seeds)
     ]
     described = {
@@ -73,7 +84,33 @@ def plan_sweep(cfg: CadreConfig, overrides: list[str]) -> tuple[Plan, Design]:
         "uncertainties": [p.describe() for p in params if p.role == "uncertainty"],
         "outcomes": list(sw.outcomes),
     }
+    if takes_remainder(keys):
+        described["derived"] = {REMAINDER: REMAINDER_RULE}
     return Plan(cfg, {regime: base}, {regime: base_ov}, runs, seeds, described), design
+
+
+def check_points(base: CadreConfig, points: list[tuple[tuple[str, Any], ...]]) -> None:
+    """Validate the full config of every design point, cross-field rules included (the mix
+    sums to 1, background < threshold < severity), so no run starts that is bound to fail."""
+    cfg = copy.deepcopy(base)
+    bad: list[tuple[int, str]] = []
+    for point, params in enumerate(points):
+        try:
+            apply_params(cfg, params)  # every point sets the same keys: one copy serves all
+            validate(cfg)
+        except ConfigError as exc:
+            bad.append((point, str(exc)))
+    if not bad:
+        return
+    point, error = bad[0]
+    where = ", ".join(f"{k}={override_value(v)}" for k, v in points[point])
+    hint = ""
+    if error.startswith("population.mix") and any(k == REMAINDER for k, _ in points[point]):
+        hint = f"; vary only deficit shares and {REMAINDER} takes the remainder"
+    raise ConfigError(
+        f"sweep: {len(bad)} of {len(points)} design points give an invalid run config, "
+        f"e.g. point {point} ({where}): {error}{hint}"
+    )
 
 
 def _plain(values: tuple) -> list[Any]:

@@ -17,6 +17,7 @@ import pandas as pd
 from .cadre_model import CadreModel
 from .config import CadreConfig, load_config, to_config
 from .metrics import step_table, summarise
+from .versions import library_versions
 
 
 @dataclass
@@ -95,6 +96,7 @@ def simulate(
         **summarise(tallies, first),
         "initial_type_shares": _shares(table, 0),
         "final_type_shares": _shares(table, cfg.steps),
+        "versions": library_versions(),
         "config": asdict(cfg),
     }
     return SimulationResult(cfg, table, summary, elapsed)

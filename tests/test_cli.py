@@ -64,3 +64,24 @@ def test_multirun(tmp_path):
     )
     assert out.returncode == 0, out.stderr
     assert len(list((tmp_path / "results" / "runs").glob("*/steps.parquet"))) == 2
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (
+            ["population.size=100,-5"],
+            "multirun job 1 of 2 (population.size=-5): population.size = -5 is out of range",
+        ),
+        (
+            ["population.mix.unable=0.14,0.5", "seed=range(2)", "population.size=100"],
+            "multirun job 2 of 4 (population.mix.unable=0.5 seed=0): population.mix sums to",
+        ),
+    ],
+)
+def test_multirun_checks_every_job_before_the_first_runs(tmp_path, args, fragment):
+    out = cadresim("-m", *args, "steps=6", cwd=tmp_path)
+    assert out.returncode == 2
+    assert fragment in out.stderr and "no job was run" in out.stderr
+    assert "Traceback" not in out.stderr + out.stdout
+    assert list(tmp_path.iterdir()) == []  # job 0 wrote nothing either

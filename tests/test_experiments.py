@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import shlex
 
 import numpy as np
@@ -11,11 +12,14 @@ import pandas as pd
 import pytest
 
 from cadresim import simulate
-from cadresim.experiments import compare_regimes, rerun, rerun_command, run_sweep
+from cadresim.experiments import compare_regimes, rerun, rerun_command, run_sweep, store
+from cadresim.experiments import runs as runs_module
 from cadresim.experiments.analysis import non_dominated
 from cadresim.experiments.progress import Progress
+from cadresim.experiments.report import write_report
 from cadresim.experiments.runs import replicate_seeds
 from cadresim.model.config import ConfigError
+from cadresim.model.versions import LIBRARIES, library_versions
 
 SMALL = ["population.size=100", "steps=12"]
 COVERAGE = {"policy.tolerance.coverage": [0.0, 1.0]}
@@ -237,23 +241,125 @@ def test_pareto_set_holds_only_non_dominated_points(tmp_path):
         assert not (better & strictly).any()
 
 
-def test_a_failing_run_is_recorded_and_the_rest_completes(tmp_path):
-    # background must stay below the type threshold (0.5): the top grid values fail in the worker
-    res = sweep(
-        tmp_path,
-        levers={"population.background": [0.1, 0.9]},
-        design="grid",
-        levels=5,
-        replications=2,
-    )
-    assert len(res.failures) == 6  # 0.5, 0.7, 0.9 x 2 replicates
+def fail_runs(monkeypatch, when):
+    """Make every run whose config satisfies `when(cfg, attempt)` raise, as a crashing model
+    would; `attempt` counts the runs started so far (serial executor: in this process)."""
+    real = runs_module.simulate
+    started: list[int] = []
+
+    def flaky(cfg):
+        started.append(cfg.seed)
+        if when(cfg, len(started)):
+            raise RuntimeError(f"injected failure at coverage {cfg.policy.tolerance.coverage}")
+        return real(cfg)
+
+    monkeypatch.setattr(runs_module, "simulate", flaky)
+    return started
+
+
+def test_a_failing_run_is_recorded_and_the_rest_completes(tmp_path, monkeypatch):
+    fail_runs(monkeypatch, lambda cfg, _: cfg.policy.tolerance.coverage >= 0.5)
+    res = sweep(tmp_path, levers=COVERAGE, design="grid", levels=5, replications=2)
+    assert len(res.failures) == 6  # 0.5, 0.75, 1.0 x 2 replicates
     assert res.runs["run_id"].nunique() == 4
     stored = json.loads((res.folder / "failures.json").read_text())
     assert [f["run_id"] for f in stored] == [4, 5, 6, 7, 8, 9]
     first = stored[0]
-    assert first["params"] == {"population.background": 0.5} and first["seed"]
-    assert "population.background" in first["error"]
+    assert first["params"] == {"policy.tolerance.coverage": 0.5} and first["seed"]
+    assert "injected failure at coverage 0.5" in first["error"]
     assert first["command"].startswith("cadresim ") and f"seed={first['seed']}" in first["command"]
+    manifest = json.loads((res.folder / "manifest.json").read_text())
+    assert manifest["status"] == "incomplete" and manifest["failed_runs"] == 6
+
+
+def test_resume_after_a_failure_keeps_every_finished_run(tmp_path, monkeypatch):
+    # run 0 fails once; its batch's part holds runs 1 and 2. The retry of run 0 must get a part
+    # of its own, not the old part's name (which os.replace would have overwritten).
+    kw = {"levers": COVERAGE, "design": "lhs", "points": 3, "replications": 2, "batch_size": 3}
+    full = sweep(tmp_path, "full", **kw)
+    started = fail_runs(monkeypatch, lambda cfg, attempt: attempt == 1)
+    first = sweep(tmp_path, "flaky", **kw)
+    assert [f["run_id"] for f in first.failures] == [0]
+    assert sorted(first.runs["run_id"].unique()) == [1, 2, 3, 4, 5]
+    second = sweep(tmp_path, "flaky", **kw)
+    assert second.executed == 1 and len(started) == 6 + 1  # only run 0 ran again
+    assert not second.failures and second.complete
+    per_run = second.runs.query("grouping == 'all'")["run_id"]
+    assert sorted(per_run) == [0, 1, 2, 3, 4, 5]  # every run once
+    _same_tables(full, second)
+    parts = sorted(p.name for p in (second.folder / "runs").glob("part-*.parquet"))
+    assert parts == ["part-0000000-1.parquet", "part-0000000.parquet", "part-0000003.parquet"]
+    assert json.loads((second.folder / "manifest.json").read_text())["status"] == "complete"
+
+
+def test_a_finished_part_is_never_replaced(tmp_path):
+    path = tmp_path / "part-0000000.parquet"
+    store.write_parquet(path, pd.DataFrame({"run_id": [1, 2]}), replace=False)
+    with pytest.raises(FileExistsError, match="never replaced"):
+        store.write_parquet(path, pd.DataFrame({"run_id": [0]}), replace=False)
+    assert pd.read_parquet(path)["run_id"].tolist() == [1, 2]
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]  # no temp file left
+    assert store.part_name(tmp_path.parent, 0) == "part-0000000.parquet"
+
+
+def test_part_names_skip_every_existing_part(tmp_path):
+    for sub in ("steps", "runs"):
+        (tmp_path / sub).mkdir()
+    (tmp_path / "runs" / "part-0000006.parquet").touch()
+    (tmp_path / "steps" / "part-0000006-1.parquet").touch()
+    assert store.part_name(tmp_path, 6) == "part-0000006-2.parquet"
+    assert store.part_name(tmp_path, 9) == "part-0000009.parquet"
+
+
+def test_versions_are_recorded_beside_the_fingerprint(tmp_path, monkeypatch, capsys):
+    # runs made with an older numpy, then resumed after an "upgrade": not refused, recorded
+    kw = {"levers": COVERAGE, "design": "lhs", "points": 2, "replications": 2}
+    now = library_versions()
+    old = {**now, "numpy": "1.26.0"}
+    monkeypatch.setattr(store, "library_versions", lambda: dict(old))
+    fail_runs(monkeypatch, lambda cfg, attempt: attempt == 1)
+    first = sweep(tmp_path, "v", **kw)
+    before = json.loads((first.folder / "manifest.json").read_text())
+    assert before["versions"] == old and "earlier_versions" not in before
+    monkeypatch.undo()
+    capsys.readouterr()
+    second = sweep(tmp_path, "v", **kw)
+    assert second.executed == 1 and second.complete
+    after = json.loads((second.folder / "manifest.json").read_text())
+    assert after["fingerprint"] == before["fingerprint"]
+    assert after["versions"] == now and after["earlier_versions"] == [old]
+    assert set(LIBRARIES) <= set(now) and now["numpy"] == np.__version__
+    assert "other library versions" in capsys.readouterr().err
+    html = write_report(second.folder, lang="en").read_text(encoding="utf-8")
+    assert f"numpy {np.__version__}, scipy " in html and "other library versions" in html
+    assert simulate(SMALL).summary["versions"] == now
+
+
+def test_one_mix_share_swept_proactive_takes_the_remainder(tmp_path):
+    fearful = {"population.mix.fearful": [0.1, 0.3]}
+    res = sweep(tmp_path, uncertainties=fearful, design="lhs", points=3, replications=1)
+    assert not res.failures and res.complete
+    manifest = json.loads((res.folder / "manifest.json").read_text())
+    assert manifest["design"]["derived"] == {
+        "population.mix.proactive": "1 - the five deficit shares "
+        "(unwilling, unable, afraid, reluctant, fearful)"
+    }
+    start = res.steps().query("step == 0 and grouping == 'type'")
+    for _, rows in start.groupby("point_id"):
+        shares = rows.set_index("type")["share"]
+        swept = rows["population.mix.fearful"].iloc[0]
+        # 100 cadres: shares are whole cadres (largest remainders)
+        assert shares["fearful"] == pytest.approx(swept, abs=0.011)
+        assert shares["proactive"] == pytest.approx(0.48 - swept, abs=0.011)
+    # the command that repeats a run sets the remainder too, and runs as a plain single run
+    line = rerun_command(res.folder, 1)
+    proactive = 1 - 0.52 - float(res.design.loc[1, "population.mix.fearful"])
+    assert f"population.mix.proactive={round(proactive, 12)!r}" in line
+    single = simulate(shlex.split(line)[1:])
+    stored = res.steps().query("run_id == 1").reset_index(drop=True)
+    np.testing.assert_array_equal(
+        stored["initiative_rate"].to_numpy(), single.steps["initiative_rate"].to_numpy()
+    )
 
 
 def test_every_run_can_be_rerun_alone(tmp_path):
@@ -288,10 +394,34 @@ def test_every_run_can_be_rerun_alone(tmp_path):
         ({"levers": COVERAGE, "uncertainties": COVERAGE}, "already listed"),
         ({"levers": COVERAGE, "replications": 0}, "sweep.replications = 0"),
         ({"levers": COVERAGE, "design": "sobol", "points": 6}, "power of 2"),
+        # cross-field rules of the config, checked on every design point
+        (
+            {"levers": {"population.background": [0.1, 0.9]}, "design": "grid", "levels": 5},
+            "3 of 5 design points give an invalid run config, e.g. point 2 "
+            "(population.background=0.5): population.background = 0.5 must lie in "
+            "(0, threshold) = (0, 0.5)",
+        ),
+        (
+            {"uncertainties": {"population.threshold": [0.3, 0.8]}, "design": "grid", "levels": 6},
+            "1 of 6 design points give an invalid run config, e.g. point 5 "
+            "(population.threshold=0.8): population.severity.unwilling = 0.75 must lie in "
+            "(threshold, 1) = (0.8, 1)",
+        ),
+        (
+            {"uncertainties": {"population.mix.fearful": [0.1, 0.9]}},
+            "population.mix.fearful = 0.722577 leaves population.mix.proactive (= 1 - the five "
+            "deficit shares (unwilling, unable, afraid, reluctant, fearful)) negative; allowed at "
+            "most 0.48 with the other deficit shares as set",
+        ),
+        (
+            {"uncertainties": {"population.mix.proactive": [0.2, 0.4]}},
+            "the six shares must sum to 1; vary only deficit shares and "
+            "population.mix.proactive takes the remainder",
+        ),
     ],
 )
 def test_bad_sweep_input_is_refused_before_any_run(tmp_path, kw, fragment):
-    with pytest.raises(ConfigError, match=fragment.replace(".", r"\.")):
+    with pytest.raises(ConfigError, match=re.escape(fragment)):
         sweep(tmp_path, "bad", **kw)
     assert not (tmp_path / "bad").exists()
 

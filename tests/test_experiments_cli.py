@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from cadresim import cli
+from cadresim.experiments import runs as runs_module
 
 EXE = [sys.executable, "-m", "cadresim.cli"]
 SMALL = ["population.size=100", "steps=12", "experiment.executor=serial"]
@@ -99,10 +100,18 @@ def test_readme_sweep_command_line(tmp_path, inproc):
     assert (tmp_path / "out" / "pareto.parquet").exists()
 
 
-def test_failed_runs_give_a_nonzero_exit_and_failures_json(tmp_path, inproc):
+def test_failed_runs_give_a_nonzero_exit_and_failures_json(tmp_path, inproc, monkeypatch):
+    real = runs_module.simulate
+
+    def crash_above_half(cfg):  # a model crash in some runs (serial executor: this process)
+        if cfg.policy.tolerance.coverage >= 0.5:
+            raise RuntimeError("injected failure")
+        return real(cfg)
+
+    monkeypatch.setattr(runs_module, "simulate", crash_above_half)
     out = inproc(
         "experiment=sweep",
-        "sweep.levers.population.background=[0.1,0.9]",
+        "sweep.levers.policy.tolerance.coverage=[0,1]",
         "sweep.design=grid",
         "sweep.levels=3",
         "sweep.replications=1",
@@ -124,6 +133,11 @@ def test_failed_runs_give_a_nonzero_exit_and_failures_json(tmp_path, inproc):
         (
             ["sweep.levers.policy.tolerance.coverage=[0,1]", "experiment.output_dir=/proc/x/y"],
             "not writable",
+        ),
+        (
+            ["sweep.levers.population.background=[0.1,0.9]", "sweep.design=grid"],
+            "e.g. point 2 (population.background=0.5): population.background = 0.5 must lie in "
+            "(0, threshold) = (0, 0.5)",
         ),
     ],
 )

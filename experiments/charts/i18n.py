@@ -167,11 +167,18 @@ REPORT = {
         "the summary window of each run; intervals are 95% t-intervals of the mean across "
         "replications (confidence bands in time series likewise, per step). Sweep surfaces "
         "sampled by Latin hypercube are linearly interpolated (scipy griddata) between points. "
-        "Produced by cadresim {version}{commit}.",
+        "Produced by cadresim {version}{commit}{libs}.{mixed}",
         "每个政策情境或设计点运行 {reps} 次重复实验（随机种子 {seeds}），每次重复为一次使用独立"
         "种子的模拟。汇总值为每次运行汇总窗口内的均值；区间为跨重复实验均值的95% t置信区间"
         "（时间序列的置信带同样逐期计算）。拉丁超立方抽样的扫描面在抽样点之间用线性插值"
-        "（scipy griddata）。由 cadresim {version}{commit} 生成。",
+        "（scipy griddata）。由 cadresim {version}{commit}{libs} 生成。{mixed}",
+    ),
+    "with_libraries": (" with {libs}", "（{libs}）"),
+    "mixed_versions": (
+        " Some runs were made with other library versions (earlier_versions in manifest.json); "
+        "a seed reproduces a run only with the versions it ran with.",
+        "部分运行使用了其他库版本（见 manifest.json 中的 earlier_versions）；"
+        "同一随机种子仅在相同库版本下可复现运行结果。",
     ),
     "static_files": ("Static figures", "静态图片"),
     "generated": ("Generated", "生成时间"),

@@ -19,7 +19,7 @@ import hydra
 from omegaconf import DictConfig
 
 from cadresim.model.compose import CONFIG_MODULE
-from cadresim.model.config import CadreConfig, ConfigError, to_config
+from cadresim.model.config import CadreConfig, ConfigError, load_config, to_config
 from cadresim.model.report import print_run
 from cadresim.model.simulate import config_hash, simulate
 
@@ -80,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     _load_plugins()
     if argv and argv[0] in SUBCOMMANDS:
         return SUBCOMMANDS[argv[0]](argv[1:])
+    _check_overrides(argv)
     sys.argv = [sys.argv[0], *argv]
     try:
         _hydra_run()
@@ -89,6 +90,20 @@ def main(argv: list[str] | None = None) -> int:
             raise SystemExit(EXIT_BAD_INPUT) from None
         raise
     return 0
+
+
+def _check_overrides(argv: list[str]) -> None:
+    """Compose and validate a single run's overrides before Hydra starts, so bad input gets one
+    `cadresim: error:` line instead of Hydra's multi-line report (and nothing is written).
+
+    Invocations with flags (-m/--multirun, --help, --cfg, --info, ...) are left to Hydra: a
+    multirun's sweep values cannot be composed as one config, and the others print, not run."""
+    if any(arg.startswith("-") for arg in argv):
+        return
+    try:
+        load_config(argv)
+    except ConfigError as exc:
+        fail(str(exc))
 
 
 def _load_plugins() -> None:

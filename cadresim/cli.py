@@ -20,7 +20,7 @@ import hydra
 from omegaconf import DictConfig
 
 from cadresim.model.compose import CONFIG_MODULE
-from cadresim.model.config import CadreConfig, ConfigError, to_config
+from cadresim.model.config import CadreConfig, ConfigError, load_config, to_config
 from cadresim.model.report import print_run
 from cadresim.model.simulate import config_hash, simulate
 from cadresim.multirun import check_jobs
@@ -82,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     _load_plugins()
     if argv and argv[0] in SUBCOMMANDS:
         return SUBCOMMANDS[argv[0]](argv[1:])
+    _check_overrides(argv)  # a single run's config
     try:
         check_jobs(argv)  # a multirun's jobs, all before the first runs
     except ConfigError as exc:
@@ -95,6 +96,20 @@ def main(argv: list[str] | None = None) -> int:
             raise SystemExit(EXIT_BAD_INPUT) from None
         raise
     return 0
+
+
+def _check_overrides(argv: list[str]) -> None:
+    """Compose and validate a single run's overrides before Hydra starts, so bad input gets one
+    `cadresim: error:` line instead of Hydra's multi-line report (and nothing is written).
+
+    Invocations with flags are left to Hydra (--help, --cfg, --info print, not run) or to
+    `check_jobs` (-m/--multirun: its sweep values cannot be composed as one config)."""
+    if any(arg.startswith("-") for arg in argv):
+        return
+    try:
+        load_config(argv)
+    except ConfigError as exc:
+        fail(str(exc))
 
 
 def _load_plugins() -> None:

@@ -7,9 +7,13 @@ A knob's allowed range sits in its field metadata; `validate` checks them all an
 
 from __future__ import annotations
 
+import difflib
 import math
+import re
+import types
+import typing
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, fields, is_dataclass
+from dataclasses import Field, dataclass, field, fields, is_dataclass
 from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
@@ -292,9 +296,16 @@ def _check_ranges(obj: Any, prefix: str) -> None:
         if isinstance(value, float) and not math.isfinite(value):
             raise ConfigError(f"{key} = {value} is not a finite number")
         if (lo is not None and value < lo) or (hi is not None and value > hi):
-            lo_s = "-inf" if lo is None else f"{lo:g}"
-            hi_s = "inf" if hi is None else f"{hi:g}"
-            raise ConfigError(f"{key} = {value} is out of range; allowed [{lo_s}, {hi_s}]")
+            raise ConfigError(f"{key} = {value} is out of range; allowed {_range_text(lo, hi)}")
+
+
+def _range_text(lo: float | None, hi: float | None) -> str:
+    def show(x: float) -> str:
+        return str(int(x)) if isinstance(x, int) else f"{x:g}"
+
+    lo_s = "-inf" if lo is None else show(lo)
+    hi_s = "inf" if hi is None else show(hi)
+    return f"[{lo_s}, {hi_s}]"
 
 
 def validate(cfg: CadreConfig) -> CadreConfig:
@@ -348,19 +359,134 @@ def to_config(cfg: CadreConfig | DictConfig | Mapping[str, Any]) -> CadreConfig:
     if isinstance(cfg, CadreConfig):
         return validate(cfg)
     schema = OmegaConf.structured(CadreConfig)
+    if isinstance(cfg, DictConfig):
+        # A composed config is already typed as CadreConfig, and a key added with `+key=value`
+        # rides along silently; merging its plain contents makes the schema refuse such keys.
+        cfg = OmegaConf.to_container(cfg, resolve=False)
     try:
         merged = OmegaConf.merge(schema, cfg)
         obj = OmegaConf.to_object(merged)
     except Exception as exc:  # omegaconf raises several types; all are bad input
-        raise ConfigError(_omegaconf_message(exc)) from None
+        raise ConfigError(omegaconf_message(exc)) from None
     assert isinstance(obj, CadreConfig)
     return validate(obj)
 
 
-def _omegaconf_message(exc: Exception) -> str:
-    key = getattr(exc, "full_key", None)
-    msg = str(exc).splitlines()[0]
-    return f"{key}: {msg}" if key else msg
+# ---------------------------------------------------------------- messages for bad keys and types
+
+
+def omegaconf_message(exc: BaseException, typed_key: str | None = None) -> str:
+    """One line for an omegaconf error: an unknown key with the nearest valid keys, or a value of
+    the wrong type with the expected type and range. `typed_key` is the key as the user wrote it."""
+    from omegaconf.errors import ConfigAttributeError, ConfigKeyError, ValidationError
+
+    key = getattr(exc, "full_key", None) or None
+    first = str(getattr(exc, "msg", None) or exc).strip().splitlines()[0]
+    if key and isinstance(exc, ConfigAttributeError | ConfigKeyError):
+        return unknown_key_message(typed_key or key)
+    if key and isinstance(exc, ValidationError):
+        return wrong_type_message(key, getattr(exc, "value", None), first)
+    return f"{key}: {first}" if key else first
+
+
+def unknown_key_message(key: str) -> str:
+    """`key` is not in the schema: name the nearest valid keys and the keys allowed where it is."""
+    known = _schema_nodes()
+    parts = key.split(".")
+    depth = 0  # the longest prefix of `key` that is a group of settings
+    while depth < len(parts) - 1 and is_dataclass(known.get(".".join(parts[: depth + 1]))):
+        depth += 1
+    where = ".".join(parts[:depth])
+    group = known[where] if where else CadreConfig
+    allowed = ", ".join(f.name for f in fields(group))
+    if depth == len(parts) - 1:  # the group exists: compare the last name with its keys
+        names = difflib.get_close_matches(parts[-1], [f.name for f in fields(group)], n=3)
+        near = [f"{where}.{x}" if where else x for x in names]
+    else:  # a misspelt group: compare whole dotted keys of the same depth
+        level = [k for k in known if k and k.count(".") == key.count(".")]
+        near = difflib.get_close_matches(key, level, n=3)
+    hint = f" (did you mean {' or '.join(near)}?)" if near else ""
+    scope = f"under {where}" if where else "at the top level"
+    return f"{key} is not a config key{hint}; allowed {scope}: {allowed}"
+
+
+def wrong_type_message(key: str, value: Any, detail: str = "") -> str:
+    """`key` was given a value its field cannot hold: name the expected type and range."""
+    found = _field_at(key)
+    if found is None:
+        return f"{key}: {detail}" if detail else f"{key} = {_show(value)} is not valid"
+    tp, f = found
+    shown = _show(value)
+    if is_dataclass(tp):
+        names = ", ".join(x.name for x in fields(tp))
+        return (
+            f"{key} is a group of settings, not a value (got {shown}); set one of its keys, "
+            f"e.g. {key}.{fields(tp)[0].name}=...; allowed keys: {names}"
+        )
+    what, allowed = _type_text(tp)
+    lo, hi = f.metadata.get("range", (None, None)) if f is not None else (None, None)
+    if lo is not None or hi is not None:
+        allowed = f"{allowed} in {_range_text(lo, hi)}"
+    return f"{key} = {shown} is not {what}; allowed {allowed}"
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "null"
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def _type_text(tp: Any) -> tuple[str, str]:
+    """(what the value is not, what is allowed) for a field type."""
+    args = [a for a in typing.get_args(tp) if a is not type(None)]
+    if isinstance(tp, types.UnionType) or typing.get_origin(tp) is typing.Union:
+        what, allowed = _type_text(args[0])
+        return what + " or null", allowed + " or null"
+    origin = typing.get_origin(tp)
+    if origin is list:
+        inner = {float: "numbers", int: "integers", str: "names", bool: "true/false values"}
+        return "a list", f"a list of {inner.get(args[0] if args else Any, 'values')}, e.g. [a,b]"
+    if origin is dict:
+        return "a mapping", "a mapping {key: value}"
+    return {
+        bool: ("true or false", "true, false"),
+        int: ("an integer", "an integer"),
+        float: ("a number", "a number"),
+        str: ("text", "text"),
+    }.get(tp, (getattr(tp, "__name__", str(tp)), getattr(tp, "__name__", str(tp))))
+
+
+def _field_at(key: str) -> tuple[Any, Field | None] | None:
+    """The type and dataclass field of a dotted key (`a.b[0]` is an item of list `a.b`)."""
+    owner: Any = CadreConfig
+    tp: Any = None
+    f: Field | None = None
+    for name in key.split("."):
+        base, index = re.fullmatch(r"([^\[]*)((?:\[\d+\])*)", name).groups()
+        if not is_dataclass(owner):
+            return None
+        hints = typing.get_type_hints(owner)
+        f = next((x for x in fields(owner) if x.name == base), None)
+        if f is None:
+            return None
+        tp = hints[base]
+        for _ in range(index.count("[")):
+            args = typing.get_args(tp)
+            tp = args[0] if args else Any
+        owner = tp
+    return tp, f
+
+
+def _schema_nodes(cls: Any = CadreConfig, prefix: str = "") -> dict[str, Any]:
+    """Dotted key -> field type, for every group and leaf of the schema ('' is the root)."""
+    out: dict[str, Any] = {prefix: cls} if not prefix else {}
+    hints = typing.get_type_hints(cls)
+    for f in fields(cls):
+        key = f"{prefix}{f.name}"
+        out[key] = hints[f.name]
+        if is_dataclass(hints[f.name]):
+            out.update(_schema_nodes(hints[f.name], key + "."))
+    return out
 
 
 def load_config(

@@ -7,6 +7,7 @@ sparse adjacency matrix (peers and supervisor ties, symmetric), so a step never 
 from __future__ import annotations
 
 import csv
+import io
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
@@ -127,11 +128,18 @@ def load_organisation(cfg: NetworkConfig) -> Organisation:
     return _organisation_from(edges, nodes, cfg, str(path))
 
 
+UTF8_NEEDED = "allowed: UTF-8 text, an edge-list CSV (source,target[,relation]) or GraphML"
+
+
 def _read_graphml(path: Path) -> tuple[list[tuple[str, str, str]], dict[str, dict[str, str]]]:
     try:
         root = ET.parse(path).getroot()
     except ET.ParseError as exc:
-        raise ConfigError(f"network.path: {path} is not valid GraphML: {exc}") from None
+        raise ConfigError(
+            f"network.path: {path} is not valid GraphML: {exc}; {UTF8_NEEDED}"
+        ) from None
+    except ValueError as exc:  # e.g. encoding="GBK": expat reads no multi-byte legacy encoding
+        raise ConfigError(f"network.path: {path} cannot be read ({exc}); {UTF8_NEEDED}") from None
     ns = root.tag[: root.tag.index("}") + 1] if root.tag.startswith("{") else ""
     keys = {k.get("id"): k.get("attr.name") for k in root.iter(f"{ns}key")}
 
@@ -140,13 +148,32 @@ def _read_graphml(path: Path) -> tuple[list[tuple[str, str, str]], dict[str, dic
             keys.get(d.get("key"), d.get("key")): (d.text or "") for d in el.findall(f"{ns}data")
         }
 
-    nodes = {el.get("id"): data(el) for el in root.iter(f"{ns}node")}
+    nodes: dict[str, dict[str, str]] = {}
+    for k, el in enumerate(root.iter(f"{ns}node"), start=1):
+        node_id = el.get("id")
+        if not node_id:
+            raise ConfigError(
+                f"network.path: {path}: <node> number {k} has no id; each node needs a unique "
+                'id, e.g. <node id="a"/>'
+            )
+        if node_id in nodes:
+            raise ConfigError(
+                f"network.path: {path}: node id {node_id!r} is declared twice; node ids must be "
+                "unique"
+            )
+        nodes[node_id] = data(el)
     if not nodes:
         raise ConfigError(f"network.path: {path} has no <node> elements")
-    edges = [
-        (el.get("source"), el.get("target"), data(el).get("relation", "peer"))
-        for el in root.iter(f"{ns}edge")
-    ]
+    edges = []
+    for k, el in enumerate(root.iter(f"{ns}edge"), start=1):
+        source, target = el.get("source"), el.get("target")
+        if not source or not target:
+            missing = " and ".join(x for x, v in (("source", source), ("target", target)) if not v)
+            raise ConfigError(
+                f"network.path: {path}: <edge> number {k} has no {missing} attribute; each edge "
+                'needs both, e.g. <edge source="a" target="b"/>'
+            )
+        edges.append((source, target, data(el).get("relation", "peer")))
     unknown = sorted({x for s, t, _ in edges for x in (s, t) if x not in nodes})
     if unknown:
         raise ConfigError(
@@ -156,32 +183,70 @@ def _read_graphml(path: Path) -> tuple[list[tuple[str, str, str]], dict[str, dic
     return edges, nodes
 
 
-def _read_edge_csv(path: Path) -> list[tuple[str, str, str]]:
-    with path.open(newline="", encoding="utf-8") as fh:
-        reader = csv.DictReader(fh)
+def _csv_rows(path: Path, key: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    """(column names, [(line number, row)]) of a UTF-8 CSV, names and values stripped.
+
+    `utf-8-sig` drops the byte-order mark Excel writes at the start of a "CSV UTF-8" file."""
+    resave = "re-save it as UTF-8 (Excel: 'CSV UTF-8')"
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{key}: {path} is not UTF-8 text (byte {exc.start}: {exc.reason}); {UTF8_NEEDED}; "
+            f"{resave}"
+        ) from None
+    if "\x00" in text:  # valid UTF-8 but binary, or UTF-16 without a byte-order mark
+        raise ConfigError(
+            f"{key}: {path} contains NUL bytes, so it is not UTF-8 text; {UTF8_NEEDED}; {resave}"
+        )
+    try:
+        reader = csv.DictReader(io.StringIO(text, newline=""))
         cols = [c.strip() for c in reader.fieldnames or []]
-        if "source" not in cols or "target" not in cols:
-            raise ConfigError(
-                f"network.path: {path} must be a CSV with columns source,target[,relation]; "
-                f"found {cols}"
-            )
-        edges = []
-        for line, row in enumerate(reader, start=2):
-            row = {k.strip(): (v or "").strip() for k, v in row.items() if k}
-            if not row.get("source") or not row.get("target"):
-                raise ConfigError(f"network.path: {path} line {line}: empty source or target")
-            edges.append((row["source"], row["target"], row.get("relation") or "peer"))
+        rows = [
+            (reader.line_num, {k.strip(): (v or "").strip() for k, v in row.items() if k})
+            for row in reader
+        ]
+    except csv.Error as exc:
+        raise ConfigError(f"{key}: {path} is not a readable CSV ({exc}); {UTF8_NEEDED}") from None
+    return cols, rows
+
+
+def _read_edge_csv(path: Path) -> list[tuple[str, str, str]]:
+    cols, rows = _csv_rows(path, "network.path")
+    if "source" not in cols or "target" not in cols:
+        raise ConfigError(
+            f"network.path: {path} must be a CSV with columns source,target[,relation]; "
+            f"found {cols}"
+        )
+    edges = []
+    for line, row in rows:
+        if not row.get("source") or not row.get("target"):
+            raise ConfigError(f"network.path: {path} line {line}: empty source or target")
+        edges.append((row["source"], row["target"], row.get("relation") or "peer"))
     return edges
 
 
 def _read_nodes_csv(path: Path) -> dict[str, dict[str, str]]:
     if not path.is_file():
         raise ConfigError(f"network.nodes_path: no such file: {path}")
-    with path.open(newline="", encoding="utf-8") as fh:
-        reader = csv.DictReader(fh)
-        if "id" not in (reader.fieldnames or []):
-            raise ConfigError(f"network.nodes_path: {path} must have an 'id' column")
-        return {row["id"].strip(): row for row in reader}
+    cols, rows = _csv_rows(path, "network.nodes_path")
+    if "id" not in cols:
+        raise ConfigError(
+            f"network.nodes_path: {path} must be a CSV with columns id[,unit][,level]; found {cols}"
+        )
+    nodes: dict[str, dict[str, str]] = {}
+    first_line: dict[str, int] = {}
+    for line, row in rows:
+        node_id = row.get("id", "")
+        if not node_id:
+            raise ConfigError(f"network.nodes_path: {path} line {line}: empty id")
+        if node_id in nodes:
+            raise ConfigError(
+                f"network.nodes_path: {path} line {line}: node id {node_id!r} appears again "
+                f"(first on line {first_line[node_id]}); node ids must be unique"
+            )
+        nodes[node_id], first_line[node_id] = row, line
+    return nodes
 
 
 def _organisation_from(

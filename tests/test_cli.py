@@ -51,6 +51,54 @@ def test_bad_input_exits_2_without_traceback_or_output(tmp_path, args, fragment)
     assert list(tmp_path.iterdir()) == []  # nothing written
 
 
+@pytest.mark.parametrize(
+    ("arg", "message"),
+    [
+        (
+            "policy=nope",
+            "policy = 'nope' is not a preset (no configs/policy/nope.yaml); allowed baseline, "
+            "incentive_only, strict_accountability, three_mechanisms, tolerance_only, "
+            "tolerance_overbroad, tolerance_unpublicised, training_only",
+        ),
+        (
+            "nosuchkey=1",
+            "nosuchkey is not a config key; allowed at the top level: seed, steps, summary_from, "
+            "output_dir, write, population, network, policy, behaviour, experiment, sweep",
+        ),
+        ("steps=abc", "steps = 'abc' is not an integer; allowed an integer in [1, 1000000]"),
+        (
+            "population=nope",
+            "population = 'nope' is not a preset (no configs/population/nope.yaml); "
+            "allowed default, low_capacity_county, post_crackdown",
+        ),
+        (
+            "experiment=nope",
+            "experiment = 'nope' is not a preset (no configs/experiment/nope.yaml); "
+            "allowed compare_regimes, sensitivity, single, sweep",
+        ),
+        ("stpes=3", "stpes is not a config key (did you mean steps?); allowed at the top level"),
+        ("+foo=1", "foo is not a config key; allowed at the top level"),
+        ("write=maybe", "write = 'maybe' is not true or false; allowed true, false"),
+    ],
+)
+def test_unknown_preset_key_or_type_is_one_line(tmp_path, arg, message):
+    """Hydra's own report (search path, HYDRA_FULL_ERROR hint) is replaced by one line."""
+    out = cadresim(arg, cwd=tmp_path)
+    assert out.returncode == 2
+    lines = out.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"cadresim: error: {message}"), out.stderr
+    assert "Traceback" not in out.stderr + out.stdout and "HYDRA_FULL_ERROR" not in out.stderr
+    assert out.stdout == ""
+    assert list(tmp_path.iterdir()) == []  # no results folder
+
+
+def test_multirun_bad_preset_keeps_hydra_report(tmp_path):
+    """Multirun is left to Hydra (its sweep values do not compose as one config): still exit 2."""
+    out = cadresim("-m", "policy=baseline,nope", "steps=2", cwd=tmp_path)
+    assert out.returncode == 2 and "policy/nope" in out.stderr
+    assert not (tmp_path / "results" / "runs").exists()
+
+
 def test_malformed_network_file_exits_2(tmp_path):
     (tmp_path / "org.csv").write_text("source,target\na,a\n")
     out = cadresim("network=file", "network.path=org.csv", cwd=tmp_path)

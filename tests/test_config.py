@@ -64,6 +64,22 @@ def test_overrides_as_mapping_and_list_agree():
         (["policy.accountability.grade_cuts=[0.9,0.5,0.7]"], "grade_cuts"),
         (["network.kind=ring"], "network.kind"),
         (["behaviour.temperature=1"], "temperature"),
+        (
+            ["behaviour.temperature=1"],
+            "did you mean behaviour.want_temperature or behaviour.dare_temperature?",
+        ),
+        (["policy.tolerance.coverag=1"], "did you mean policy.tolerance.coverage"),
+        (["polcy.tolerance.coverage=1"], "did you mean policy.tolerance.coverage"),
+        (["+policy.tolerance.bar=1"], "policy.tolerance.bar is not a config key; allowed under"),
+        (["population.size=abc"], "population.size = 'abc' is not an integer"),
+        (["seed=1.5"], "seed = 1.5 is not an integer"),
+        (["policy.tolerance.coverage=abc"], "is not a number; allowed a number in [0, 1]"),
+        (["policy.accountability.grade_cuts=abc"], "is not a list; allowed a list of numbers"),
+        (["policy.tolerance=3"], "policy.tolerance is a group of settings, not a value"),
+        (["steps.x=1"], "steps.x is not a config key; steps is a single value"),
+        (["network=nope"], "allowed file, hierarchy, scale_free, small_world"),
+        (["policy=a,b"], "several values need a multirun"),
+        (["steps"], "cannot read the override 'steps'"),
     ],
 )
 def test_bad_values_raise_one_clear_error(overrides, fragment):

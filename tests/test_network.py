@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -100,6 +104,119 @@ def test_unknown_ids_against_a_nodes_file(tmp_path):
     nodes = _write(tmp_path / "n.csv", "id,unit\na,1\nb,1\n")
     with pytest.raises(ConfigError, match="missing from network.nodes_path: q"):
         load_organisation(NetworkConfig(kind="file", path=edges, nodes_path=nodes))
+
+
+GBK_CSV = "source,target,relation\n张三,李四,reports_to\n王五,李四,reports_to\n".encode("gbk")
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "fragment"),
+    [
+        ("gbk.csv", GBK_CSV, "is not UTF-8 text"),  # saved by Excel/WPS in the Chinese locale
+        ("binary.csv", bytes(range(256)) * 4, "is not UTF-8 text"),
+        ("utf16.csv", "source,target\na,b\n".encode("utf-16-le"), "NUL bytes"),  # no BOM
+        (
+            "gbk.graphml",
+            '<?xml version="1.0" encoding="GBK"?><graphml><graph><node id="张三"/>'
+            "</graph></graphml>".encode("gbk"),
+            "cannot be read",
+        ),
+        ("binary.graphml", bytes(range(256)), "not valid GraphML"),
+    ],
+    ids=["gbk-csv", "binary-csv", "utf16-csv", "gbk-graphml", "binary-graphml"],
+)
+def test_files_that_are_not_utf8_text_are_refused(tmp_path, name, data, fragment):
+    path = tmp_path / name
+    path.write_bytes(data)
+    with pytest.raises(ConfigError) as info:
+        load_organisation(NetworkConfig(kind="file", path=str(path)))
+    msg = str(info.value)
+    assert msg.startswith("network.path:") and fragment in msg and "UTF-8" in msg
+
+
+def test_nodes_file_that_is_not_utf8_is_refused(tmp_path):
+    edges = _write(tmp_path / "e.csv", "source,target\na,b\n")
+    nodes = tmp_path / "n.csv"
+    nodes.write_bytes("id,unit\na,办公室\nb,办公室\n".encode("gbk"))
+    with pytest.raises(ConfigError, match=r"^network\.nodes_path: .* is not UTF-8 text"):
+        load_organisation(NetworkConfig(kind="file", path=edges, nodes_path=str(nodes)))
+
+
+def test_excel_utf8_csv_with_byte_order_mark_loads(tmp_path):
+    """Excel's "CSV UTF-8" starts with a BOM; the header must still read `source`, `id`."""
+    edges = tmp_path / "org.csv"
+    edges.write_bytes("source,target,relation\r\n张三,李四,reports_to\r\n".encode("utf-8-sig"))
+    nodes = tmp_path / "nodes.csv"
+    nodes.write_bytes("id,unit\r\n李四,办公室\r\n张三,办公室\r\n".encode("utf-8-sig"))
+    org = load_organisation(NetworkConfig(kind="file", path=str(edges), nodes_path=str(nodes)))
+    assert org.labels == ["李四", "张三"]
+    assert org.supervisor.tolist() == [-1, 0] and org.unit.tolist() == [0, 0]
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        (
+            "<graphml><graph><node id='a'/><node id='b'/><edge source='a'/></graph></graphml>",
+            "<edge> number 1 has no target attribute",
+        ),
+        (
+            "<graphml><graph><node id='a'/><node id='b'/><edge/></graph></graphml>",
+            "<edge> number 1 has no source and target attribute",
+        ),
+        ("<graphml><graph><node id='a'/><node/></graph></graphml>", "<node> number 2 has no id"),
+        (
+            "<graphml><graph><node id='a'/><node id='a'/></graph></graphml>",
+            "node id 'a' is declared twice",
+        ),
+        ("<graphml><graph><node id='a'></graph></graphml>", "not valid GraphML"),
+    ],
+    ids=["no-target", "no-source-target", "node-without-id", "duplicate-node", "unclosed-tag"],
+)
+def test_malformed_graphml_is_reported(tmp_path, text, fragment):
+    path = _write(tmp_path / "org.graphml", text)
+    with pytest.raises(ConfigError) as info:
+        load_organisation(NetworkConfig(kind="file", path=path))
+    assert str(info.value).startswith("network.path:") and fragment in str(info.value)
+
+
+def test_duplicate_ids_in_a_nodes_file_are_refused(tmp_path):
+    edges = _write(tmp_path / "e.csv", "source,target\na,b\n")
+    nodes = _write(tmp_path / "n.csv", "id,unit\na,1\nb,1\na,2\n")
+    with pytest.raises(ConfigError) as info:
+        load_organisation(NetworkConfig(kind="file", path=edges, nodes_path=nodes))
+    msg = str(info.value)
+    assert msg.startswith("network.nodes_path:")
+    assert "line 4: node id 'a' appears again (first on line 2)" in msg
+
+
+def _cli(*args: str, cwd) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "HYDRA_FULL_ERROR"}
+    cmd = [sys.executable, "-m", "cadresim.cli", *args]
+    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=env)
+
+
+@pytest.mark.parametrize(
+    ("files", "args", "fragment"),
+    [
+        ({"org.csv": GBK_CSV}, ["network.path=org.csv"], "network.path: org.csv is not UTF-8"),
+        (
+            {"org.csv": b"source,target\na,b\n", "n.csv": b"id\na\nb\nb\n"},
+            ["network.path=org.csv", "network.nodes_path=n.csv"],
+            "network.nodes_path: n.csv line 4: node id 'b' appears again",
+        ),
+    ],
+    ids=["gbk-csv", "duplicate-id"],
+)
+def test_malformed_org_chart_on_the_command_line(tmp_path, files, args, fragment):
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    out = _cli("network=file", *args, "steps=2", cwd=tmp_path)
+    assert out.returncode == 2
+    lines = out.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"cadresim: error: {fragment}"), out.stderr
+    assert "Traceback" not in out.stderr + out.stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(files)  # nothing written
 
 
 def test_missing_file():

@@ -19,10 +19,17 @@ def observation_matrix(adjacency: sp.csr_matrix, own_weight: float, social: bool
     return sp.csr_matrix(own + adjacency.astype(np.float32) if social else own)
 
 
-def observe(signals: np.ndarray, observation: sp.csr_matrix) -> np.ndarray:
+def observe(
+    signals: np.ndarray, observation: sp.csr_matrix, out: np.ndarray | None = None
+) -> np.ndarray:
     """Weighted counts each cadre observes, (O X)^T = (own_weight X + A X)^T for X cadres x
-    signals: one row per signal, contiguous, since each rule reads one signal for all cadres."""
-    return np.ascontiguousarray((observation @ signals.astype(np.float32, copy=False)).T)
+    signals: one row per signal, contiguous, since each rule reads one signal for all cadres.
+    `out` (signals x cadres, float32) receives the result without a new allocation."""
+    counts = observation @ signals.astype(np.float32, copy=False)
+    if out is None:
+        return np.ascontiguousarray(counts.T)
+    np.copyto(out, counts.T)
+    return out
 
 
 def learn(belief: np.ndarray, hits: np.ndarray, cases: np.ndarray, rate: float) -> None:

@@ -81,6 +81,10 @@ class Engine:
         self.supervisor = np.where(self.has_supervisor, self.org.supervisor, 0)
         self.columns = np.zeros((len(COUNTS), self.n), dtype=np.float32)
         self.draws = np.empty((N_DRAWS, self.n), dtype=np.float32)  # refilled each step
+        # reused each step: at 10^5 cadres, fresh multi-megabyte temporaries cost page faults
+        self.signals = np.empty((self.n, N_SIGNALS), dtype=bool)
+        self.signal_counts = np.empty((self.n, N_SIGNALS), dtype=np.float32)
+        self.seen = np.empty((N_SIGNALS, self.n), dtype=np.float32)
         self.last_initiative_probability = np.zeros(self.n)
         self.tally = Tally(self.state.cohort)
         s = self.state
@@ -203,7 +207,7 @@ class Engine:
         shown_exempt, shown_shielded = tolerance.shown_cases(exempt, shielded, tol)
         # one (cadres x signals) matrix in S_* order: stacking bools, then one cast, is far
         # cheaper than writing float columns one by one
-        x = np.stack(
+        np.stack(
             [
                 det_err & (shown_exempt | ~exempt),
                 sanc_err,
@@ -217,8 +221,10 @@ class Engine:
                 sanc_err | wrongly_accused,
             ],
             axis=1,
-        ).view(np.uint8)
-        seen = beliefs.observe(x, self.observation)
+            out=self.signals,
+        )
+        np.copyto(self.signal_counts, self.signals)
+        seen = beliefs.observe(self.signal_counts, self.observation, out=self.seen)
         if shown_exempt is not exempt:  # a cadre still knows its own hidden case
             own_hidden = np.float32(beh.own_weight) * (exempt & ~shown_exempt)
             seen[S_DET_ERR] += own_hidden

@@ -86,6 +86,7 @@ class Tally:
         self.groups[np.arange(n), N_TYPES + cohort] = 1.0
         self.groups64 = self.groups.astype(np.float64)
         self.cohort_sizes = np.bincount(cohort, minlength=N_TYPES)
+        self.reals = np.empty((len(REALS), n))  # reused: quantised real columns
         self.current = np.full(n, -1, dtype=np.int8)  # type each row of `groups` holds; none yet
 
     def __call__(
@@ -105,7 +106,8 @@ class Tally:
         flags = _ALL_INDICATORS if evaluation else _EVERY_STEP
         out = np.zeros((1 + 2 * N_TYPES, len(COUNTS)))
         out[1:, flags] = (columns[flags] @ self.groups).T
-        reals = np.rint(columns[_REALS] * np.float64(1.0 / REAL_QUANTUM))
+        reals = np.multiply(columns[_REALS], 1.0 / REAL_QUANTUM, out=self.reals)
+        np.rint(reals, out=reals)
         out[1:, _REALS] = (reals @ self.groups64).T * REAL_QUANTUM
         out[1 : 1 + N_TYPES, 0] = np.bincount(cadre_type, minlength=N_TYPES)
         out[1 + N_TYPES :, 0] = self.cohort_sizes

@@ -46,11 +46,18 @@ def time_run(
 
 
 def peak_memory(size: int, steps: int) -> float:
-    """Peak RSS (MB) of a fresh process running simulate() on size x steps."""
+    """Peak RSS (MB) of a fresh process running simulate() on size x steps.
+
+    Read from /proc's VmHWM, the high-water mark of the process's own memory: getrusage's
+    ru_maxrss would also count the parent's size at fork, since it survives exec on Linux."""
     code = (
-        "import resource; from cadresim import simulate;"
+        "import resource; from pathlib import Path; from cadresim import simulate;"
         f"simulate(['population.size={size}', 'steps={steps}']);"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+        "status = Path('/proc/self/status');"
+        "hwm = [ln for ln in status.read_text().splitlines() if ln.startswith('VmHWM')]"
+        " if status.exists() else [];"
+        "kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss;"
+        "print(int(hwm[0].split()[1]) if hwm else kb)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return int(out.stdout.strip().splitlines()[-1]) / 1024

@@ -80,6 +80,7 @@ class Engine:
         self.has_supervisor = self.org.supervisor >= 0
         self.supervisor = np.where(self.has_supervisor, self.org.supervisor, 0)
         self.columns = np.zeros((len(COUNTS), self.n), dtype=np.float32)
+        self.columns[IDX["n"]] = 1.0  # counts group sizes in the tally
         self.draws = np.empty((N_DRAWS, self.n), dtype=np.float32)  # refilled each step
         # reused each step: at 10^5 cadres, fresh multi-megabyte temporaries cost page faults
         self.signals = np.empty((self.n, N_SIGNALS), dtype=bool)
@@ -207,11 +208,12 @@ class Engine:
         shown_exempt, shown_shielded = tolerance.shown_cases(exempt, shielded, tol)
         # one (cadres x signals) matrix in S_* order: stacking bools, then one cast, is far
         # cheaper than writing float columns one by one
+        hidden = shown_exempt is not exempt
         np.stack(
             [
-                det_err & (shown_exempt | ~exempt),
+                det_err & (shown_exempt | ~exempt) if hidden else det_err,
                 sanc_err,
-                det_vio & (shown_shielded | ~shielded),
+                det_vio & (shown_shielded | ~shielded) if hidden else det_vio,
                 sanc_vio,
                 acted,
                 idle_pun,
@@ -225,7 +227,7 @@ class Engine:
         )
         np.copyto(self.signal_counts, self.signals)
         seen = beliefs.observe(self.signal_counts, self.observation, out=self.seen)
-        if shown_exempt is not exempt:  # a cadre still knows its own hidden case
+        if hidden:  # a cadre still knows its own hidden case
             own_hidden = np.float32(beh.own_weight) * (exempt & ~shown_exempt)
             seen[S_DET_ERR] += own_hidden
             seen[S_EXEMPT] += own_hidden

@@ -63,8 +63,8 @@ RATES: dict[str, tuple[str, str]] = {
 OUTCOMES = tuple(RATES)
 
 
-_EVERY_STEP = slice(1, 1 + len(INDICATORS))
-_ALL_INDICATORS = slice(1, 1 + len(INDICATORS) + len(EVALUATION_INDICATORS))
+_EVERY_STEP = slice(0, 1 + len(INDICATORS))  # from row 'n', which holds ones
+_ALL_INDICATORS = slice(0, 1 + len(INDICATORS) + len(EVALUATION_INDICATORS))
 _REALS = slice(len(COUNTS) - len(REALS), len(COUNTS))
 REAL_QUANTUM = 2.0**-20  # real values are summed as integer multiples of this
 
@@ -73,8 +73,8 @@ class Tally:
     """Group sums of per-cadre columns: all cadres, by current type, by initial cohort.
 
     Matrix products `columns @ groups` with a one-hot group matrix (cadres x 12 groups) whose
-    cohort half is fixed; only the rows of cadres who changed type are rewritten. Group sizes
-    come from counting codes, and 'all' is the sum of the type groups.
+    cohort half is fixed; only the rows of cadres who changed type are rewritten. Row 'n' of
+    the columns holds ones, so the product counts the groups too; 'all' is the sum of the types.
 
     Every sum is exact, so no thread count or summation order of the BLAS library can change a
     table: indicators are integers in float32 (exact below 2**24 cadres per group), and real
@@ -85,14 +85,13 @@ class Tally:
         self.groups = np.zeros((n, 2 * N_TYPES), dtype=np.float32)
         self.groups[np.arange(n), N_TYPES + cohort] = 1.0
         self.groups64 = self.groups.astype(np.float64)
-        self.cohort_sizes = np.bincount(cohort, minlength=N_TYPES)
         self.reals = np.empty((len(REALS), n))  # reused: quantised real columns
         self.current = np.full(n, -1, dtype=np.int8)  # type each row of `groups` holds; none yet
 
     def __call__(
         self, columns: np.ndarray, cadre_type: np.ndarray, evaluation: bool = True
     ) -> np.ndarray:
-        """(groups x len(COUNTS)) sums of `columns` (len(COUNTS) x cadres; row 'n' unused).
+        """(groups x len(COUNTS)) sums of `columns` (len(COUNTS) x cadres; row 'n' all ones).
         Between evaluations the evaluation-only rows are not read and count 0."""
         # few cadres change type in a month: rewrite only their rows of the one-hot matrices
         moved = np.flatnonzero(cadre_type != self.current)
@@ -109,8 +108,6 @@ class Tally:
         reals = np.multiply(columns[_REALS], 1.0 / REAL_QUANTUM, out=self.reals)
         np.rint(reals, out=reals)
         out[1:, _REALS] = (reals @ self.groups64).T * REAL_QUANTUM
-        out[1 : 1 + N_TYPES, 0] = np.bincount(cadre_type, minlength=N_TYPES)
-        out[1 + N_TYPES :, 0] = self.cohort_sizes
         out[0] = out[1 : 1 + N_TYPES].sum(axis=0)
         return out
 

@@ -35,4 +35,4 @@ def rank_within_units(
 
 def noisy_record(score: np.ndarray, noise: float, rng: np.random.Generator) -> np.ndarray:
     """The record as evaluators see it: score + N(0, noise^2)."""
-    return score + noise * rng.standard_normal(score.size)
+    return score + np.float32(noise) * rng.standard_normal(score.size, dtype=np.float32)

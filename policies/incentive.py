@@ -54,11 +54,12 @@ def promotions(
     if not cfg.enabled or cfg.promotion_rate == 0.0:
         return np.zeros(unit.size, dtype=bool)
     merit = performance_rank / np.maximum(unit_size - 1, 1)
-    score = cfg.promotion_weight * merit + (1.0 - cfg.promotion_weight) * rng.random(unit.size)
+    seniority = rng.random(unit.size, dtype=np.float32)
+    score = cfg.promotion_weight * merit + (1.0 - cfg.promotion_weight) * seniority
     score = np.where(eligible, score, -1.0)
     rank, size = rank_within_units(score, unit)
     from_top = size - 1 - rank
     quota = size * cfg.promotion_rate
     whole = np.floor(quota)
-    lucky = rng.random(unit.size) < quota - whole
+    lucky = rng.random(unit.size, dtype=np.float32) < quota - whole
     return eligible & ((from_top < whole) | ((from_top == whole) & lucky))

@@ -1,7 +1,7 @@
 """Dashboard benchmark: how often the views update while running, with 1,000 cadres.
 
     python -m cadresim.dashboard.benchmark [--seconds 5] [--regime baseline]
-                                           [--compare three_mechanisms]
+                                           [--compare three_mechanisms] [--tick-ms 150]
 
 Serves the dashboard on a free localhost port (a thread of this process), drives headless
 Chromium (Debian's /usr/bin/chromium + chromedriver, via selenium; the flags of the e2e tests),
@@ -12,11 +12,13 @@ side by side on the same population and seed:
 - views/s: how often the month counter is redrawn in the page (a MutationObserver);
 - server ms: the update callback's time on the server per tick (Python work plus JSON encoding,
   timed around Dash's callback wrapper) and the size of its response;
-- round trip ms: request start to response end as the browser saw it (Resource Timing).
+- trip ms: request start to response end as the browser saw it (Resource Timing);
+- draw ms: time the page spends drawing figures per view (Plotly.react, and the in-place ring
+  restyle of assets/rings.js where there is one).
 
-What is left of a tick after the round trip is the browser's own work (mostly plotly drawing).
-The tick period is `app.TICK_MS` (150 ms), so at most 6.7 updates per second are possible.
-Speed is measured here, not in timed tests.
+The tick period is `app.TICK_MS` (150 ms), so at most 6.7 updates per second are possible;
+`--tick-ms 50` shows how far beyond that the page could go. Speed is measured here, not in
+timed tests.
 """
 
 from __future__ import annotations
@@ -46,14 +48,26 @@ FLAGS = (
 )
 UPDATE_OUTPUT = "month.children"  # the update callback is the one writing the month counter
 
-# Installed in the page before Run is pressed: records each redraw of the month counter.
+# Installed in the page once the run is going: records each redraw of the month counter and
+# the time spent drawing figures (Plotly.react, and the in-place ring restyle if there is one).
 WATCH_JS = """
 window.__bench = [];
+window.__draw = 0;
 performance.clearResourceTimings();
 performance.setResourceTimingBufferSize(100000);
 const month = document.getElementById('month');
 new MutationObserver(() => window.__bench.push([performance.now(), month.textContent]))
     .observe(month, {childList: true, characterData: true, subtree: true});
+const timed = (obj, name) => {
+    const f = obj && obj[name];
+    if (!f) return;
+    obj[name] = function (...args) {
+        const t0 = performance.now();
+        try { return f.apply(this, args); } finally { window.__draw += performance.now() - t0; }
+    };
+};
+timed(window.Plotly, 'react');
+timed(window.dash_clientside && window.dash_clientside.cadresim, 'rings');
 return performance.now();
 """
 # Round trips of the update requests that started in [t0, t1] (page clock, ms).
@@ -92,13 +106,13 @@ class ServerTimes:
 
 
 @contextmanager
-def serve(times: ServerTimes) -> Iterator[str]:
+def serve(times: ServerTimes, tick_ms: int) -> Iterator[str]:
     """The dashboard on a free localhost port, its update callback timed by `times`."""
     from werkzeug.serving import make_server  # noqa: PLC0415
 
     from .app import create_app  # noqa: PLC0415
 
-    app = create_app()
+    app = create_app(tick_ms)
     keys = [k for k in app.callback_map if UPDATE_OUTPUT in k]
     if len(keys) != 1:
         raise RuntimeError(f"expected one callback writing {UPDATE_OUTPUT}, found {keys}")
@@ -192,15 +206,18 @@ def measure(
     run_btn.click()
     _wait(driver, lambda d: _text(d, "run-btn") in ("Run", "运行"))
     redraws = driver.execute_script("return window.__bench")
+    draw_ms = driver.execute_script("return window.__draw")
     trips = driver.execute_script(TRIPS_JS, p0, p1)
     server = times.take()
     elapsed = t1 - t0
+    views = {text for at, text in redraws if at <= p1}
     ms = sorted(1000 * dt for dt, _ in server)
     return {
         "mode": f"side by side ({regime} | {compare})" if compare else f"single ({regime})",
         "cadres": int(size),
         "months_per_s": (m1 - m0) / elapsed,
-        "views_per_s": len({text for at, text in redraws if at <= p1}) / ((p1 - p0) / 1000),
+        "views_per_s": len(views) / ((p1 - p0) / 1000),
+        "draw_ms": draw_ms / max(len(views), 1),
         "server_ms": statistics.median(ms) if ms else float("nan"),
         "server_p90_ms": ms[int(0.9 * (len(ms) - 1))] if ms else float("nan"),
         "response_kb": statistics.median(n for _, n in server) / 1000 if server else 0.0,
@@ -212,14 +229,14 @@ def measure(
 def table(rows: list[dict[str, Any]]) -> str:
     head = (
         f"{'mode':<44} {'cadres':>6} {'months/s':>8} {'views/s':>7} "
-        f"{'server ms':>9} {'p90':>5} {'resp kB':>7} {'trip ms':>7}"
+        f"{'server ms':>9} {'p90':>5} {'resp kB':>7} {'trip ms':>7} {'draw ms':>7}"
     )
     lines = [head]
     for r in rows:
         lines.append(
             f"{r['mode']:<44} {r['cadres']:>6} {r['months_per_s']:>8.1f} {r['views_per_s']:>7.1f} "
             f"{r['server_ms']:>9.1f} {r['server_p90_ms']:>5.0f} {r['response_kb']:>7.1f} "
-            f"{r['trip_ms']:>7.1f}"
+            f"{r['trip_ms']:>7.1f} {r['draw_ms']:>7.1f}"
         )
     return "\n".join(lines)
 
@@ -232,10 +249,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=5.0, help="window per mode (default 5)")
     parser.add_argument("--regime", default="baseline", help="main regime (default baseline)")
     parser.add_argument("--compare", default="three_mechanisms", help="second regime side by side")
+    parser.add_argument(
+        "--tick-ms",
+        type=int,
+        default=None,
+        help="update period while running (default: the dashboard's, app.TICK_MS)",
+    )
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request
+    if args.tick_ms is None:
+        from .app import TICK_MS  # noqa: PLC0415
+
+        args.tick_ms = TICK_MS
     times = ServerTimes()
-    with serve(times) as url, chromium() as driver:
+    with serve(times, args.tick_ms) as url, chromium() as driver:
         rows = [
             measure(driver, url, times, args.regime, None, args.seconds),
             measure(driver, url, times, args.regime, args.compare, args.seconds),
@@ -244,7 +271,9 @@ def main(argv: list[str] | None = None) -> int:
     print(
         "months/s: month counter advance; views/s: distinct month values drawn in the page; "
         "server ms: update callback incl. JSON (median, p90); resp kB: its response (median); "
-        "trip ms: request round trip seen by the browser (median)"
+        "trip ms: request round trip seen by the browser (median); draw ms: figure drawing in "
+        f"the page per view (mean); tick {args.tick_ms} ms, so at most {1000 / args.tick_ms:.1f} "
+        "views/s"
     )
     return 0
 

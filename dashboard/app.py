@@ -156,6 +156,7 @@ def run_panel(i: int) -> html.Div:
             dcc.Graph(id=f"series-{i}", config={"displayModeBar": False}),
             dcc.Graph(id=f"types-{i}", config={"displayModeBar": False}),
             dcc.Graph(id=f"network-{i}", config={"displayModeBar": False}),
+            dcc.Store(id=f"rings-{i}"),  # this month's rings, drawn by assets/rings.js
         ],
         id=f"run-panel-{i}",
         className="run-panel",
@@ -167,6 +168,7 @@ def layout(tick_ms: int = TICK_MS) -> html.Div:
     return html.Div(
         [
             dcc.Store(id="sid", data=STORE.new_id()),
+            dcc.Store(id="shown"),  # what the figures show: the update callback patches them
             dcc.Interval(id="tick", interval=tick_ms, disabled=True),
             html.Header(
                 [label("title", html.H1), label("subtitle", html.P, className="subtitle")],

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
+from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, html, no_update
 
 from cadresim.agents.types import TYPE_NAMES
 from cadresim.model.config import ConfigError
@@ -17,6 +17,7 @@ from .i18n import t
 from .levers import LEVER_KEYS, default_mix, preset_lever_values, preset_names
 from .session import COUNTERS, STORE, Scenario, Session
 
+FIGURES = ("series", "types", "network")
 # Triggers that rebuild the runs (the population and network are drawn at the start of a run).
 RESETS = {"reset-btn", "regime", "compare", "mix", "size", "seed"}
 
@@ -78,16 +79,61 @@ def handle(session: Session | None, triggers: set[str], inp: Inputs) -> Session:
 def render_run(session: Session, i: int, lang: str) -> dict[str, Any]:
     """Title, counters and figures of run i."""
     run = session.runs[i]
+    return _render_head(session, i, lang) | {
+        "series": figures.time_series(run, lang),
+        "types": figures.by_type(run, lang),
+        "network": figures.network(run, lang),
+    }
+
+
+def _render_head(session: Session, i: int, lang: str) -> dict[str, Any]:
+    run = session.runs[i]
     counts = run.counters()
     return {
         "title": f"{t('left' if i == 0 else 'right', lang)}: {run.config.policy.name}"
         if len(session.runs) > 1
         else run.config.policy.name,
         "counters": [f"{counts[name]:,}" for name in COUNTERS],
-        "series": figures.time_series(run, lang),
-        "types": figures.by_type(run, lang),
-        "network": figures.network(run, lang),
     }
+
+
+def render_views(
+    session: Session, lang: str, shown: dict[str, Any] | None
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Every run's title, counters, figures and rings, and the record of what the page will
+    show once it applies them.
+
+    `shown` is that record from the last answer the page applied (it travels in the same
+    answer as the figures, so an answer the page drops, superseded by a newer tick, leaves
+    both as they were). While the page shows a run (same run, same language), its series and
+    bars are patched from the month shown, and the network keeps its figure and gets this
+    month's rings (if the cadres kept their types); nothing is sent if the month is the same.
+    Otherwise the run gets full figures (with the rings in them).
+    """
+    same_page = (
+        shown is not None
+        and shown.get("lang") == lang
+        and len(shown.get("runs", ())) == len(session.runs)
+    )
+    views, record = [], []
+    for i, run in enumerate(session.runs):
+        month, types_key = run.step_count, run.types_key()
+        before = shown["runs"][i] if same_page and shown else None
+        if before is None or before["run"] != run.id or before["month"] > month:
+            view = render_run(session, i, lang) | {"rings": no_update}
+        elif before["month"] == month and before["types"] == types_key:
+            view = _render_head(session, i, lang) | dict.fromkeys((*FIGURES, "rings"), no_update)
+        else:
+            view = _render_head(session, i, lang)
+            view["series"] = figures.time_series_patch(run, before["month"])
+            view["types"] = figures.by_type_patch(run)
+            if before["types"] == types_key:
+                view |= {"network": no_update, "rings": figures.rings(run)}
+            else:
+                view |= {"network": figures.network(run, lang), "rings": no_update}
+        views.append(view)
+        record.append({"run": run.id, "month": month, "types": types_key})
+    return views, {"lang": lang, "runs": record}
 
 
 def render_message(session: Session, lang: str) -> str:
@@ -132,6 +178,7 @@ def register(app: Dash) -> None:
             Output(f"series-{i}", "figure"),
             Output(f"types-{i}", "figure"),
             Output(f"network-{i}", "figure"),
+            Output(f"rings-{i}", "data"),
         ]
 
     @app.callback(
@@ -154,6 +201,7 @@ def register(app: Dash) -> None:
         Output("tick", "disabled"),
         Output("run-btn", "children"),
         Output("run-panel-1", "style"),
+        Output("shown", "data"),
         *run_outputs,
         Input("tick", "n_intervals"),
         Input("step-btn", "n_clicks"),
@@ -168,9 +216,23 @@ def register(app: Dash) -> None:
         Input("speed", "value"),
         Input("lang", "value"),
         State("sid", "data"),
+        State("shown", "data"),
     )
     def update(
-        _tick, _step, _run, _reset, preset, compare, levers, mix, size, seed, speed, lang, sid
+        _tick,
+        _step,
+        _run,
+        _reset,
+        preset,
+        compare,
+        levers,
+        mix,
+        size,
+        seed,
+        speed,
+        lang,
+        sid,
+        shown,
     ):  # noqa: ANN001, ANN202
         inp = Inputs(
             preset=preset,
@@ -187,7 +249,7 @@ def register(app: Dash) -> None:
             with session.lock:
                 handle(session, triggers, inp)
         with session.lock:
-            runs = [render_run(session, i, lang) for i in range(len(session.runs))]
+            runs, record = render_views(session, lang, shown)
             month = str(session.runs[0].step_count)
             running = session.running
             message = render_message(session, lang)
@@ -197,14 +259,23 @@ def register(app: Dash) -> None:
             not running,
             t("pause" if running else "run", lang),
             {} if len(runs) > 1 else {"display": "none"},
+            record,
         ]
         for i in (0, 1):
             if i < len(runs):
                 r = runs[i]
-                out += [r["title"], *r["counters"], r["series"], r["types"], r["network"]]
+                out += [r["title"], *r["counters"], *(r[name] for name in FIGURES), r["rings"]]
             else:
-                out += [no_update] * (1 + len(COUNTERS) + 3)
+                out += [no_update] * (1 + len(COUNTERS) + len(FIGURES) + 1)
         return out
+
+    for i in (0, 1):  # assets/rings.js restyles the drawn network (no output)
+        app.clientside_callback(
+            ClientsideFunction(namespace="cadresim", function_name="rings"),
+            Input(f"rings-{i}", "data"),
+            State(f"network-{i}", "id"),
+            prevent_initial_call=True,
+        )
 
     @app.callback(
         Output({"role": "i18n", "key": ALL, "n": ALL}, "children"),

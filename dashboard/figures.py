@@ -1,15 +1,26 @@
-"""Plotly figures of one run, as plain dicts (cheaper to build than go.Figure on every tick)."""
+"""Plotly figures of one run, as plain dicts (cheaper to build than go.Figure on every tick),
+and what brings a drawn figure up to date while the run goes on.
+
+The time series and the bars are updated with dash `Patch`es: the new points, the new bar
+heights. The network is not: plotly draws a whole figure again whenever any per-point array
+changes (about 80 ms for 1,000 cadres in headless Chromium, however little changed), so while
+the cadres keep their types only the rings are sent (`rings`: this month's action code of each
+cadre, trace by trace) and assets/rings.js restyles the drawn points in place. Node positions,
+supervisor ties and fills are sent only with a full figure: a new run, another language, or
+cadres that changed type.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 import numpy as np
+from dash import Patch
 
 from cadresim.agents.types import TYPE_NAMES
 
 from .i18n import t
-from .session import ACTIONS, SERIES, Run
+from .session import A_IDLE, ACTIONS, SERIES, Run
 
 TYPE_COLOURS = ("#8c8c8c", "#e6a100", "#d0556f", "#8e6bbf", "#2f8fd0", "#17becf")
 ACTION_COLOURS = {
@@ -49,7 +60,7 @@ def time_series(run: Run, lang: str) -> dict[str, Any]:
             "type": "scatter",
             "mode": "lines",
             "x": x,
-            "y": np.round(data[name], 4).tolist(),
+            "y": _rates(data[name]),
             "name": t(name, lang),
             "line": {"color": SERIES_COLOURS[name], "width": 2},
         }
@@ -66,6 +77,25 @@ def time_series(run: Run, lang: str) -> dict[str, Any]:
     }
 
 
+def time_series_patch(run: Run, since: int) -> Patch:
+    """Extends a `time_series` figure drawn up to month `since` to the run's month."""
+    data = run.series(since)
+    x = data["step"].tolist()
+    patch = Patch()
+    for k, name in enumerate(SERIES):
+        patch["data"][k]["x"].extend(x)
+        patch["data"][k]["y"].extend(_rates(data[name]))
+    return patch
+
+
+def _rates(values: np.ndarray) -> list[float]:
+    return np.round(values, 4).tolist()
+
+
+def _bars(values: np.ndarray) -> list[float | None]:
+    return [None if np.isnan(v) else round(float(v), 4) for v in values]
+
+
 def by_type(run: Run, lang: str) -> dict[str, Any]:
     rates = run.type_rates()
     names = [t(name, lang) for name in TYPE_NAMES]
@@ -73,7 +103,7 @@ def by_type(run: Run, lang: str) -> dict[str, Any]:
         {
             "type": "bar",
             "x": names,
-            "y": [None if np.isnan(v) else round(float(v), 4) for v in rates[name]],
+            "y": _bars(rates[name]),
             "name": t(name, lang),
             "marker": {"color": SERIES_COLOURS[name]},
         }
@@ -85,13 +115,53 @@ def by_type(run: Run, lang: str) -> dict[str, Any]:
     }
 
 
+def by_type_patch(run: Run) -> Patch:
+    """The bar heights of a `by_type` figure."""
+    rates = run.type_rates()
+    patch = Patch()
+    for k, name in enumerate(SERIES):
+        patch["data"][k]["y"] = _bars(rates[name])
+    return patch
+
+
+RING_COLOURS = np.array([ACTION_COLOURS[a] for a in ACTIONS])
+RING_WIDTH = 1.6
+
+
+def _ring_lines(run: Run) -> list[tuple[np.ndarray, dict[str, list[Any]]]]:
+    """Per type: its cadres, and the marker line (ring colour and width) of each."""
+    types = run.types()
+    actions = run.actions()
+    ring = RING_COLOURS[actions]
+    width = np.where(actions == A_IDLE, 0.0, RING_WIDTH)
+    out = []
+    for code in range(len(TYPE_NAMES)):
+        idx = np.flatnonzero(types == code)
+        out.append((idx, {"color": ring[idx].tolist(), "width": width[idx].tolist()}))
+    return out
+
+
+NETWORK_TRACES = slice(1, 1 + len(TYPE_NAMES))  # the cadres' traces, one per type, in order
+
+
+def rings(run: Run) -> dict[str, Any]:
+    """The rings of the network figure named `run.network_key()`, for assets/rings.js: per
+    type trace, each cadre's action code this month (an index into `colours` and `widths`)."""
+    types = run.types()
+    actions = run.actions()
+    return {
+        "key": run.network_key(),
+        "month": run.step_count,
+        "first": NETWORK_TRACES.start,
+        "colours": list(RING_COLOURS),
+        "widths": [0.0 if code == A_IDLE else RING_WIDTH for code in range(len(ACTIONS))],
+        "codes": [actions[types == code].tolist() for code in range(len(TYPE_NAMES))],
+    }
+
+
 def network(run: Run, lang: str) -> dict[str, Any]:
     """Cadres filled by type and ringed by this month's action; supervisor ties in grey."""
     lay = run.layout
-    types = run.types()
-    actions = run.actions()
-    ring = np.array([ACTION_COLOURS[a] for a in ACTIONS])[actions]
-    width = np.where(actions == 0, 0.0, 1.6)
     traces: list[dict[str, Any]] = [
         {
             "type": "scatter",
@@ -103,8 +173,7 @@ def network(run: Run, lang: str) -> dict[str, Any]:
             "showlegend": False,
         }
     ]
-    for code, name in enumerate(TYPE_NAMES):
-        idx = np.flatnonzero(types == code)
+    for code, (name, (idx, line)) in enumerate(zip(TYPE_NAMES, _ring_lines(run), strict=True)):
         traces.append(
             {
                 "type": "scatter",
@@ -117,7 +186,7 @@ def network(run: Run, lang: str) -> dict[str, Any]:
                 "marker": {
                     "color": TYPE_COLOURS[code],
                     "size": 6,
-                    "line": {"color": ring[idx].tolist(), "width": width[idx].tolist()},
+                    "line": line,
                 },
             }
         )
@@ -155,6 +224,7 @@ def network(run: Run, lang: str) -> dict[str, Any]:
             xaxis={"visible": False},
             yaxis={"visible": False},
             legend={"orientation": "h", "y": -0.02, "font": {"size": 10}},
+            meta={"rings": run.network_key(), "month": run.step_count},  # for assets/rings.js
             margin={"l": 5, "r": 5, "t": 36, "b": 5},
         ),
     }

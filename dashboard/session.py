@@ -8,6 +8,7 @@ processes (gunicorn -w N) a session would not be found, so serve with one proces
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import uuid
 from collections import OrderedDict
@@ -44,6 +45,7 @@ class Run:
     def __init__(self, cfg: CadreConfig) -> None:
         self.model = CadreModel(config=cfg, agent_views=False, collect=False)
         self.layout: NetworkLayout = hierarchy_layout(self.model.engine.org)
+        self.id = uuid.uuid4().hex  # tells this run's figures on the page from an earlier run's
 
     @property
     def engine(self):  # noqa: ANN201
@@ -69,11 +71,14 @@ class Run:
     def _tallies(self) -> np.ndarray:
         return np.stack(self.engine.tallies)  # (steps + 1) x groups x counts
 
-    def series(self) -> dict[str, np.ndarray]:
-        """Rates of all cadres per step (step 0, the initial state, is left out)."""
-        t = self._tallies()[1:, 0, :]
+    def series(self, since: int = 0) -> dict[str, np.ndarray]:
+        """Rates of all cadres per step after step `since` (step 0, the initial state, is
+        always left out)."""
+        since = max(0, since)
+        rows = self.engine.tallies[since + 1 :]
+        t = np.stack(rows)[:, 0, :] if rows else np.zeros((0, len(IDX)))
         n = t[:, IDX["n"]]
-        out = {"step": np.arange(1, t.shape[0] + 1)}
+        out = {"step": np.arange(since + 1, since + 1 + t.shape[0])}
         out["initiative_rate"] = t[:, IDX["initiative"]] / n
         out["error_rate"] = t[:, IDX["error"]] / n
         out["misconduct_rate"] = t[:, IDX["misconduct"]] / n
@@ -114,6 +119,15 @@ class Run:
 
     def types(self) -> np.ndarray:
         return self.engine.state.cadre_type
+
+    def types_key(self) -> str:
+        """A digest of every cadre's current type (the network view has one trace per type)."""
+        raw = np.ascontiguousarray(self.types()).tobytes()
+        return hashlib.blake2b(raw, digest_size=8).hexdigest()
+
+    def network_key(self) -> str:
+        """Names the network figure's traces: this run's layout, cadres grouped by type."""
+        return f"{self.id}:{self.types_key()}"
 
 
 @dataclass

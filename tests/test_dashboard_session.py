@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import copy
+import json
 import socket
-import time
+from typing import Any
 
 import numpy as np
 import pytest
+from dash import Patch, no_update
 
 from cadresim.agents.types import TYPE_NAMES, ZH_NAMES
 from cadresim.dashboard import command
-from cadresim.dashboard.callbacks import Inputs, handle, render_cards, render_run
+from cadresim.dashboard.callbacks import (
+    FIGURES,
+    Inputs,
+    handle,
+    render_cards,
+    render_run,
+    render_views,
+)
 from cadresim.dashboard.cards import CARDS
 from cadresim.dashboard.i18n import LABELS, t
 from cadresim.dashboard.layout_network import hierarchy_layout
@@ -160,17 +170,79 @@ def test_render_run_in_both_languages() -> None:
     assert all(c.replace(",", "").isdigit() for c in en["counters"])
 
 
-def test_callback_round_is_fast_for_1000_cadres() -> None:
-    """Server side of one update (step both runs + all figures) well under the 150 ms tick."""
-    s = handle(None, set(), Inputs(compare="three_mechanisms"))
-    handle(s, {"run-btn"}, Inputs())
-    for _ in range(60):
-        handle(s, {"tick"}, Inputs())
-    t0 = time.perf_counter()
-    for _ in range(10):
-        handle(s, {"tick"}, Inputs())
-        [render_run(s, i, "en") for i in (0, 1)]
-    assert (time.perf_counter() - t0) / 10 < 0.1
+def apply_patch(figure: dict[str, Any], patch: Patch) -> dict[str, Any]:
+    """A figure after a patch, as the page applies it (the Assign and Extend operations)."""
+    figure = json.loads(json.dumps(figure))  # as the page has it: no list shared by traces
+    for op in patch.to_plotly_json()["operations"]:
+        *path, last = op["location"]
+        node = figure
+        for key in path:
+            node = node[key]
+        if op["operation"] == "Assign":
+            node[last] = op["params"]["value"]
+        else:
+            assert op["operation"] == "Extend", op
+            node[last].extend(op["params"]["value"])
+    return figure
+
+
+def apply_rings(figure: dict[str, Any], rings: dict[str, Any]) -> dict[str, Any]:
+    """A network figure with rings as assets/rings.js sets them."""
+    figure = json.loads(json.dumps(figure))
+    assert figure["layout"]["meta"]["rings"] == rings["key"]
+    for k, codes in enumerate(rings["codes"]):
+        line = figure["data"][rings["first"] + k]["marker"]["line"]
+        line["color"] = [rings["colours"][c] for c in codes]
+        line["width"] = [rings["widths"][c] for c in codes]
+    figure["layout"]["meta"]["month"] = rings["month"]
+    return figure
+
+
+def test_views_while_running_are_patches_that_rebuild_the_full_figures() -> None:
+    """Series and bars patched, rings sent alone; answers the page drops change nothing."""
+    kw = {"compare": "three_mechanisms"}
+    s = handle(None, set(), inputs(**kw))
+    views, shown = render_views(s, "en", None)
+    page = [{name: view[name] for name in FIGURES} for view in views]
+    assert all(view["rings"] is no_update for view in views)
+    handle(s, {"run-btn"}, inputs(**kw))
+    for tick in range(8):
+        handle(s, {"tick"}, inputs(**kw, speed=1 + tick % 3))
+        views, record = render_views(s, "en", shown)
+        if tick in (2, 5):
+            continue  # dropped: superseded by the next tick before it was applied
+        shown = record
+        for panel, view in zip(page, views, strict=True):
+            assert view["network"] is no_update  # the cadres kept their types
+            panel["series"] = apply_patch(panel["series"], view["series"])
+            panel["types"] = apply_patch(panel["types"], view["types"])
+            panel["network"] = apply_rings(panel["network"], view["rings"])
+    full = [render_run(s, i, "en") for i in (0, 1)]
+    assert s.runs[0].step_count == sum(1 + t % 3 for t in range(8))
+    for panel, view in zip(page, full, strict=True):
+        assert panel["series"] == view["series"]
+        assert panel["types"] == view["types"]
+        assert panel["network"]["data"] == view["network"]["data"]
+
+
+def test_views_are_sent_whole_for_a_new_run_language_or_types() -> None:
+    s = handle(None, set(), inputs())
+    _, shown = render_views(s, "en", None)
+    views, same = render_views(s, "en", shown)  # nothing happened
+    assert same == shown
+    assert all(views[0][name] is no_update for name in (*FIGURES, "rings"))
+    views, _ = render_views(s, "zh", shown)
+    assert views[0]["network"]["data"][1]["name"] == t(TYPE_NAMES[0], "zh")
+    assert isinstance(views[0]["series"], dict) and views[0]["rings"] is no_update
+    handle(s, {"step-btn"}, inputs())
+    moved = copy.deepcopy(shown)
+    moved["runs"][0]["types"] = "other"  # as if cadres had changed type since
+    views, _ = render_views(s, "en", moved)
+    assert isinstance(views[0]["series"], Patch) and isinstance(views[0]["network"], dict)
+    assert views[0]["rings"] is no_update
+    handle(s, {"seed"}, inputs(seed=8))  # a new run
+    views, _ = render_views(s, "en", shown)
+    assert all(isinstance(views[0][name], dict) for name in FIGURES)
 
 
 def test_hierarchy_layout_puts_each_cadre_below_its_supervisor() -> None:

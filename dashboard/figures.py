@@ -70,7 +70,9 @@ def time_series(run: Run, lang: str) -> dict[str, Any]:
         "data": traces,
         "layout": _layout(
             t("over_time", lang),
-            height=260,
+            height=280,
+            margin={"l": 40, "r": 10, "t": 36, "b": 50},
+            legend={"orientation": "h", "y": -0.3},  # below the month axis title
             xaxis={"title": {"text": t("month", lang)}, "rangemode": "tozero"},
             yaxis={"title": {"text": t("rate", lang)}, "range": [0, 1]},
         ),

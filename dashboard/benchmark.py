@@ -157,7 +157,8 @@ def _text(driver: Any, element_id: str) -> str:
     return driver.find_element(By.ID, element_id).text
 
 
-def _choose(driver: Any, dropdown_id: str, option: str) -> None:
+def choose(driver: Any, dropdown_id: str, option: str) -> None:
+    """Pick `option` in a Dash dropdown (also used by the e2e tests)."""
     from selenium.webdriver.common.by import By  # noqa: PLC0415
 
     driver.find_element(By.ID, dropdown_id).click()
@@ -185,10 +186,10 @@ def measure(
     driver.get(url)
     _wait(driver, lambda d: _drawn(d, 0) and _text(d, "run-title-0") == "baseline")
     if regime != "baseline":
-        _choose(driver, "regime", regime)
+        choose(driver, "regime", regime)
         _wait(driver, lambda d: _text(d, "run-title-0") == regime)
     if compare:
-        _choose(driver, "compare", compare)
+        choose(driver, "compare", compare)
         _wait(driver, lambda d: d.find_element(By.ID, "run-panel-1").is_displayed())
         _wait(driver, lambda d: _drawn(d, 1) and compare in _text(d, "run-title-1"))
     size = driver.find_element(By.ID, "size").get_attribute("value")

@@ -192,32 +192,18 @@ def network(run: Run, lang: str) -> dict[str, Any]:
                 },
             }
         )
-    for code, name in enumerate(TYPE_NAMES):  # legend entries for the fill colours
-        traces.append(
-            {
-                "type": "scatter",
-                "mode": "markers",
-                "x": [None],
-                "y": [None],
-                "name": t(name, lang),
-                "marker": {"color": TYPE_COLOURS[code], "size": 8},
-            }
+    # legend entries: the fill colours of the types, then the rings of the actions
+    traces += [
+        _legend_entry(t(name, lang), {"color": TYPE_COLOURS[code], "size": 8})
+        for code, name in enumerate(TYPE_NAMES)
+    ]
+    traces += [
+        _legend_entry(
+            t(name, lang),
+            {"color": "white", "size": 8, "line": {"color": ACTION_COLOURS[name], "width": 2}},
         )
-    for name in ACTIONS[1:]:  # legend entries for the rings
-        traces.append(
-            {
-                "type": "scatter",
-                "mode": "markers",
-                "x": [None],
-                "y": [None],
-                "name": t(name, lang),
-                "marker": {
-                    "color": "white",
-                    "size": 8,
-                    "line": {"color": ACTION_COLOURS[name], "width": 2},
-                },
-            }
-        )
+        for name in ACTIONS[1:]
+    ]
     return {
         "data": traces,
         "layout": _layout(
@@ -230,3 +216,9 @@ def network(run: Run, lang: str) -> dict[str, Any]:
             margin={"l": 5, "r": 5, "t": 36, "b": 5},
         ),
     }
+
+
+def _legend_entry(name: str, marker: dict[str, Any]) -> dict[str, Any]:
+    """A trace with no points, drawn only as a legend symbol."""
+    return {"type": "scatter", "mode": "markers", "x": [None], "y": [None], "name": name,
+            "marker": marker}  # fmt: skip

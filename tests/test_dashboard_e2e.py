@@ -23,7 +23,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from werkzeug.serving import make_server
 
 from cadresim.dashboard.app import create_app
-from cadresim.dashboard.benchmark import CHROMEDRIVER, CHROMIUM, FLAGS  # one browser setup
+from cadresim.dashboard.benchmark import CHROMEDRIVER, CHROMIUM, FLAGS, choose  # one setup
 
 
 def free_port() -> int:
@@ -87,17 +87,6 @@ def step(driver: webdriver.Chrome, times: int = 1) -> None:
         before = int(text(driver, "month"))
         driver.find_element(By.ID, "step-btn").click()
         wait_for(driver, lambda d, b=before: int(text(d, "month")) == b + 1)
-
-
-def choose(driver: webdriver.Chrome, dropdown_id: str, option: str) -> None:
-    driver.find_element(By.ID, dropdown_id).click()
-    item = wait_for(
-        driver,
-        lambda d: [
-            e for e in d.find_elements(By.CSS_SELECTOR, "[role='option']") if e.text == option
-        ],
-    )
-    item[0].click()
 
 
 def test_page_loads_offline_with_charts(page: webdriver.Chrome) -> None:

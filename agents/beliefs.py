@@ -1,9 +1,11 @@
 """Step 5: cadres learn what policy really does from their own cases and their neighbours'.
 
-Beliefs move toward the share of observed cases that went one way (DESIGN.md section 3):
+Beliefs move toward the share of observed cases that went one way (docs/ODD.md 7.8):
     belief <- (1 - lambda) belief + lambda * hits / cases,   when any case was observed,
-where a cadre's own case counts `own_weight` times a neighbour's. Seeing honest colleagues
-sanctioned raises error fear; seeing them exempted lowers it (a cadre can become fearful).
+where a cadre's own case counts `own_weight` times a neighbour's. Perceived detection is learned
+from the enforcement visible in one's division, and forgotten as fast as it is learned, so a
+crackdown's deterrence fades after it ends. Seeing honest colleagues sanctioned raises error
+fear, seeing them exempted lowers it, and it decays back toward the cadre's own baseline.
 """
 
 from __future__ import annotations
@@ -42,15 +44,55 @@ def learn(belief: np.ndarray, hits: np.ndarray, cases: np.ndarray, rate: float) 
     belief += change
 
 
+def learn_detection(
+    belief: np.ndarray,
+    division: np.ndarray,
+    detected: np.ndarray,
+    cases: np.ndarray,
+    rate: float,
+) -> None:
+    """delta^ += rate (detected / cases in the division - delta^) for divisions with any case.
+
+    Cadres do not know the true detection rate: they see how many of their division's errors
+    and violations were caught this month. In place."""
+    if rate == 0.0:
+        return
+    hits = np.bincount(division, weights=detected)
+    seen = np.bincount(division, weights=cases)
+    learn(belief, hits[division].astype(np.float32), seen[division].astype(np.float32), rate)
+
+
 def update_error_fear(
     error_fear: np.ndarray,
+    baseline: np.ndarray,
     sanctions_seen: np.ndarray,
     exemptions_seen: np.ndarray,
     sensitivity: float,
+    decay: float,
 ) -> None:
-    """f += phi [(1 - f) * sanctions seen - f * exemptions seen], clipped to [0, 1]. In place."""
+    """f += phi [(1 - f) sanctions seen - f exemptions seen] + mu (f_0 - f), clipped to [0, 1].
+
+    The decay mu toward the cadre's own baseline f_0 bounds the fear: under steady sanctions it
+    settles where the two pulls balance, so a steady state exists. In place."""
     if sensitivity > 0.0:
-        error_fear += sensitivity * (
+        error_fear += np.float32(sensitivity) * (
             (1.0 - error_fear) * sanctions_seen - error_fear * exemptions_seen
         )
-        np.clip(error_fear, 0.0, 1.0, out=error_fear)
+    if decay > 0.0:
+        error_fear += np.float32(decay) * (baseline - error_fear)
+    np.clip(error_fear, 0.0, 1.0, out=error_fear)
+
+
+def learn_advantage(
+    belief: np.ndarray,
+    excellent_doers: np.ndarray,
+    doers: np.ndarray,
+    excellent_idle: np.ndarray,
+    idle: np.ndarray,
+    rate: float,
+) -> None:
+    """pi^ += rate (P(excellent | doer) - P(excellent | idle) - pi^), from the cadres one sees
+    rated at an evaluation: does the organisation reward those who act? In place."""
+    both = (doers > 0) & (idle > 0)
+    gap = excellent_doers / np.maximum(doers, 1e-30) - excellent_idle / np.maximum(idle, 1e-30)
+    belief += np.float32(rate) * (gap - belief) * both

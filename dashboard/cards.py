@@ -121,6 +121,44 @@ CARDS: dict[str, Card] = {
             "不会为的干部减少、失误率下降；容错做不到这一点（容错万能论不成立），培训本身也消除不了恐惧。",
         ),
     ),
+    "promotion_orientation": Card(
+        ("Promotion orientation (用人导向)", "用人导向"),
+        (
+            "The annual evaluation counts initiative and success instead of punishing every "
+            "failure (担当, not 不出事), and exempted or cleared cases stay off the record.",
+            "年度考核看担当和实绩，而不是“不出事”；被容错免责或澄清的事项不影响个人考核和使用。",
+        ),
+        (
+            "The afraid (不敢为) gain most: their career-risk gate opens as doers are seen rated "
+            "excellent. Other types barely move.",
+            "不敢为的干部提升最大：看到担当者被评优，仕途风险的顾虑打消；其他类型变化不大。",
+        ),
+    ),
+    "inaction_accountability": Card(
+        ("Accountability for inaction (问责不作为)", "问责不作为"),
+        (
+            "Idle cadres are caught more often and sanctioned harder (庸懒散拖); error "
+            "sanctions as in the baseline.",
+            "对庸懒散拖、不作为加大发现和问责力度；对失误的问责同基准情景。",
+        ),
+        (
+            "The reluctant (不愿为) move most: the penalty of idling now outweighs the effort. "
+            "Inaction sanctions rise at first, then fall as cadres act.",
+            "不愿为的干部变化最大：不作为的代价超过了做事的辛苦。不作为问责先升后降。",
+        ),
+    ),
+    "education_only": Card(
+        ("Education (思想政治建设)", "思想政治建设"),
+        (
+            "Education in ideals and convictions raises inner drive slowly toward a cap.",
+            "理想信念教育使干部的内在动力缓慢提高（有上限）。",
+        ),
+        (
+            "The unwilling (不想为) rise slowly over years; nobody else changes much. Education "
+            "is slow but cheap: no extra errors from fear or pressure.",
+            "不想为的干部在数年间缓慢转变，其他类型变化不大。见效慢，但不会因压力带来额外失误。",
+        ),
+    ),
 }
 
 

@@ -68,6 +68,11 @@ class InitialBeliefs:
     reward: float = unit(0.3, "perceived chance a success is recognised")
     violation_risk: float = unit(0.7, "perceived chance a detected violation is punished")
     awareness: float = unit(0.2, "share of cadres who know the tolerance policy well")
+    detection: float = unit(0.3, "perceived chance an error or violation is detected")
+    career_risk: float = unit(0.3, "perceived chance that acting harms the career")
+    doer_advantage: float = knob(
+        0.0, -1.0, 1.0, "perceived career advantage of doers (excellent-rating gap)"
+    )
 
 
 @dataclass
@@ -78,7 +83,7 @@ class PopulationConfig:
     mix: TypeMix = field(default_factory=TypeMix)
     threshold: float = knob(0.5, 0.05, 0.95, "a deficit above this is dominant")
     severity: Severity = field(default_factory=Severity)
-    background: float = knob(0.2, 0.0, 0.95, "mean of the non-dominant deficits")
+    background: float = knob(0.15, 0.0, 0.95, "mean of the non-dominant deficits")
     concentration: float = knob(12.0, 0.5, 1000.0, "Beta concentration; lower = wider spread")
     integrity: float = unit(0.85, "mean integrity")
     integrity_concentration: float = knob(20.0, 0.5, 1000.0)
@@ -94,6 +99,7 @@ class NetworkConfig:
     kind: str = "hierarchy"  # hierarchy | small_world | scale_free | file
     description: str = "Organisational tree with peer ties inside units and a few across."
     span: int = knob(6, 1, 1000, "span of control: subordinates per supervisor")
+    levels: int = knob(3, 1, 64, "hierarchy depth: division heads, unit heads, reports")
     peer_prob: float = unit(0.5, "chance two members of a unit are tied")
     cross_ties: float = knob(0.5, 0.0, 50.0, "mean ties per cadre to other units")
     degree: int = knob(6, 2, 1000, "small_world: ring neighbours; scale_free: 2x attachment")
@@ -116,8 +122,7 @@ class IncentiveConfig:
     recognition: float = unit(0.1, "chance a success is recognised at once")
     excellence_quota: float = unit(0.35, "share of each unit rated excellent per cycle")
     promotion_weight: float = unit(0.3, "weight W of the initiative record in promotion")
-    promotion_value: float = knob(1.0, 0.0, 10.0, "value P of promotion to a cadre")
-    promotion_rate: float = unit(0.05, "share of each unit promoted per cycle")
+    promotion_value: float = knob(1.0, 0.0, 10.0, "value V of promotion to a cadre")
 
 
 @dataclass
@@ -126,14 +131,14 @@ class AccountabilityConfig:
 
     enabled: bool = True
     detection: float = unit(0.3, "chance an error or a violation is detected")
-    error_sanction: float = knob(10.0, 0.0, 100.0, "personal cost S of the harshest sanction")
-    career_cost: float = knob(
-        8.0, 0.0, 100.0, "career cost K of a sanction with an influence period"
+    error_sanction: float = knob(
+        3.0, 0.0, 100.0, "personal cost S of a sanction for an honest error (as cadres fear it)"
     )
+    career_cost: float = knob(1.0, 0.0, 100.0, "career cost K of a harmed career record")
     grade_cuts: list[float] = field(default_factory=lambda: [0.67, 0.8, 0.87])
     misconduct_grade: int = knob(4, 1, 4, "sanction grade for a detected violation")
     inaction_detection: float = unit(0.05, "chance inaction is caught")
-    inaction_penalty: float = knob(0.3, 0.0, 10.0, "personal cost S_idle of a caught inaction")
+    inaction_penalty: float = knob(0.5, 0.0, 10.0, "personal cost S_idle of a caught inaction")
     false_accusation: float = unit(0.0, "per-step chance a successful doer is falsely accused")
     demotion: bool = True
     bottom_share: float = unit(0.1, "share of each unit ranked bottom per cycle")
@@ -168,11 +173,36 @@ class TrainingConfig:
 
 
 @dataclass
+class EducationConfig:
+    """思想政治建设: motivation rises slowly toward a cap (the lever for the unwilling)."""
+
+    enabled: bool = False
+    rate: float = unit(0.02, "monthly share of the gap to the cap closed")
+    cap: float = unit(0.75, "motivation that education can reach")
+
+
+@dataclass
 class EvaluationConfig:
-    """The evaluation cycle shared by the excellence quota and the bottom-rank rule."""
+    """The annual evaluation: its score is the promotion orientation (用人导向)."""
 
     cycle: int = knob(12, 1, 10_000, "steps per evaluation cycle")
     noise: float = knob(1.0, 0.0, 100.0, "sd of evaluation noise, in successes")
+    orientation: float = unit(
+        0.0, "promotion orientation: 0 = 不出事 (failures weigh most), 1 = 担当 (initiative counts)"
+    )
+    protection: bool = False  # career protection: exempted and cleared cases do not count
+
+
+@dataclass
+class CareersConfig:
+    """Positions: leaders retire, the best-scored subordinate moves up, entrants fill the base."""
+
+    enabled: bool = True
+    retirement: float = unit(0.1, "yearly share of leaders who retire")
+    transfer: float = unit(
+        0.5, "competence transfer t into a new role (0 = Peter hypothesis, 1 = skills carry over)"
+    )
+    rotation: float = unit(0.0, "yearly share of cadres rotated across units (交流轮岗)")
 
 
 @dataclass
@@ -183,7 +213,9 @@ class PolicyConfig:
     accountability: AccountabilityConfig = field(default_factory=AccountabilityConfig)
     tolerance: ToleranceConfig = field(default_factory=ToleranceConfig)
     training: TrainingConfig = field(default_factory=TrainingConfig)
+    education: EducationConfig = field(default_factory=EducationConfig)
     evaluation: EvaluationConfig = field(default_factory=EvaluationConfig)
+    careers: CareersConfig = field(default_factory=CareersConfig)
 
 
 # ---------------------------------------------------------------- behaviour
@@ -191,24 +223,34 @@ class PolicyConfig:
 
 @dataclass
 class BehaviourConfig:
-    """Constants of the decision and learning rules (not policy levers)."""
+    """Constants of the five decision gates and of learning (not policy levers; ODD 7)."""
 
+    steepness: float = knob(3.0, 0.1, 100.0, "kappa: success chance slope in c - d")
+    opportunity_steepness: float = knob(10.0, 0.1, 100.0, "kappa_o: slope of the O gate (会为)")
+    opportunity_threshold: float = unit(0.45, "c_0: competence at which O = 1/2")
     intrinsic_value: float = knob(1.0, 0.0, 10.0, "v: value of doing the job well")
+    want_threshold: float = knob(0.75, -10.0, 10.0, "theta_w: net value needed to want to act")
+    want_temperature: float = knob(0.15, 0.01, 10.0, "tau_w: noise of the W gate (想为)")
+    leader_example: float = knob(0.1, 0.0, 10.0, "beta: pull of a supervisor who acted")
+    peer_norm: float = knob(0.45, 0.0, 10.0, "eta: pull of the share of neighbours who acted")
     effort_cost: float = knob(1.0, 0.0, 10.0, "C: effort cost of initiative")
-    want_threshold: float = knob(0.1, -10.0, 10.0, "theta_w: net value needed to want to act")
-    want_temperature: float = knob(0.15, 0.01, 10.0, "tau_w: noise of the willingness choice")
-    dare_threshold: float = knob(0.6, -10.0, 10.0, "theta_d: feared cost a cadre still dares")
-    dare_temperature: float = knob(0.25, 0.01, 10.0, "tau_d: noise of the daring choice")
-    steepness: float = knob(6.0, 0.1, 100.0, "kappa: success chance slope in c - d")
+    bother_threshold: float = knob(0.53, -10.0, 10.0, "psi: slack before effort deters")
+    bother_temperature: float = knob(0.15, 0.01, 10.0, "tau_e: noise of the E gate (愿为)")
+    career_threshold: float = knob(0.3, -10.0, 10.0, "theta_c: career risk a cadre still takes")
+    career_temperature: float = knob(0.1, 0.01, 10.0, "tau_c: noise of the Dc gate (敢为)")
+    punish_threshold: float = knob(0.2, -10.0, 10.0, "theta_e: feared punishment still borne")
+    punish_temperature: float = knob(0.05, 0.01, 10.0, "tau_e': noise of the De gate (害怕为)")
     temptation: float = unit(0.3, "chance a low-integrity act turns self-serving")
     misconduct_harm: float = knob(2.0, 0.0, 100.0, "public harm of one violation")
     damage: float = knob(1.0, 0.0, 100.0, "public damage of an error at difficulty 1")
-    violation_salience: float = knob(2.5, 0.0, 100.0, "perceived detection of a violation / delta")
-    leader_example: float = knob(0.3, 0.0, 10.0, "beta: pull of a supervisor who acted")
-    belief_rate: float = unit(0.1, "lambda: belief learning rate")
+    belief_rate: float = unit(0.1, "lambda: learning rate of s^, q^, r^ and k^")
+    violation_rate: float = unit(0.3, "learning rate of h^ (violations are rare, so salient)")
+    detection_rate: float = unit(0.35, "learning rate of delta^ (forgetting of past enforcement)")
+    advantage_rate: float = unit(0.3, "learning rate of pi^ at each evaluation")
     own_weight: float = knob(3.0, 0.0, 100.0, "weight of own experience vs one neighbour's")
     social_learning: bool = True
     fear_sensitivity: float = unit(0.01, "phi: error-fear change per case seen")
+    fear_decay: float = unit(0.05, "monthly pull of error fear back to its baseline f_0")
     practice: float = unit(0.002, "competence gain per initiative taken")
     warning_pressure: float = unit(0.5, "rise of perceived inaction risk after a warning")
 

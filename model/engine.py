@@ -5,48 +5,64 @@ only orders them and carries one step's events from rule to rule.
 
 from __future__ import annotations
 
+from enum import IntEnum
+
 import numpy as np
 
 from cadresim.agents import beliefs, decision
 from cadresim.agents.types import TypeClassifier
-from cadresim.policies import accountability, evaluation, incentive, tolerance, training
+from cadresim.policies import (
+    accountability,
+    careers,
+    education,
+    evaluation,
+    incentive,
+    tolerance,
+    training,
+)
 
 from .config import CadreConfig
-from .metrics import COUNTS, IDX, Tally
-from .network import Organisation, build_organisation
-from .state import ERROR, MISCONDUCT, SUCCESS, CadreState, initial_state
+from .metrics import COUNTS, GATES, IDX, Tally
+from .network import Organisation, build_organisation, divisions
+from .state import ERROR, MISCONDUCT, SUCCESS, CadreState, draw_cadres, initial_state
 
-# Rows of the per-step uniform draws (one block per step keeps the stream order fixed). A row is
-# shared by events of disjoint sets of cadres (a cadre has one outcome a month): OVERSIGHT decides
-# detection of an error or violation, catching an idle cadre and a false accusation of a success;
-# CASE decides whether a detected case qualifies for tolerance and whether a success is recognised.
-(
-    D_DIFFICULTY,
-    D_ACT,
-    D_SUCCESS,
-    D_MISCONDUCT,
-    D_OVERSIGHT,
-    D_CASE,
-    D_SCREEN,
-    D_PUBLICITY,
-    D_TRAIN,
-    N_DRAWS,
-) = range(10)
 
-# Columns of the signals each cadre shows its neighbours.
-(
-    S_DET_ERR,
-    S_SANC_ERR,
-    S_DET_VIO,
-    S_SANC_VIO,
-    S_ACTED,
-    S_IDLE_PUN,
-    S_SUCCESS,
-    S_REWARDED,
-    S_EXEMPT,
-    S_HONEST_SANC,
-    N_SIGNALS,
-) = range(11)
+class Draw(IntEnum):
+    """Rows of the per-step uniform draws (one block per step keeps the stream order fixed). A
+    row is shared by events of disjoint sets of cadres (a cadre has one outcome a month):
+    OVERSIGHT decides detection of an error or violation, catching an idle cadre and a false
+    accusation of a success; CASE decides whether a detected case qualifies for tolerance and
+    whether a success is recognised."""
+
+    DIFFICULTY = 0
+    ACT = 1
+    SUCCESS = 2
+    MISCONDUCT = 3
+    OVERSIGHT = 4
+    CASE = 5
+    SCREEN = 6
+    PUBLICITY = 7
+    TRAIN = 8
+
+
+class Signal(IntEnum):
+    """Columns of the signals each cadre shows its neighbours (and itself, `own_weight` times)."""
+
+    DET_ERR = 0  # a detected honest error
+    SANC_ERR = 1  # ... that was sanctioned
+    DET_VIO = 2  # a detected violation
+    SANC_VIO = 3  # ... that was sanctioned
+    ACTED = 4
+    IDLE_PUN = 5  # inaction caught and punished
+    SUCCESS = 6
+    REWARDED = 7  # a success recognised
+    EXEMPT = 8  # an exemption or a cleared accusation
+    HONEST_SANC = 9  # an honest cadre sanctioned (error or uncleared accusation)
+    HARMED = 10  # an act that harmed the career record
+
+
+N_DRAWS = len(Draw)
+N_SIGNALS = len(Signal)
 
 
 def streams(seed: int) -> tuple[np.random.Generator, np.random.Generator, np.random.Generator]:
@@ -65,6 +81,12 @@ def shell_stream(seed: int) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence(seed).spawn(4)[3])
 
 
+def career_stream(seed: int) -> np.random.Generator:
+    """A fifth stream, for entrants' traits and rotation: their number varies with policy, so
+    drawing them from the dynamics stream would break common random numbers."""
+    return np.random.default_rng(np.random.SeedSequence(seed).spawn(5)[4])
+
+
 class Engine:
     """The arrays of one run and the rules that advance them."""
 
@@ -72,6 +94,7 @@ class Engine:
         self.cfg = cfg
         net_rng, pop_rng, dyn_rng = streams(cfg.seed)
         self.rng = dyn_rng if rng is None else rng
+        self.career_rng = career_stream(cfg.seed)
         self.org: Organisation = build_organisation(cfg.network, cfg.population.size, net_rng)
         self.state: CadreState = initial_state(cfg, self.org, pop_rng)
         self.n = self.state.size
@@ -79,19 +102,24 @@ class Engine:
         self.degree = np.asarray(self.org.adjacency.sum(axis=1), dtype=np.float32).ravel()
         self.has_supervisor = self.org.supervisor >= 0
         self.supervisor = np.where(self.has_supervisor, self.org.supervisor, 0)
+        self.leader = np.bincount(self.org.supervisor[self.has_supervisor], minlength=self.n) > 0
+        self.division = divisions(self.org.supervisor, self.org.unit)
         self.columns = np.zeros((len(COUNTS), self.n), dtype=np.float32)
         self.columns[IDX["n"]] = 1.0  # counts group sizes in the tally
+        self.columns[IDX["leader"]] = self.leader
         self.draws = np.empty((N_DRAWS, self.n), dtype=np.float32)  # refilled each step
         # reused each step: at 10^5 cadres, fresh multi-megabyte temporaries cost page faults
         self.signals = np.empty((self.n, N_SIGNALS), dtype=bool)
         self.signal_counts = np.empty((self.n, N_SIGNALS), dtype=np.float32)
         self.seen = np.empty((N_SIGNALS, self.n), dtype=np.float32)
+        self.gates = np.ones((len(GATES), self.n), dtype=np.float32)
         self.last_initiative_probability = np.zeros(self.n)
+        # experiment hooks: cadres made to act regardless of P (and whether their cases are
+        # hidden from everyone else), e.g. to measure the peer effect
+        self.forced: np.ndarray | None = None
+        self.hide_forced = False
         self.tally = Tally(self.state.cohort)
-        s = self.state
-        self.classify = TypeClassifier(
-            s.motivation, s.risk_aversion, s.effort_aversion, cfg.population.threshold
-        )
+        self._reclassifier()
         beh = cfg.behaviour
         self.observation = beliefs.observation_matrix(
             self.org.adjacency, beh.own_weight, beh.social_learning
@@ -99,154 +127,137 @@ class Engine:
         self.tallies: list[np.ndarray] = []
         self._record(evaluating=False)
 
+    def _reclassifier(self) -> None:
+        s = self.state
+        self.classify = TypeClassifier(
+            s.motivation, s.risk_aversion, s.effort_aversion, self.cfg.population.threshold
+        )
+
     # ------------------------------------------------------------------ the step
 
     def step(self) -> None:
-        """Advance all cadres by one month."""
-        s, pol, beh = self.state, self.cfg.policy, self.cfg.behaviour
-        acc, tol = pol.accountability, pol.tolerance
+        """Advance all cadres by one month: one call per ODD phase."""
         self.step_count += 1
         t = self.step_count
         u = self.rng.random(dtype=np.float32, out=self.draws)
-        col = self.columns  # every row is rewritten below (evaluation rows only when evaluating)
+        self._develop(u)
+        acted, p = self._decide(u, t)
+        ev = self._outcomes(acted, p, u, t)
+        self._learn(ev)
+        evaluating = evaluation.is_evaluation_step(t, self.cfg.policy.evaluation.cycle)
+        if evaluating:
+            self._evaluate(t)
+        self.state.cadre_type = self.classify(self.state.competence, self.state.error_fear)
+        self._record(evaluating)
 
-        training.train(s.competence, u[D_TRAIN], pol.training)
+    def _develop(self, u: np.ndarray) -> None:
+        """Training, education: traits move before the month's decisions (ODD 7.9)."""
+        s, pol = self.state, self.cfg.policy
+        training.train(s.competence, u[Draw.TRAIN], pol.training)
+        if education.educate(s.motivation, pol.education):
+            self._reclassifier()
 
-        # 1. decision, from perceived costs and benefits
-        difficulty = self.difficulty = u[D_DIFFICULTY]
-        p = decision.success_chance(s.competence, difficulty, beh.steepness)
-        grade = decision.sanction_grade(difficulty, acc.grade_cuts)
-        delta = accountability.detection(acc)
-        risk = tolerance.perceived_sanction_risk(s.aware, s.perceived_sanction_risk, tol)
-        feared = decision.expected_error_sanction(
-            p,
-            delta,
-            risk,
-            s.error_fear,
-            s.risk_aversion,
-            accountability.personal_cost(grade, acc),
-            accountability.career_cost(grade, acc),
-        )
-        leader = np.float32(beh.leader_example) * (s.acted[self.supervisor] & self.has_supervisor)
+    def _decide(self, u: np.ndarray, t: int) -> tuple[np.ndarray, np.ndarray]:
+        """P(act) = O W E Dc De from perceived costs and benefits (ODD 7.1)."""
+        s, pol, beh = self.state, self.cfg.policy, self.cfg.behaviour
+        acc, tol = pol.accountability, pol.tolerance
+        self.difficulty = u[Draw.DIFFICULTY]
+        p = decision.success_chance(s.competence, self.difficulty, beh.steepness)
         blocked = s.blocked_until > t
-        career = acc.career_cost if acc.enabled else 0.0
-        willing = decision.willingness(
+        gates = self.gates
+        gates[0] = decision.opportunity(
+            s.competence, beh.opportunity_steepness, beh.opportunity_threshold
+        )
+        gates[1] = decision.want(
             s.motivation,
             beh.intrinsic_value,
-            leader,
             s.perceived_reward,
-            incentive.reward_value(pol.incentive),
-            incentive.promotion_prospect(pol.incentive, blocked),
+            incentive.reward_value(pol.incentive)
+            + incentive.promotion_prospect(pol.incentive, blocked),
             p,
+            s.acted[self.supervisor] & self.has_supervisor,
+            beh.leader_example,
+            s.peer_share,
+            beh.peer_norm,
+            beh.want_threshold,
+            beh.want_temperature,
+        )
+        gates[2] = decision.bother(
             s.effort_aversion,
             beh.effort_cost,
             s.perceived_inaction_risk,
             accountability.inaction_penalty(acc),
-            beh.want_threshold,
-            beh.want_temperature,
+            beh.bother_threshold,
+            beh.bother_temperature,
         )
-        dare = decision.daring(
-            feared,
-            s.perceived_inaction_risk,
+        gates[3] = decision.career_dare(
             s.risk_aversion,
-            career,
-            beh.dare_threshold,
-            beh.dare_temperature,
+            accountability.career_weight(acc),
+            s.perceived_career_risk,
+            s.doer_advantage,
+            beh.career_threshold,
+            beh.career_temperature,
         )
-        prob = decision.initiative_probability(s.competence, willing, dare)
+        gates[4] = decision.punish_dare(
+            s.error_fear,
+            accountability.sanction_weight(acc),
+            s.perceived_detection,
+            tolerance.perceived_sanction_risk(s.aware, s.perceived_sanction_risk, tol),
+            p,
+            beh.punish_threshold,
+            beh.punish_temperature,
+        )
+        prob = gates.prod(axis=0)
         self.last_initiative_probability = prob
-        acted = u[D_ACT] < prob
+        acted = u[Draw.ACT] < prob
+        if self.forced is not None:
+            acted |= self.forced
+        return acted, p
 
-        # 2. outcomes: success, honest error, or misconduct
+    def _outcomes(self, acted: np.ndarray, p: np.ndarray, u: np.ndarray, t: int) -> dict:
+        """Success, honest error or misconduct; oversight, tolerance, sanctions, correction
+        (ODD 7.2-7.7). Returns the month's events by name."""
+        s, pol, beh = self.state, self.cfg.policy, self.cfg.behaviour
+        acc, tol, ev_cfg = pol.accountability, pol.tolerance, pol.evaluation
         pm = decision.misconduct_probability(
-            s.integrity,
-            beh.temptation,
-            min(1.0, beh.violation_salience * delta),
-            s.perceived_violation_risk,
+            s.integrity, beh.temptation, s.perceived_detection, s.perceived_violation_risk
         )
-        violation = acted & (u[D_MISCONDUCT] < pm)
-        success = acted & ~violation & (u[D_SUCCESS] < p)
+        violation = acted & (u[Draw.MISCONDUCT] < pm)
+        success = acted & ~violation & (u[Draw.SUCCESS] < p)
         error = acted & ~violation & ~success
-
-        # 3. oversight, tolerance and sanctions
-        det_err = accountability.detect(error, u[D_OVERSIGHT], acc)
-        det_vio = accountability.detect(violation, u[D_OVERSIGHT], acc)
-        exempt, wrongful_err = tolerance.screen_errors(det_err, u[D_CASE], u[D_SCREEN], tol)
-        shielded = tolerance.screen_violations(det_vio, u[D_CASE], u[D_SCREEN], tol)
+        det_err = accountability.detect(error, u[Draw.OVERSIGHT], acc)
+        det_vio = accountability.detect(violation, u[Draw.OVERSIGHT], acc)
+        exempt, wrongful_err = tolerance.screen_errors(det_err, u[Draw.CASE], u[Draw.SCREEN], tol)
+        shielded = tolerance.screen_violations(det_vio, u[Draw.CASE], u[Draw.SCREEN], tol)
         idle = ~acted
-        idle_pun = accountability.catch_inaction(idle, u[D_OVERSIGHT], acc)
-        accused = accountability.accuse_falsely(success, u[D_OVERSIGHT], acc)
-        cleared = tolerance.clarify(accused, u[D_SCREEN], tol)
+        idle_pun = accountability.catch_inaction(idle, u[Draw.OVERSIGHT], acc)
+        accused = accountability.accuse_falsely(success, u[Draw.OVERSIGHT], acc)
+        cleared = tolerance.clarify(accused, u[Draw.SCREEN], tol)
         sanc_err = det_err & ~exempt
         sanc_vio = det_vio & ~shielded
         wrongly_accused = accused & ~cleared
-        # the four sanctioned sets are disjoint (one outcome per cadre), so their grades add up
-        sanction_grade = (
-            grade * sanc_err
-            + np.int8(acc.misconduct_grade) * sanc_vio
-            + np.int8(accountability.INACTION_GRADE) * idle_pun
-            + np.int8(accountability.FALSE_ACCUSATION_GRADE) * wrongly_accused
+        grade = accountability.grades(
+            decision.sanction_grade(self.difficulty, acc.grade_cuts),
+            sanc_err,
+            sanc_vio,
+            idle_pun,
+            wrongly_accused,
+            acc,
         )
-        sanctioned = sanction_grade > 0
-        accountability.start_influence_period(s.blocked_until, sanction_grade, t, acc)
-
-        # incentives: prompt recognition of successes
-        recognised = incentive.recognise(success, u[D_CASE], pol.incentive)
-
-        # 4. correction and learning by doing
+        sanctioned = grade > 0
+        accountability.start_influence_period(s.blocked_until, grade, t, acc)
+        harmed = evaluation.career_harm(
+            error, exempt, sanc_err | sanc_vio | wrongly_accused, accused, cleared, ev_cfg
+        )
+        recognised = incentive.recognise(success, u[Draw.CASE], pol.incentive)
         recovered = tolerance.recovered_share(det_err, tol)
         tolerance.learn_from_correction(s.competence, det_err, tol)
         training.practise(s.competence, acted, beh.practice)
         value = (
             success
-            - beh.damage * difficulty * error * (1.0 - recovered)
+            - beh.damage * self.difficulty * error * (1.0 - recovered)
             - beh.misconduct_harm * violation
         )
-
-        # 5. beliefs, from own and neighbours' cases
-        # exempted cases neighbours can see (all, unless case_visibility is off)
-        shown_exempt, shown_shielded = tolerance.shown_cases(exempt, shielded, tol)
-        # one (cadres x signals) matrix in S_* order: stacking bools, then one cast, is far
-        # cheaper than writing float columns one by one
-        hidden = shown_exempt is not exempt
-        np.stack(
-            [
-                det_err & (shown_exempt | ~exempt) if hidden else det_err,
-                sanc_err,
-                det_vio & (shown_shielded | ~shielded) if hidden else det_vio,
-                sanc_vio,
-                acted,
-                idle_pun,
-                success,
-                recognised,
-                shown_exempt | cleared,
-                sanc_err | wrongly_accused,
-            ],
-            axis=1,
-            out=self.signals,
-        )
-        np.copyto(self.signal_counts, self.signals)
-        seen = beliefs.observe(self.signal_counts, self.observation, out=self.seen)
-        if hidden:  # a cadre still knows its own hidden case
-            own_hidden = np.float32(beh.own_weight) * (exempt & ~shown_exempt)
-            seen[S_DET_ERR] += own_hidden
-            seen[S_EXEMPT] += own_hidden
-            seen[S_DET_VIO] += np.float32(beh.own_weight) * (shielded & ~shown_shielded)
-        own = np.float32(beh.own_weight)
-        neighbours_acted = seen[S_ACTED] - own * acted
-        neighbours_idle = self.degree - neighbours_acted if beh.social_learning else 0.0
-        idle_seen = own * idle + neighbours_idle
-        rate = beh.belief_rate
-        beliefs.learn(s.perceived_sanction_risk, seen[S_SANC_ERR], seen[S_DET_ERR], rate)
-        beliefs.learn(s.perceived_violation_risk, seen[S_SANC_VIO], seen[S_DET_VIO], rate)
-        beliefs.learn(s.perceived_inaction_risk, seen[S_IDLE_PUN], idle_seen, rate)
-        beliefs.learn(s.perceived_reward, seen[S_REWARDED], seen[S_SUCCESS], rate)
-        beliefs.update_error_fear(
-            s.error_fear, seen[S_HONEST_SANC], seen[S_EXEMPT], beh.fear_sensitivity
-        )
-        tolerance.publicise(s.aware, u[D_PUBLICITY], seen[S_EXEMPT], tol)
-
-        # record
         s.acted = acted
         s.outcome = (
             SUCCESS * success.view(np.int8)
@@ -258,15 +269,10 @@ class Engine:
         s.successes += success
         s.errors += error
         s.sanctions += sanctioned
-        s.cycle_score += success.view(np.int8) - sanctioned.view(np.int8)
-
-        # 6. evaluation cycle
-        evaluating = evaluation.is_evaluation_step(t, pol.evaluation.cycle)
-        if evaluating:
-            self._evaluate(t)
-
-        s.cadre_type = self.classify(s.competence, s.error_fear)
-
+        s.cycle_successes += success
+        s.cycle_acts += acted
+        s.cycle_harms += harmed | idle_pun
+        col = self.columns
         col[IDX["initiative"]] = acted
         col[IDX["success"]] = success
         col[IDX["error"]] = error
@@ -280,13 +286,112 @@ class Engine:
         col[IDX["false_accusation"]] = accused
         col[IDX["recognised"]] = recognised
         col[IDX["value"]] = value
-        self._record(evaluating)
+        return {
+            "acted": acted,
+            "idle": idle,
+            "success": success,
+            "error": error,
+            "violation": violation,
+            "det_err": det_err,
+            "det_vio": det_vio,
+            "sanc_err": sanc_err,
+            "sanc_vio": sanc_vio,
+            "exempt": exempt,
+            "shielded": shielded,
+            "idle_pun": idle_pun,
+            "cleared": cleared,
+            "wrongly_accused": wrongly_accused,
+            "recognised": recognised,
+            "harmed": harmed,
+        }
+
+    def _learn(self, ev: dict) -> None:
+        """Beliefs from own and neighbours' cases; detection from the division's (ODD 7.8)."""
+        s, pol, beh = self.state, self.cfg.policy, self.cfg.behaviour
+        tol = pol.tolerance
+        exempt, shielded = ev["exempt"], ev["shielded"]
+        # exempted cases neighbours can see (all, unless case_visibility is off)
+        shown_exempt, shown_shielded = tolerance.shown_cases(exempt, shielded, tol)
+        hidden = shown_exempt is not exempt
+        det_err, det_vio = ev["det_err"], ev["det_vio"]
+        # one (cadres x signals) matrix in Signal order: stacking bools, then one cast, is far
+        # cheaper than writing float columns one by one
+        np.stack(
+            [
+                det_err & (shown_exempt | ~exempt) if hidden else det_err,
+                ev["sanc_err"],
+                det_vio & (shown_shielded | ~shielded) if hidden else det_vio,
+                ev["sanc_vio"],
+                ev["acted"],
+                ev["idle_pun"],
+                ev["success"],
+                ev["recognised"],
+                shown_exempt | ev["cleared"],
+                ev["sanc_err"] | ev["wrongly_accused"],
+                ev["harmed"],
+            ],
+            axis=1,
+            out=self.signals,
+        )
+        own = np.float32(beh.own_weight)
+        forced_hidden = self.forced is not None and self.hide_forced
+        if forced_hidden:  # the forced show that they acted, and nothing of what came of it
+            keep_acted = self.signals[:, Signal.ACTED].copy()
+            self.signals[self.forced] = False
+            self.signals[:, Signal.ACTED] = keep_acted
+        np.copyto(self.signal_counts, self.signals)
+        seen = beliefs.observe(self.signal_counts, self.observation, out=self.seen)
+        if hidden:  # a cadre still knows its own hidden case
+            own_hidden = own * (exempt & ~shown_exempt)
+            seen[Signal.DET_ERR] += own_hidden
+            seen[Signal.EXEMPT] += own_hidden
+            seen[Signal.DET_VIO] += own * (shielded & ~shown_shielded)
+        acted, idle = ev["acted"], ev["idle"]
+        neighbours_acted = seen[Signal.ACTED] - own * acted
+        s.peer_share = (
+            np.divide(neighbours_acted, np.maximum(self.degree, 1.0)).astype(np.float32)
+            if beh.social_learning
+            else np.zeros(self.n, dtype=np.float32)
+        )
+        neighbours_idle = self.degree - neighbours_acted if beh.social_learning else 0.0
+        idle_seen = own * idle + neighbours_idle
+        rate = beh.belief_rate
+        beliefs.learn(s.perceived_sanction_risk, seen[Signal.SANC_ERR], seen[Signal.DET_ERR], rate)
+        beliefs.learn(
+            s.perceived_violation_risk,
+            seen[Signal.SANC_VIO],
+            seen[Signal.DET_VIO],
+            beh.violation_rate,
+        )
+        beliefs.learn(s.perceived_inaction_risk, seen[Signal.IDLE_PUN], idle_seen, rate)
+        beliefs.learn(s.perceived_reward, seen[Signal.REWARDED], seen[Signal.SUCCESS], rate)
+        beliefs.learn(s.perceived_career_risk, seen[Signal.HARMED], seen[Signal.ACTED], rate)
+        cases = ev["error"] | ev["violation"]
+        if forced_hidden:
+            cases = cases & ~self.forced
+            det_err, det_vio = det_err & ~self.forced, det_vio & ~self.forced
+        beliefs.learn_detection(
+            s.perceived_detection, self.division, det_err | det_vio, cases, beh.detection_rate
+        )
+        beliefs.update_error_fear(
+            s.error_fear,
+            s.fear_baseline,
+            seen[Signal.HONEST_SANC],
+            seen[Signal.EXEMPT],
+            beh.fear_sensitivity,
+            beh.fear_decay,
+        )
+        tolerance.publicise(s.aware, self.draws[Draw.PUBLICITY], seen[Signal.EXEMPT], tol)
 
     def _evaluate(self, t: int) -> None:
-        """Rank within units; award the excellence quota; warn and demote the bottom; promote."""
-        s, pol, col = self.state, self.cfg.policy, self.columns
+        """Annual evaluation: rank within units on the oriented score; the excellence quota;
+        warn and demote the bottom; leaders retire and the best move up (ODD 7.10-7.11)."""
+        s, pol, col, beh = self.state, self.cfg.policy, self.columns, self.cfg.behaviour
         unit = self.org.unit
-        record = evaluation.noisy_record(s.cycle_score, pol.evaluation.noise, self.rng)
+        score = evaluation.score(
+            s.cycle_successes, s.cycle_acts, s.cycle_harms, pol.evaluation.orientation
+        )
+        record = evaluation.noisy_record(score, pol.evaluation.noise, self.rng)
         # integer records tie without noise: then rank ties by cadre index, on any CPU
         rank, size = evaluation.rank_within_units(record, unit, stable=pol.evaluation.noise == 0)
         top = incentive.excellent(rank, size, pol.incentive)
@@ -295,23 +400,72 @@ class Engine:
             s.bottom_streak, bottom, pol.accountability
         )
         s.rank[demoted] = np.maximum(s.rank[demoted] - 1, 0)
-        # cadres and their neighbours see who was rated excellent (the reward of the cycle) and
-        # who was demoted
-        delivered = s.cycle_score > 0
+        # cadres and their neighbours see who was rated excellent, among doers and the idle
+        # (does the organisation reward those who act?), and who was demoted
+        doer = s.cycle_acts >= pol.evaluation.cycle / 2
+        delivered = s.cycle_successes > 0
         seen = beliefs.observe(
-            np.stack([top & delivered, delivered, demoted], axis=1), self.observation
+            np.stack(
+                [top & delivered, delivered, demoted, top & doer, doer, top & ~doer, ~doer], 1
+            ),
+            self.observation,
         )
-        beliefs.learn(s.perceived_reward, seen[0], seen[1], self.cfg.behaviour.belief_rate)
+        beliefs.learn(s.perceived_reward, seen[0], seen[1], beh.belief_rate)
         accountability.feel_pressure(
-            s.perceived_inaction_risk, bottom, seen[2], self.cfg.behaviour.warning_pressure
+            s.perceived_inaction_risk, bottom, seen[2], beh.warning_pressure
         )
-        eligible = (s.blocked_until <= t) & ~bottom
-        promoted = incentive.promotions(rank, size, eligible, pol.incentive, unit, self.rng)
-        s.rank[promoted] += 1
-        s.cycle_score[:] = 0.0
+        beliefs.learn_advantage(
+            s.doer_advantage, seen[3], seen[4], seen[5], seen[6], beh.advantage_rate
+        )
+        promoted = self._careers(record, t)
+        s.cycle_successes[:] = 0.0
+        s.cycle_acts[:] = 0.0
+        s.cycle_harms[:] = 0.0
         col[IDX["promoted"]] = promoted
         col[IDX["demoted"]] = demoted
         col[IDX["warned"]] = warned
+
+    def _careers(self, record: np.ndarray, t: int) -> np.ndarray:
+        """Retirements, promotions into vacancies, entrants and rotation. Returns who was
+        promoted (by post)."""
+        s, cfg = self.state, self.cfg.policy.careers
+        promoted = np.zeros(self.n, dtype=bool)
+        retire_draw = self.rng.random(self.n, dtype=np.float32)  # fixed size: common numbers
+        if not cfg.enabled:
+            return promoted
+        # a cadre in an influence period is not promoted (影响期满可提拔)
+        merit = np.where(s.blocked_until > t, -np.inf, record)
+        vacant = careers.retiring(self.leader, retire_draw, cfg.retirement)
+        moves = careers.fill_vacancies(self.org.supervisor, self.org.level, merit, vacant)
+        changed = [moves.entrants]
+        for src, dst in moves.steps:
+            s.move(src, dst)
+            changed.append(dst)
+        posts = moves.promoted
+        promoted[posts] = True
+        if posts.size:
+            fresh = draw_cadres(self.cfg, posts.size, self.career_rng).competence
+            s.competence[posts] = careers.competence_in_role(
+                s.competence[posts], fresh, cfg.transfer
+            )
+            s.rank[posts] += 1
+        if moves.entrants.size:
+            s.enter(moves.entrants, draw_cadres(self.cfg, moves.entrants.size, self.career_rng))
+            s.rank[moves.entrants] = 0
+        if cfg.rotation > 0.0:
+            src, dst = careers.rotation(
+                self.org.level,
+                self.career_rng.random(self.n),
+                cfg.rotation,
+                self.career_rng,
+            )
+            s.move(src.copy(), dst)
+            changed.append(dst)
+        posts_changed = np.unique(np.concatenate(changed))
+        if posts_changed.size:
+            self.tally.recohort(posts_changed, s.cohort[posts_changed])
+            self._reclassifier()
+        return promoted
 
     def _record(self, evaluating: bool) -> None:
         s, col = self.state, self.columns
@@ -321,6 +475,12 @@ class Engine:
         col[IDX["aware"]] = s.aware
         col[IDX["competence"]] = s.competence
         col[IDX["error_fear"]] = s.error_fear
+        for i, gate in enumerate(GATES):
+            col[IDX[gate]] = self.gates[i]
+        col[IDX["perceived_detection"]] = s.perceived_detection
+        col[IDX["perceived_career_risk"]] = s.perceived_career_risk
+        col[IDX["doer_advantage"]] = s.doer_advantage
+        col[IDX["leader_competence"]] = s.competence * self.leader
         self.tallies.append(self.tally(col, s.cadre_type, evaluating))
 
     def tally_array(self) -> np.ndarray:

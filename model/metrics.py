@@ -27,9 +27,21 @@ INDICATORS = (
     "false_accusation",
     "recognised",
     "aware",
+    "leader",
 )
 EVALUATION_INDICATORS = ("promoted", "demoted", "warned")
-REALS = ("perceived_risk", "competence", "error_fear", "value")
+GATES = ("gate_opportunity", "gate_want", "gate_bother", "gate_career", "gate_punish")
+REALS = (
+    "perceived_risk",
+    "competence",
+    "error_fear",
+    "value",
+    *GATES,
+    "perceived_detection",
+    "perceived_career_risk",
+    "doer_advantage",
+    "leader_competence",
+)
 COUNTS = ("n",) + INDICATORS + EVALUATION_INDICATORS + REALS
 IDX = {name: i for i, name in enumerate(COUNTS)}
 N_TYPES = len(TYPE_NAMES)
@@ -56,6 +68,11 @@ RATES: dict[str, tuple[str, str]] = {
     "mean_competence": ("competence", "n"),
     "mean_error_fear": ("error_fear", "n"),
     "value": ("value", "n"),
+    **{gate: (gate, "n") for gate in GATES},
+    "perceived_detection": ("perceived_detection", "n"),
+    "perceived_career_risk": ("perceived_career_risk", "n"),
+    "doer_advantage": ("doer_advantage", "n"),
+    "leader_competence": ("leader_competence", "leader"),
     "promotion_rate": ("promoted", "n"),
     "demotion_rate": ("demoted", "n"),
     "warning_rate": ("warned", "n"),
@@ -87,6 +104,12 @@ class Tally:
         self.groups64 = self.groups.astype(np.float64)
         self.reals = np.empty((len(REALS), n))  # reused: quantised real columns
         self.current = np.full(n, -1, dtype=np.int8)  # type each row of `groups` holds; none yet
+
+    def recohort(self, posts: np.ndarray, cohort: np.ndarray) -> None:
+        """Posts whose holder changed (careers, rotation) now count in the holder's cohort."""
+        for groups in (self.groups, self.groups64):
+            groups[posts, N_TYPES:] = 0.0
+            groups[posts, N_TYPES + cohort] = 1.0
 
     def __call__(
         self, columns: np.ndarray, cadre_type: np.ndarray, evaluation: bool = True

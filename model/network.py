@@ -44,7 +44,7 @@ class Organisation:
 def build_organisation(cfg: NetworkConfig, n: int, rng: np.random.Generator) -> Organisation:
     """Build the network named by `cfg.kind` for n cadres (a file fixes n itself)."""
     if cfg.kind == "hierarchy":
-        return hierarchy(n, cfg.span, cfg.peer_prob, cfg.cross_ties, rng)
+        return hierarchy(n, cfg.span, cfg.peer_prob, cfg.cross_ties, rng, cfg.levels)
     if cfg.kind == "file":
         return load_organisation(cfg)
     seed = int(rng.integers(2**32))
@@ -62,24 +62,35 @@ def build_organisation(cfg: NetworkConfig, n: int, rng: np.random.Generator) -> 
 
 
 def hierarchy(
-    n: int, span: int, peer_prob: float, cross_ties: float, rng: np.random.Generator
+    n: int,
+    span: int,
+    peer_prob: float,
+    cross_ties: float,
+    rng: np.random.Generator,
+    levels: int = 3,
 ) -> Organisation:
-    """A complete `span`-ary tree in breadth-first order: cadre i reports to (i - 1) // span.
+    """A forest of complete `span`-ary trees of depth `levels`, in breadth-first order.
 
-    A unit is a supervisor's direct reports (the top leader sits with its own reports). Members
-    of a unit are tied with chance `peer_prob`; `cross_ties` random ties per cadre join units.
-    """
+    Each tree is a division: a division head, unit heads, reports (three levels by default);
+    as many divisions as `n` needs, the last level filled from the first parents on. A unit is a
+    supervisor's direct reports; the division heads form one unit of their own. Members of a
+    unit are tied with chance `peer_prob`; `cross_ties` random ties per cadre join units."""
+    tree = sum(span**k for k in range(levels))
+    roots = max(1, -(-n // tree))
     idx = np.arange(n, dtype=np.int64)
-    supervisor = np.where(idx > 0, (idx - 1) // span, -1)
-    level = np.zeros(n, dtype=np.int64)
-    up = idx.copy()
-    while (up > 0).any():  # climb one level per pass: depth passes, not n
-        below = up > 0
-        level += below
-        up = np.where(below, (up - 1) // span, 0)
-    unit_of = np.maximum(supervisor, 0)
+    starts = [0]  # first index of each level, while levels fill
+    while starts[-1] < n and len(starts) <= levels:
+        starts.append(min(n, starts[-1] + roots * span ** (len(starts) - 1)))
+    bounds = np.array(starts[1:], dtype=np.int64)
+    level = np.searchsorted(bounds, idx, side="right").astype(np.int64)
+    first = np.array(starts, dtype=np.int64)
+    supervisor = np.where(
+        level > 0, first[np.maximum(level - 1, 0)] + (idx - first[level]) // span, -1
+    )
+    unit_of = np.maximum(supervisor, -1)
     _, unit = np.unique(unit_of, return_inverse=True)
-    rows, cols = [idx[1:]], [supervisor[1:]]
+    reports = supervisor >= 0
+    rows, cols = [idx[reports]], [supervisor[reports]]
     for k in range(1, span):  # siblings are contiguous, so peers are i and i + k
         i = idx[1 : max(n - k, 1)]  # (an org smaller than a span has fewer pairs)
         j = i + k
@@ -95,6 +106,33 @@ def hierarchy(
     r, c = np.concatenate(rows), np.concatenate(cols)
     adj = sp.coo_matrix((np.ones(r.size), (r, c)), shape=(n, n))
     return Organisation(_symmetric(adj, n), supervisor, unit.astype(np.int64), level)
+
+
+def divisions(supervisor: np.ndarray, unit: np.ndarray) -> np.ndarray:
+    """Division of each cadre: its top ancestor in the reporting tree (the pool whose
+    enforcement cases a cadre sees), or its unit where the network has no reporting lines.
+    With a single top leader, the subtrees of its direct reports are the divisions."""
+    if not (supervisor >= 0).any():
+        return unit.copy()
+    top = np.arange(supervisor.size)
+    while True:  # climb one level per pass
+        up = supervisor[top]
+        climbing = up >= 0
+        if not climbing.any():
+            break
+        top = np.where(climbing, up, top)
+    roots = np.unique(top)
+    if roots.size == 1:  # one leader: divide below it
+        below = np.arange(supervisor.size)
+        while True:
+            up = supervisor[below]
+            climbing = (up >= 0) & (up != roots[0])
+            if not climbing.any():
+                break
+            below = np.where(climbing, up, below)
+        top = below
+    _, division = np.unique(top, return_inverse=True)
+    return division.astype(np.int64)
 
 
 def _symmetric(adj: sp.spmatrix | sp.sparray, n: int) -> sp.csr_matrix:

@@ -6,7 +6,7 @@ agents (`agents.cadre.CadreAgent`) are views onto one index.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
@@ -37,7 +37,11 @@ class CadreState:
     perceived_inaction_risk: np.ndarray  # q^: inaction is caught and punished
     perceived_reward: np.ndarray  # r^: a success is recognised
     perceived_violation_risk: np.ndarray  # h^: a detected violation is punished
+    perceived_detection: np.ndarray  # delta^: an error or violation is detected
+    perceived_career_risk: np.ndarray  # k^: acting harms the career
+    doer_advantage: np.ndarray  # pi^: doers are rated excellent more often than the idle
     aware: np.ndarray  # knows the tolerance policy
+    fear_baseline: np.ndarray  # f_0: error fear decays back to it
     # position
     rank: np.ndarray
     cohort: np.ndarray
@@ -49,7 +53,10 @@ class CadreState:
     exempted: np.ndarray = field(init=False)
     blocked_until: np.ndarray = field(init=False)  # step until which promotion is blocked
     bottom_streak: np.ndarray = field(init=False)
-    cycle_score: np.ndarray = field(init=False)
+    cycle_successes: np.ndarray = field(init=False)
+    cycle_acts: np.ndarray = field(init=False)
+    cycle_harms: np.ndarray = field(init=False)
+    peer_share: np.ndarray = field(init=False)  # N: share of neighbours who acted last month
     successes: np.ndarray = field(init=False)
     errors: np.ndarray = field(init=False)
     sanctions: np.ndarray = field(init=False)
@@ -62,7 +69,10 @@ class CadreState:
         self.exempted = np.zeros(n, dtype=bool)
         self.blocked_until = np.zeros(n, dtype=np.int64)
         self.bottom_streak = np.zeros(n, dtype=np.int64)
-        self.cycle_score = np.zeros(n, dtype=REAL)
+        self.cycle_successes = np.zeros(n, dtype=REAL)
+        self.cycle_acts = np.zeros(n, dtype=REAL)
+        self.cycle_harms = np.zeros(n, dtype=REAL)
+        self.peer_share = np.zeros(n, dtype=REAL)
         self.successes = np.zeros(n, dtype=np.int64)
         self.errors = np.zeros(n, dtype=np.int64)
         self.sanctions = np.zeros(n, dtype=np.int64)
@@ -80,24 +90,47 @@ class CadreState:
             self.error_fear,
         )
 
+    def move(self, src: np.ndarray, dst: np.ndarray) -> None:
+        """Copy every attribute of the cadres at `src` to the posts `dst` (careers, rotation)."""
+        for f in fields(self):
+            arr = getattr(self, f.name)
+            arr[dst] = arr[src]
 
-def initial_state(cfg: CadreConfig, org: Organisation, rng: np.random.Generator) -> CadreState:
-    """Draw a population of `org.size` cadres (the population stream of the run's seed)."""
+    def enter(self, posts: np.ndarray, fresh: CadreState) -> None:
+        """New cadres `fresh` (a state of len(posts) cadres) take the `posts`."""
+        for f in fields(self):
+            getattr(self, f.name)[posts] = getattr(fresh, f.name)
+
+
+def draw_cadres(
+    cfg: CadreConfig, n: int, rng: np.random.Generator, cohort: np.ndarray | None = None
+) -> CadreState:
+    """n cadres with traits from their cohort's distribution and the initial beliefs."""
     pop = cfg.population
-    n = org.size
-    cohort = draw_cohort(pop, n, rng)
-    traits = draw_traits(pop, cohort, rng)
+    cohort = draw_cohort(pop, n, rng) if cohort is None else cohort
+    traits = {k: v.astype(REAL) for k, v in draw_traits(pop, cohort, rng).items()}
     b = pop.beliefs
     state = CadreState(
-        **{k: v.astype(REAL) for k, v in traits.items()},
+        **traits,
         perceived_sanction_risk=np.full(n, b.sanction_risk, dtype=REAL),
         perceived_inaction_risk=np.full(n, b.inaction_risk, dtype=REAL),
         perceived_reward=np.full(n, b.reward, dtype=REAL),
         perceived_violation_risk=np.full(n, b.violation_risk, dtype=REAL),
+        perceived_detection=np.full(n, b.detection, dtype=REAL),
+        perceived_career_risk=np.full(n, b.career_risk, dtype=REAL),
+        doer_advantage=np.full(n, b.doer_advantage, dtype=REAL),
         aware=draw_awareness(pop, n, rng),
-        rank=(org.level.max() - org.level).astype(np.int64),
+        fear_baseline=traits["error_fear"].copy(),
+        rank=np.zeros(n, dtype=np.int64),
         cohort=cohort,
         cadre_type=cohort.copy(),
     )
     state.cadre_type = classify(state.deficits(), pop.threshold)
+    return state
+
+
+def initial_state(cfg: CadreConfig, org: Organisation, rng: np.random.Generator) -> CadreState:
+    """Draw a population of `org.size` cadres (the population stream of the run's seed)."""
+    state = draw_cadres(cfg, org.size, rng)
+    state.rank = (org.level.max() - org.level).astype(np.int64)
     return state

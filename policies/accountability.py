@@ -21,6 +21,35 @@ def detection(cfg: AccountabilityConfig) -> float:
     return cfg.detection if cfg.enabled else 0.0
 
 
+def sanction_weight(cfg: AccountabilityConfig) -> float:
+    """S in the De gate: the personal cost cadres fear from a sanction for an honest error."""
+    return cfg.error_sanction if cfg.enabled else 0.0
+
+
+def career_weight(cfg: AccountabilityConfig) -> float:
+    """K in the Dc gate: what a harmed career record costs (a lost post, a blocked promotion)."""
+    return cfg.career_cost if cfg.enabled else 0.0
+
+
+def grades(
+    task_grade: np.ndarray,
+    sanctioned_error: np.ndarray,
+    sanctioned_violation: np.ndarray,
+    caught_idle: np.ndarray,
+    wrongly_accused: np.ndarray,
+    cfg: AccountabilityConfig,
+) -> np.ndarray:
+    """Grade of each cadre's sanction this month (0 = none): an error draws its task's grade,
+    a violation `misconduct_grade`, inaction a reminder talk, an uncleared accusation an
+    organisational measure. The four sets are disjoint (one outcome per cadre), so they add."""
+    return (
+        task_grade * sanctioned_error
+        + np.int8(cfg.misconduct_grade) * sanctioned_violation
+        + np.int8(INACTION_GRADE) * caught_idle
+        + np.int8(FALSE_ACCUSATION_GRADE) * wrongly_accused
+    )
+
+
 def detect(act_outcome: np.ndarray, draw: np.ndarray, cfg: AccountabilityConfig) -> np.ndarray:
     """An error or violation is detected with chance `detection`."""
     return act_outcome & (draw < detection(cfg))

@@ -1,17 +1,48 @@
-"""The evaluation cycle (年度考核): cadres ranked within their unit on a noisy record.
+"""The evaluation cycle (年度考核): cadres ranked within their unit on a noisy score.
 
-Shared by the excellence quota (incentive) and the bottom-rank rule (accountability). Noise
-stands for coarse indicators; finer evaluation (seed 002: 1264 differentiated indicators) is a
-lower `policy.evaluation.noise`.
+The score's weights are the promotion orientation (用人导向, seeds 003, 004): under 不出事
+(orientation 0) failures weigh three times a success and initiative counts for nothing; under
+担当 (orientation 1) each initiative counts and a failure weighs as a success. The rank feeds
+the excellence quota (incentive), the bottom-rank rule (accountability) and promotion (careers).
+Noise stands for coarse indicators; finer evaluation (seed 002: 1264 differentiated indicators)
+is a lower `policy.evaluation.noise`.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from cadresim.model.config import EvaluationConfig
+
 
 def is_evaluation_step(step: int, cycle: int) -> bool:
     return step % cycle == 0
+
+
+def score(
+    successes: np.ndarray, acts: np.ndarray, harms: np.ndarray, orientation: float
+) -> np.ndarray:
+    """successes + o acts - (1 + 2 (1 - o)) harms, with o the promotion orientation."""
+    o = np.float32(orientation)
+    return successes + o * acts - (np.float32(1.0) + 2 * (1 - o)) * harms
+
+
+def career_harm(
+    error: np.ndarray,
+    exempted: np.ndarray,
+    sanctioned: np.ndarray,
+    accused: np.ndarray,
+    cleared: np.ndarray,
+    cfg: EvaluationConfig,
+) -> np.ndarray:
+    """Acts that leave a mark on the career record: a failure, a sanction, an accusation.
+
+    Tolerance alone exempts an honest error from sanction but not from the record; career
+    protection (为担当者担当, seed 004) also keeps exempted errors and cleared accusations out
+    of the record, which is what opens the afraid's gate."""
+    if cfg.protection:
+        return (error & ~exempted) | sanctioned | (accused & ~cleared)
+    return error | sanctioned | accused
 
 
 def rank_within_units(

@@ -1,6 +1,6 @@
 """With beliefs frozen and no network, the initiative rate must match the closed-form mean of
-the decision rule: E[P] = mean_i integral_0^1 c_i W_i(d) D_i(d) dd, written out here from the
-formulas in docs/ODD.md (not by calling the engine's functions)."""
+the five-gate decision rule: E[P] = mean_i integral_0^1 O_i W_i(d) E_i Dc_i De_i(d) dd, written
+out here from the formulas in docs/ODD.md (not by calling the engine's functions)."""
 
 from __future__ import annotations
 
@@ -12,13 +12,18 @@ from cadresim.model.engine import Engine
 FROZEN = [
     "population.size=4000",
     "behaviour.belief_rate=0.0",
+    "behaviour.violation_rate=0.0",
+    "behaviour.detection_rate=0.0",
+    "behaviour.advantage_rate=0.0",
     "behaviour.social_learning=false",
     "behaviour.fear_sensitivity=0.0",
+    "behaviour.fear_decay=0.0",
     "behaviour.practice=0.0",
     "behaviour.leader_example=0.0",
     "policy.tolerance.correction=false",
     "policy.accountability.influence_period=0",
     "policy.evaluation.cycle=1000",
+    "policy.careers.enabled=false",
     "policy.tolerance.publicity=0.0",
     "policy.tolerance.case_visibility=false",
 ]
@@ -29,38 +34,50 @@ def sigma(x):
 
 
 def closed_form_rate(cfg, s) -> float:
+    """E[O W E Dc De] over cadres and difficulty d ~ U(0, 1), from the ODD's formulas."""
     b, acc, inc = cfg.behaviour, cfg.policy.accountability, cfg.policy.incentive
     d = (np.arange(2000) + 0.5) / 2000  # midpoint rule over difficulty ~ U(0, 1)
-    c = s.competence[:, None].astype(float)
+    col = lambda x: np.asarray(x, dtype=float)[:, None]  # noqa: E731
+    c = col(s.competence)
     p = sigma(b.steepness * (c - d))
-    grade = 1 + sum((d >= cut).astype(int) for cut in acc.grade_cuts)
-    personal = acc.error_sanction * grade / 4.0
-    career = acc.career_cost * (grade >= acc.influence_from_grade) * (acc.influence_period > 0)
-    aware = s.aware & cfg.policy.tolerance.enabled  # no policy: every error expects a sanction
-    risk = np.where(aware, s.perceived_sanction_risk, 1.0)[:, None]
-    feared = (
-        (1 - p)
-        * acc.detection
-        * risk
-        * (s.error_fear[:, None] * personal + s.risk_aversion[:, None] * career)
-    )
-    q = s.perceived_inaction_risk[:, None]
-    promotion = inc.promotion_weight * inc.promotion_value
-    willing = sigma(
+    o = sigma(b.opportunity_steepness * (c - b.opportunity_threshold))
+    w = sigma(
         (
-            s.motivation[:, None] * b.intrinsic_value
-            + s.perceived_reward[:, None] * (inc.reward + promotion) * p
-            - s.effort_aversion[:, None] * b.effort_cost
-            + q * acc.inaction_penalty
+            col(s.motivation) * b.intrinsic_value
+            + col(s.perceived_reward)
+            * (inc.reward + inc.promotion_weight * inc.promotion_value)
+            * p
             - b.want_threshold
         )
         / b.want_temperature
     )
-    dare = sigma(
-        (b.dare_threshold - feared + q * s.risk_aversion[:, None] * acc.career_cost)
-        / b.dare_temperature
+    e = sigma(
+        (
+            col(s.perceived_inaction_risk) * acc.inaction_penalty
+            + b.bother_threshold
+            - col(s.effort_aversion) * b.effort_cost
+        )
+        / b.bother_temperature
     )
-    return float((c * willing * dare).mean())
+    dc = sigma(
+        (
+            b.career_threshold
+            - col(s.risk_aversion)
+            * acc.career_cost
+            * (col(s.perceived_career_risk) - col(s.doer_advantage))
+        )
+        / b.career_temperature
+    )
+    aware = s.aware & cfg.policy.tolerance.enabled  # no policy: every error expects a sanction
+    risk = np.where(aware, s.perceived_sanction_risk, 1.0)[:, None]
+    de = sigma(
+        (
+            b.punish_threshold
+            - col(s.error_fear) * acc.error_sanction * col(s.perceived_detection) * risk * (1 - p)
+        )
+        / b.punish_temperature
+    )
+    return float((o * w * e * dc * de).mean())
 
 
 def test_initiative_matches_closed_form_when_beliefs_are_frozen():

@@ -57,8 +57,9 @@ def test_bad_input_exits_2_without_traceback_or_output(tmp_path, args, fragment)
         (
             "policy=nope",
             "policy = 'nope' is not a preset (no configs/policy/nope.yaml); allowed baseline, "
-            "incentive_only, strict_accountability, three_mechanisms, tolerance_only, "
-            "tolerance_overbroad, tolerance_unpublicised, training_only",
+            "education_only, inaction_accountability, incentive_only, promotion_orientation, "
+            "strict_accountability, three_mechanisms, tolerance_only, tolerance_overbroad, "
+            "tolerance_unpublicised, training_only",
         ),
         (
             "nosuchkey=1",

@@ -66,7 +66,7 @@ def test_overrides_as_mapping_and_list_agree():
         (["behaviour.temperature=1"], "temperature"),
         (
             ["behaviour.temperature=1"],
-            "did you mean behaviour.want_temperature or behaviour.dare_temperature?",
+            "did you mean behaviour.want_temperature or behaviour.punish_temperature",
         ),
         (["policy.tolerance.coverag=1"], "did you mean policy.tolerance.coverage"),
         (["polcy.tolerance.coverage=1"], "did you mean policy.tolerance.coverage"),

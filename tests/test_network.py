@@ -11,11 +11,25 @@ import pytest
 
 from cadresim import ConfigError, load_config, simulate
 from cadresim.model.config import NetworkConfig
-from cadresim.model.network import build_organisation, hierarchy, load_organisation
+from cadresim.model.network import build_organisation, divisions, hierarchy, load_organisation
+
+
+def test_default_hierarchy_has_three_levels_in_divisions():
+    org = hierarchy(1000, span=6, peer_prob=0.5, cross_ties=0.5, rng=np.random.default_rng(0))
+    assert org.level.max() == 2
+    heads = np.flatnonzero(org.level == 0)
+    assert heads.size == 24 and (org.supervisor[heads] == -1).all()  # 1000 / (1 + 6 + 36)
+    assert (org.level[org.supervisor[org.level > 0]] == org.level[org.level > 0] - 1).all()
+    division = divisions(org.supervisor, org.unit)
+    assert np.unique(division).size == 24
+    # a division is a head's whole subtree
+    assert (division[org.supervisor[org.level > 0]] == division[org.level > 0]).all()
 
 
 def test_hierarchy_structure():
-    org = hierarchy(200, span=5, peer_prob=1.0, cross_ties=0.0, rng=np.random.default_rng(0))
+    org = hierarchy(
+        200, span=5, peer_prob=1.0, cross_ties=0.0, rng=np.random.default_rng(0), levels=64
+    )
     adj = org.adjacency
     assert (adj != adj.T).nnz == 0 and adj.diagonal().sum() == 0
     assert org.supervisor[0] == -1 and (org.supervisor[1:] == (np.arange(1, 200) - 1) // 5).all()

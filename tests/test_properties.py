@@ -18,7 +18,7 @@ POLICIES = [
     "tolerance_overbroad",
     "training_only",
 ]
-RATES_IN_UNIT = [o for o in OUTCOMES if o not in ("value",)]
+RATES_IN_UNIT = [o for o in OUTCOMES if o not in ("value", "doer_advantage")]
 
 
 @st.composite

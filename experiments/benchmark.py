@@ -1,8 +1,20 @@
-"""Engine benchmark: cadre-steps per second (best of 3), peak memory, and scaling with size.
+"""Engine benchmark: cadre-steps per second (best of 3), peak memory, scaling with size, and the
+vectorised engine side by side with a per-agent Mesa model of the same rules.
 
     python -m cadresim.experiments.benchmark            # or: python experiments/benchmark.py
+    python experiments/benchmark.py --quick             # no 100,000-cadre run
 
-Runs on one core (numpy's own threads are limited to one), the default scenario otherwise.
+Why the per-agent reference (experiments/reference_model.py): the engine runs each month's rules
+as array operations over all cadres instead of a Python loop over agent objects (DESIGN.md §7),
+at the price of code that reads less like Mesa's examples. That price is only worth paying while
+the engine stays at least 30x faster per cadre-step than an idiomatic per-agent Mesa model doing
+the same per-cadre work (five gates, outcomes, oversight, tolerance, learning from neighbours)
+at 10,000 cadres. Both are timed in the same run, their runs alternated at each size so that
+both meet the same machine load, with setup excluded; the reference runs fewer steps, so the
+ratio is per cadre-step (wall time, and the process's CPU time beside it).
+
+Runs on one core (numpy's own threads are limited to one), the default scenario otherwise. The
+load average is printed at start and end: other work on the machine slows both models.
 """
 
 from __future__ import annotations
@@ -18,35 +30,77 @@ import json  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from typing import Any, Protocol  # noqa: E402
+
+POLICY = "three_mechanisms"
+ENGINE_STEPS = 120
+ENGINE_SIZES = [1_000, 10_000, 30_000, 100_000]
+REFERENCE_SIZES = [1_000, 10_000]
+TARGET_SIZE, TARGET_RATIO = 10_000, 30.0
+RATIO_LABEL = "engine / per-agent (per cadre-step)"
 
 
-def time_run(
-    size: int, steps: int, policy: str = "three_mechanisms", repeats: int = 3
-) -> dict[str, float]:
-    """Wall time of the steps only (setup timed separately), best of `repeats` fresh runs."""
-    from cadresim import load_config  # noqa: PLC0415
-    from cadresim.model.cadre_model import CadreModel  # noqa: PLC0415
+class Steppable(Protocol):
+    def step(self) -> None: ...
 
-    cfg = load_config([f"population.size={size}", f"steps={steps}", f"policy={policy}"])
-    setup = run = float("inf")
+
+def best_of(make: Callable[[], Steppable], size: int, steps: int, repeats: int) -> dict[str, Any]:
+    """Time of the steps only (setup timed separately), best of `repeats` fresh models: wall
+    time, and the process's CPU time (less sensitive to other work on a shared machine)."""
+    setup = run = cpu = float("inf")
     for _ in range(repeats):
         t0 = time.perf_counter()
-        model = CadreModel(cfg, agent_views=False, collect=False)
+        model = make()
         setup = min(setup, time.perf_counter() - t0)
         gc.collect()  # the previous models' reference cycles are freed now, not mid-run
         gc.disable()  # as timeit does: no cyclic collection inside the timed steps
-        t0 = time.perf_counter()
-        for _ in range(steps):
-            model.step()
-        run = min(run, time.perf_counter() - t0)
-        gc.enable()
+        try:
+            t0, c0 = time.perf_counter(), time.process_time()
+            for _ in range(steps):
+                model.step()
+            run = min(run, time.perf_counter() - t0)
+            cpu = min(cpu, time.process_time() - c0)
+        finally:
+            gc.enable()
+        del model
     return {
         "cadres": size,
         "steps": steps,
         "setup_s": round(setup, 3),
         "steps_s": round(run, 3),
+        "cpu_s": round(cpu, 3),
         "cadre_steps_per_s": round(size * steps / run),
+        "us_per_cadre_step": run / (size * steps) * 1e6,
+        "cpu_us_per_cadre_step": cpu / (size * steps) * 1e6,
     }
+
+
+def best(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The best of several single-run timings of one model and size."""
+    out = min(rows, key=lambda r: r["us_per_cadre_step"]).copy()
+    for key in ("setup_s", "cpu_s", "cpu_us_per_cadre_step"):
+        out[key] = min(r[key] for r in rows)
+    return out
+
+
+def time_run(size: int, steps: int, policy: str = POLICY, repeats: int = 3) -> dict[str, Any]:
+    """The vectorised engine (through its Mesa shell, without agent views or data collection)."""
+    from cadresim import load_config  # noqa: PLC0415
+    from cadresim.model.cadre_model import CadreModel  # noqa: PLC0415
+
+    cfg = load_config([f"population.size={size}", f"steps={steps}", f"policy={policy}"])
+    return best_of(lambda: CadreModel(cfg, agent_views=False, collect=False), size, steps, repeats)
+
+
+def time_reference(size: int, steps: int, policy: str = POLICY, repeats: int = 3) -> dict[str, Any]:
+    """The per-agent Mesa reference on the same config, with its DataCollector on (the engine
+    tallies its outcomes inside every step too)."""
+    from cadresim import load_config  # noqa: PLC0415
+    from cadresim.experiments.reference_model import ReferenceModel  # noqa: PLC0415
+
+    cfg = load_config([f"population.size={size}", f"steps={steps}", f"policy={policy}"])
+    return best_of(lambda: ReferenceModel(cfg), size, steps, repeats)
 
 
 def peak_memory(size: int, steps: int) -> float:
@@ -67,15 +121,81 @@ def peak_memory(size: int, steps: int) -> float:
     return int(out.stdout.strip().splitlines()[-1]) / 1024
 
 
+def load_average() -> tuple[float, float, float]:
+    """1-, 5- and 15-minute load averages (zeros where the platform has none)."""
+    try:
+        return os.getloadavg()
+    except OSError:
+        return (0.0, 0.0, 0.0)
+
+
+def show_load(when: str, load: tuple[float, float, float]) -> None:
+    print(
+        f"load average {when} (1, 5, 15 min): {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
+        f" on {os.cpu_count()} CPUs"
+    )
+
+
+def ratio(engine: dict[str, Any], reference: dict[str, Any], cpu: bool = False) -> float:
+    """How many times more cadre-steps per second the engine runs than the reference."""
+    key = "cpu_us_per_cadre_step" if cpu else "us_per_cadre_step"
+    return reference[key] / engine[key]
+
+
+def time_side_by_side(
+    size: int, steps: int, reference_steps: int, repeats: int
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Engine and reference runs alternated, best of `repeats` each, so that both meet the
+    same machine load (a burst of other work would otherwise fall on one of them only)."""
+    engine, reference = [], []
+    for _ in range(repeats):
+        engine.append(time_run(size, steps, repeats=1))
+        reference.append(time_reference(size, reference_steps, repeats=1))
+    return best(engine), best(reference)
+
+
+def public(row: dict[str, Any]) -> dict[str, Any]:
+    """A timing row as printed in the JSON line (without the unrounded per-cadre-step times)."""
+    return {k: v for k, v in row.items() if not k.endswith("us_per_cadre_step")}
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="smaller sizes")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="skip the 100,000-cadre run")
+    parser.add_argument(
+        "--reference-steps",
+        type=int,
+        default=12,
+        help="steps of the per-agent reference per run (default 12)",
+    )
+    parser.add_argument(
+        "--reference-repeats", type=int, default=3, help="best of this many reference runs"
+    )
+    parser.add_argument(
+        "--no-reference", action="store_true", help="time the engine only (as before)"
+    )
     args = parser.parse_args()
-    sizes = [1_000, 10_000, 30_000] if args.quick else [1_000, 10_000, 30_000, 100_000]
-    rows = []
+    load_start = load_average()
+    show_load("at start", load_start)
+    sizes = ENGINE_SIZES[:-1] if args.quick else ENGINE_SIZES
+    ref_sizes = [] if args.no_reference else REFERENCE_SIZES
     time_run(1_000, 12)  # warm up imports and caches
+    if ref_sizes:
+        time_reference(200, 2, repeats=1)
+    rows, refs = [], []
     for size in sizes:
-        rows.append(time_run(size, 120))
+        if size in ref_sizes:
+            eng, ref = time_side_by_side(
+                size, ENGINE_STEPS, args.reference_steps, args.reference_repeats
+            )
+            rows.append(eng)
+            refs.append(ref)
+        else:
+            rows.append(time_run(size, ENGINE_STEPS))
+
+    print(f"\nvectorised engine, policy={POLICY}, one core:")
     print(f"{'cadres':>8} {'steps':>6} {'setup s':>8} {'steps s':>8} {'cadre-steps/s':>14}")
     for r in rows:
         print(
@@ -83,10 +203,54 @@ def main() -> None:
             f"{r['cadre_steps_per_s']:>14,}"
         )
     per = [r["steps_s"] / r["cadres"] * 1e6 for r in rows]
-    print("microseconds per cadre per 120 steps:", ", ".join(f"{p:.1f}" for p in per))
-    mem = peak_memory(100_000, 120)
-    print(f"peak memory, 100,000 cadres x 120 steps (simulate, fresh process): {mem:.0f} MB")
-    print(json.dumps({"runs": rows, "peak_mb_100k_x120": round(mem)}))
+    print(f"microseconds per cadre per {ENGINE_STEPS} steps:", ", ".join(f"{p:.1f}" for p in per))
+
+    ratios: dict[int, float] = {}
+    cpu_ratios: dict[int, float] = {}
+    if refs:
+        print(
+            "\nengine vs per-agent Mesa reference (experiments/reference_model.py),"
+            f" policy={POLICY}, runs alternated, setup excluded:"
+        )
+        print(
+            f"{'cadres':>8} {'engine steps':>12} {'engine cadre-steps/s':>21}"
+            f" {'per-agent steps':>15} {'per-agent s':>11} {'per-agent cadre-steps/s':>23}"
+            f"  {RATIO_LABEL}  {'same, CPU time':>14}"
+        )
+        by_size = {r["cadres"]: r for r in rows}
+        for ref in refs:
+            n, eng = ref["cadres"], by_size[ref["cadres"]]
+            ratios[n], cpu_ratios[n] = ratio(eng, ref), ratio(eng, ref, cpu=True)
+            print(
+                f"{n:>8} {eng['steps']:>12} {eng['cadre_steps_per_s']:>21,}"
+                f" {ref['steps']:>15} {ref['steps_s']:>11.3f} {ref['cadre_steps_per_s']:>23,}"
+                f"  {ratios[n]:>{len(RATIO_LABEL) - 1}.1f}x  {cpu_ratios[n]:>13.1f}x"
+            )
+        print("(ratio: how many times more cadre-steps per second the engine runs; wall time)")
+        if TARGET_SIZE in ratios:
+            met = "met" if ratios[TARGET_SIZE] >= TARGET_RATIO else "NOT MET"
+            print(
+                f"target: engine >= {TARGET_RATIO:.0f}x the per-agent model per cadre-step at"
+                f" {TARGET_SIZE:,} cadres: {met} ({ratios[TARGET_SIZE]:.1f}x)"
+            )
+
+    mem = peak_memory(100_000, ENGINE_STEPS)
+    print(f"\npeak memory, 100,000 cadres x 120 steps (simulate, fresh process): {mem:.0f} MB")
+    load_end = load_average()
+    show_load("at end", load_end)
+    print(
+        json.dumps(
+            {
+                "runs": [public(r) for r in rows],
+                "reference_runs": [public(r) for r in refs],
+                "engine_over_reference": {str(k): round(v, 1) for k, v in ratios.items()},
+                "engine_over_reference_cpu": {str(k): round(v, 1) for k, v in cpu_ratios.items()},
+                "peak_mb_100k_x120": round(mem),
+                "loadavg_start": [round(x, 2) for x in load_start],
+                "loadavg_end": [round(x, 2) for x in load_end],
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -70,14 +70,19 @@ def update_error_fear(
     sensitivity: float,
     decay: float,
 ) -> None:
-    """f += phi [(1 - f) sanctions seen - f exemptions seen] + mu (f_0 - f), clipped to [0, 1].
+    """f moves toward the share of honest cases seen that were sanctioned, with weight
+    w = 1 - exp(-phi (sanctions + exemptions)), then decays toward its baseline f_0:
 
-    The decay mu toward the cadre's own baseline f_0 bounds the fear: under steady sanctions it
-    settles where the two pulls balance, so a steady state exists. In place."""
+        f += w (sanctions / (sanctions + exemptions) - f);   f += mu (f_0 - f)
+
+    For few cases this is f += phi [(1 - f) sanctions - f exemptions]; the saturating weight
+    keeps each step a contraction however many cases a cadre sees, and the decay bounds the
+    fear, so a steady state exists. In place."""
     if sensitivity > 0.0:
-        error_fear += np.float32(sensitivity) * (
-            (1.0 - error_fear) * sanctions_seen - error_fear * exemptions_seen
-        )
+        cases = sanctions_seen + exemptions_seen
+        weight = -np.expm1(np.float32(-sensitivity) * cases)
+        share = sanctions_seen / np.maximum(cases, np.float32(1e-30))
+        error_fear += weight * (share - error_fear)
     if decay > 0.0:
         error_fear += np.float32(decay) * (baseline - error_fear)
     np.clip(error_fear, 0.0, 1.0, out=error_fear)

@@ -11,7 +11,7 @@ from dash import Dash, dcc, html
 from cadresim.agents.types import TYPE_NAMES
 
 from .i18n import t
-from .levers import DEFAULT_SIZE, LEVERS, SIZE_RANGE, default_mix, preset_names
+from .levers import DEFAULT_SIZE, LEVERS, SIZE_RANGE, Lever, default_mix, preset_names
 from .session import COUNTERS, STORE
 
 TICK_MS = 150  # update period while running: up to 6.7 views per second
@@ -23,29 +23,60 @@ def label(key: str, tag: Any = html.Span, n: int = 0, **kwargs: Any) -> Any:
     return tag(t(key, "en"), id={"role": "i18n", "key": key, "n": n}, **kwargs)
 
 
-def _lever(lever: Any) -> html.Div:
-    return html.Div(
-        [
+def _lever(lever: Lever) -> html.Div:
+    value = html.Span("", id={"role": "lever-value", "key": lever.key}, className="lever-value")
+    if lever.switch:  # a checkbox drawn as a switch (assets/dashboard.css)
+        return html.Div(
             html.Div(
                 [
                     label(lever.key, html.Label, className="lever-label"),
-                    html.Span("", id={"role": "lever-value", "key": lever.key}),
+                    html.Div(
+                        [
+                            dcc.Checklist(
+                                id={"role": "lever", "key": lever.key},
+                                options=[{"label": "", "value": 1}],
+                                value=[],
+                                className="switch",
+                            ),
+                            value,
+                        ],
+                        className="switch-box",
+                    ),
                 ],
                 className="lever-head",
             ),
-            dcc.Slider(
-                id={"role": "lever", "key": lever.key},
-                min=lever.lo,
-                max=lever.hi,
-                step=lever.step,
-                marks=None,
-                value=lever.lo,
-                tooltip={"placement": "bottom"},
-                updatemode="mouseup",
-            ),
-        ],
-        className="lever",
-    )
+            className="lever",
+        )
+    parts = [
+        html.Div(
+            [label(lever.key, html.Label, className="lever-label"), value], className="lever-head"
+        ),
+        dcc.Slider(
+            id={"role": "lever", "key": lever.key},
+            min=lever.lo,
+            max=lever.hi,
+            step=lever.step,
+            marks=None,
+            value=lever.lo,
+            tooltip={"placement": "bottom"},
+            updatemode="mouseup",
+        ),
+    ]
+    if lever.marks:  # the slider's two ends named (translated like every label)
+        parts.append(
+            html.Div([label(key, html.Span) for key in lever.marks], className="lever-ends")
+        )
+    return html.Div(parts, className="lever")
+
+
+def _levers() -> list[Any]:
+    """The levers under a heading per mechanism, in LEVERS order (the callbacks rely on it)."""
+    out: list[Any] = []
+    for k, lever in enumerate(LEVERS):
+        if k == 0 or lever.group != LEVERS[k - 1].group:
+            out.append(label(lever.group, html.Div, className="lever-group"))
+        out.append(_lever(lever))
+    return out
 
 
 def _mix_input(name: str, value: float) -> html.Div:
@@ -100,7 +131,7 @@ def controls() -> html.Div:
             dcc.RadioItems(id="speed", options=list(SPEEDS), value=1, inline=True),
             html.Hr(),
             label("levers", html.H4),
-            *[_lever(lever) for lever in LEVERS],
+            *_levers(),
             html.Hr(),
             label("population", html.H4),
             html.Div([_mix_input(name, mix[name]) for name in TYPE_NAMES], className="mixes"),
@@ -155,6 +186,7 @@ def run_panel(i: int) -> html.Div:
             ),
             dcc.Graph(id=f"series-{i}", config={"displayModeBar": False}),
             dcc.Graph(id=f"types-{i}", config={"displayModeBar": False}),
+            dcc.Graph(id=f"gates-{i}", config={"displayModeBar": False}),
             dcc.Graph(id=f"network-{i}", config={"displayModeBar": False}),
             dcc.Store(id=f"rings-{i}"),  # this month's rings, drawn by assets/rings.js
         ],

@@ -14,10 +14,18 @@ from cadresim.model.config import ConfigError
 from . import figures
 from .cards import card_for
 from .i18n import t
-from .levers import LEVER_KEYS, default_mix, preset_lever_values, preset_names
+from .levers import (
+    LEVER_BY_KEY,
+    LEVER_KEYS,
+    default_mix,
+    from_widget,
+    preset_lever_values,
+    preset_names,
+    widget_value,
+)
 from .session import COUNTERS, STORE, Scenario, Session
 
-FIGURES = ("series", "types", "network")
+FIGURES = ("series", "types", "gates", "network")
 # Triggers that rebuild the runs (the population and network are drawn at the start of a run).
 RESETS = {"reset-btn", "regime", "compare", "mix", "size", "seed"}
 
@@ -82,6 +90,7 @@ def render_run(session: Session, i: int, lang: str) -> dict[str, Any]:
     return _render_head(session, i, lang) | {
         "series": figures.time_series(run, lang),
         "types": figures.by_type(run, lang),
+        "gates": figures.gates(run, lang),
         "network": figures.network(run, lang),
     }
 
@@ -127,6 +136,7 @@ def render_views(
             view = _render_head(session, i, lang)
             view["series"] = figures.time_series_patch(run, before["month"])
             view["types"] = figures.by_type_patch(run)
+            view["gates"] = figures.gates_patch(run)
             if before["types"] == types_key:
                 view |= {"network": no_update, "rings": figures.rings(run)}
             else:
@@ -134,6 +144,16 @@ def render_views(
         views.append(view)
         record.append({"run": run.id, "month": month, "types": types_key})
     return views, {"lang": lang, "runs": record}
+
+
+def lever_text(key: str, widget: Any, lang: str) -> str:
+    """The value shown next to a lever: the number, or on / off for a switch."""
+    value = from_widget(key, widget)
+    if value is None:
+        return ""
+    if LEVER_BY_KEY[key].switch:
+        return t("on" if value else "off", lang)
+    return f"{value:g}"
 
 
 def render_message(session: Session, lang: str) -> str:
@@ -177,6 +197,7 @@ def register(app: Dash) -> None:
             *[Output(f"count-{name}-{i}", "children") for name in COUNTERS],
             Output(f"series-{i}", "figure"),
             Output(f"types-{i}", "figure"),
+            Output(f"gates-{i}", "figure"),
             Output(f"network-{i}", "figure"),
             Output(f"rings-{i}", "data"),
         ]
@@ -185,15 +206,20 @@ def register(app: Dash) -> None:
         Output({"role": "lever", "key": ALL}, "value"),
         Input("regime", "value"),
     )
-    def preset_levers(preset: str) -> list[float]:
-        return preset_lever_values(preset)
+    def preset_levers(preset: str) -> list[Any]:
+        return [
+            widget_value(key, value)
+            for key, value in zip(LEVER_KEYS, preset_lever_values(preset), strict=True)
+        ]
 
     @app.callback(
         Output({"role": "lever-value", "key": ALL}, "children"),
         Input({"role": "lever", "key": ALL}, "value"),
+        Input("lang", "value"),
     )
-    def lever_labels(values: list[float]) -> list[str]:
-        return [f"{v:g}" if v is not None else "" for v in values]
+    def lever_labels(values: list[Any], lang: str) -> list[str]:
+        keys = [o["id"]["key"] for o in ctx.outputs_list]
+        return [lever_text(k, v, lang) for k, v in zip(keys, values, strict=True)]
 
     @app.callback(
         Output("month", "children"),
@@ -237,7 +263,7 @@ def register(app: Dash) -> None:
         inp = Inputs(
             preset=preset,
             compare=compare or None,
-            levers=dict(zip(LEVER_KEYS, levers, strict=True)),
+            levers={k: from_widget(k, v) for k, v in zip(LEVER_KEYS, levers, strict=True)},
             mix=dict(zip(TYPE_NAMES, mix, strict=True)),
             size=size,
             seed=seed,

@@ -37,8 +37,9 @@ CARDS: dict[str, Card] = {
     "strict_accountability": Card(
         ("Strict accountability (从严问责)", "从严问责"),
         (
-            "Twice the detection, heavier sanctions and inaction punished, still no tolerance.",
-            "发现概率翻倍、处分更重、不作为也追责，但仍无容错机制。",
+            "Errors more often detected (0.5 instead of 0.3), heavier sanctions and a heavier "
+            "career cost of a sanction; still no tolerance.",
+            "发现概率由0.3提高到0.5，失误问责更重，问责对仕途的影响更大；仍无容错机制。",
         ),
         (
             "Misconduct falls, but initiative falls too: sanctions for honest errors teach "
@@ -53,9 +54,10 @@ CARDS: dict[str, Card] = {
             "加大表彰奖励力度，提拔使用中更看重担当作为。",
         ),
         (
-            "The unwilling (不想为) and reluctant (不愿为) move; the fearful hardly do, because "
-            "the feared sanction is unchanged.",
-            "不想为、不愿为的干部有所转变；害怕为的干部变化不大，因为对问责的担忧没有消除。",
+            "The unwilling (不想为) move most; the reluctant (不愿为) and fearful (害怕为) hardly "
+            "do: rewards lighten neither the effort nor the feared sanction (see the gate view).",
+            "不想为的干部转变最大；不愿为、害怕为的干部变化不大：激励既不减轻做事的辛苦，"
+            "也不消除对问责的担忧（见门槛分解图）。",
         ),
     ),
     "tolerance_only": Card(
@@ -75,8 +77,10 @@ CARDS: dict[str, Card] = {
         ("Three mechanisms (三项机制)", "三项机制"),
         (
             "激励 + 容错纠错 + 能上能下 as one package: rewards, well-screened publicised "
-            "tolerance with clarification of false accusations, and demotion of the idle.",
-            "激励机制、容错纠错机制、能上能下机制协同推进：奖励实干、精准容错并澄清正名、不作为者能下。",
+            "tolerance with clarification of false accusations, accountability and demotion of "
+            "the idle, and a promotion orientation that rewards doers and protects their careers.",
+            "激励机制、容错纠错机制、能上能下机制协同推进：奖励实干、精准容错并澄清正名、"
+            "问责不作为、不作为者能下，用人导向鼓励担当并为担当者担当。",
         ),
         (
             "Highest initiative with few shielded violations; compare with "

@@ -18,6 +18,7 @@ import numpy as np
 from dash import Patch
 
 from cadresim.agents.types import TYPE_NAMES
+from cadresim.model.metrics import GATES
 
 from .i18n import t
 from .session import A_IDLE, ACTIONS, SERIES, Run
@@ -123,6 +124,61 @@ def by_type_patch(run: Run) -> Patch:
     patch = Patch()
     for k, name in enumerate(SERIES):
         patch["data"][k]["y"] = _bars(rates[name])
+    return patch
+
+
+# red where a gate holds cadres back, green where it is open
+GATE_COLOURS = [[0.0, "#e2645a"], [0.5, "#f6d776"], [1.0, "#8fd19e"]]  # light: dark text reads
+
+
+def _cells(values: np.ndarray) -> list[list[float | None]]:
+    return [_bars(row) for row in values]
+
+
+def gates(run: Run, lang: str) -> dict[str, Any]:
+    """The decision gates O, W, E, Dc, De (columns) of each cohort (rows): the mean gate value
+    this month, as a heatmap with the value in each cell. The lowest cell of a row is what
+    holds that type back most. Before the first month a note says when the gates appear."""
+    note = [] if run.step_count else [_note(t("gates_pending", lang))]
+    return {
+        "data": [
+            {
+                "type": "heatmap",
+                "x": [t(gate, lang) for gate in GATES],
+                "y": [t(name, lang) for name in TYPE_NAMES],
+                "z": _cells(run.gate_means()),
+                "zmin": 0.0,
+                "zmax": 1.0,
+                "colorscale": GATE_COLOURS,
+                "showscale": False,
+                "xgap": 2,
+                "ygap": 2,
+                "texttemplate": "%{z:.2f}",
+                "textfont": {"color": "#222", "size": 12},
+                "hovertemplate": "%{y} · %{x}: %{z:.3f}<extra></extra>",
+            }
+        ],
+        "layout": _layout(
+            t("gates", lang),
+            height=250,
+            margin={"l": 70, "r": 10, "t": 36, "b": 30},
+            xaxis={"side": "bottom", "fixedrange": True},
+            yaxis={"autorange": "reversed", "fixedrange": True},
+            annotations=note,
+        ),
+    }
+
+
+def _note(text: str) -> dict[str, Any]:
+    return {"text": text, "showarrow": False, "xref": "paper", "yref": "paper", "x": 0.5,
+            "y": 0.5, "font": {"size": 12, "color": "#666"}}  # fmt: skip
+
+
+def gates_patch(run: Run) -> Patch:
+    """The cells of a `gates` figure (sent once a month has run, so without the note)."""
+    patch = Patch()
+    patch["data"][0]["z"] = _cells(run.gate_means())
+    patch["layout"]["annotations"] = []
     return patch
 
 

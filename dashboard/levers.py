@@ -20,27 +20,54 @@ from cadresim.model.config import CadreConfig, ConfigError, load_config, validat
 
 @dataclass(frozen=True)
 class Lever:
-    """A slider: the dotted config key it sets and the slider's range."""
+    """A slider or a switch: the dotted config key it sets, its range and its step.
+
+    A switch sets a bool key and reads as 0 or 1."""
 
     key: str
     lo: float
     hi: float
     step: float
+    group: str  # label key of the mechanism it belongs to (a heading in the left panel)
+    switch: bool = False
+    marks: tuple[str, str] | None = None  # label keys naming the slider's two ends
 
 
-# The main policy levers (slider ranges are the useful part of each knob's allowed range).
+# The policy levers, grouped by mechanism (slider ranges: the useful part of each knob's range).
 LEVERS: tuple[Lever, ...] = (
-    Lever("policy.incentive.reward", 0.0, 3.0, 0.1),
-    Lever("policy.incentive.promotion_weight", 0.0, 1.0, 0.05),
-    Lever("policy.accountability.detection", 0.0, 1.0, 0.05),
-    Lever("policy.accountability.inaction_penalty", 0.0, 3.0, 0.1),
-    Lever("policy.accountability.error_sanction", 0.0, 30.0, 1.0),
-    Lever("policy.tolerance.coverage", 0.0, 1.0, 0.05),
-    Lever("policy.tolerance.screening", 0.0, 1.0, 0.05),
-    Lever("policy.tolerance.publicity", 0.0, 0.2, 0.01),
-    Lever("policy.training.share", 0.0, 0.1, 0.005),
+    Lever("policy.incentive.reward", 0.0, 3.0, 0.1, "group_incentive"),
+    Lever("policy.incentive.promotion_weight", 0.0, 1.0, 0.05, "group_incentive"),
+    Lever(
+        "policy.evaluation.orientation",
+        0.0,
+        1.0,
+        0.05,
+        "group_incentive",
+        marks=("orientation_lo", "orientation_hi"),
+    ),
+    Lever("policy.evaluation.protection", 0.0, 1.0, 1.0, "group_incentive", switch=True),
+    Lever("policy.accountability.detection", 0.0, 1.0, 0.05, "group_accountability"),
+    Lever("policy.accountability.error_sanction", 0.0, 30.0, 1.0, "group_accountability"),
+    Lever("policy.accountability.career_cost", 0.0, 5.0, 0.1, "group_accountability"),
+    Lever("policy.accountability.inaction_detection", 0.0, 0.5, 0.01, "group_accountability"),
+    Lever("policy.accountability.inaction_penalty", 0.0, 3.0, 0.1, "group_accountability"),
+    Lever("policy.tolerance.coverage", 0.0, 1.0, 0.05, "group_tolerance"),
+    Lever("policy.tolerance.screening", 0.0, 1.0, 0.05, "group_tolerance"),
+    Lever("policy.tolerance.publicity", 0.0, 0.2, 0.01, "group_tolerance"),
+    Lever("policy.training.share", 0.0, 0.1, 0.005, "group_capacity"),
+    Lever("policy.education.rate", 0.0, 0.1, 0.005, "group_capacity"),  # 0: no education
+    Lever(
+        "policy.careers.transfer",
+        0.0,
+        1.0,
+        0.05,
+        "group_capacity",
+        marks=("transfer_lo", "transfer_hi"),
+    ),
 )
 LEVER_KEYS: tuple[str, ...] = tuple(lever.key for lever in LEVERS)
+LEVER_BY_KEY: dict[str, Lever] = {lever.key: lever for lever in LEVERS}
+EDUCATION = "policy.education.rate"  # reads 0 while education is off; > 0 switches it on
 SIZE_RANGE = (50, 5000)  # cadres; the network view stays legible up to a few thousand
 DEFAULT_SIZE = 1000
 
@@ -82,13 +109,35 @@ def _set(cfg: CadreConfig, key: str, value: Any) -> None:
     setattr(obj, last, value)
 
 
+def lever_value(cfg: CadreConfig, key: str) -> float:
+    """A lever's value in `cfg`: a switch reads 0 or 1, education 0 while it is off."""
+    if key == EDUCATION and not cfg.policy.education.enabled:
+        return 0.0
+    return float(get(cfg, key))
+
+
 def lever_values(cfg: CadreConfig) -> list[float]:
     """Current value of every lever, in LEVERS order."""
-    return [float(get(cfg, key)) for key in LEVER_KEYS]
+    return [lever_value(cfg, key) for key in LEVER_KEYS]
 
 
 def preset_lever_values(preset: str) -> list[float]:
     return lever_values(preset_config(preset))
+
+
+def widget_value(key: str, value: float) -> Any:
+    """What the page's control of a lever holds: a number, or for a switch a checklist value
+    ([1] on, [] off)."""
+    if LEVER_BY_KEY[key].switch:
+        return [1] if value else []
+    return value
+
+
+def from_widget(key: str, value: Any) -> float | None:
+    """A lever's value from its control on the page (None: no value)."""
+    if LEVER_BY_KEY[key].switch:
+        return None if value is None else float(bool(value))
+    return value
 
 
 def with_levers(cfg: CadreConfig, values: dict[str, float]) -> CadreConfig:
@@ -96,14 +145,21 @@ def with_levers(cfg: CadreConfig, values: dict[str, float]) -> CadreConfig:
 
     Moving a tolerance or training lever to a non-zero value switches that mechanism on (a
     preset without tolerance has `tolerance.enabled = false`, which would make the slider inert);
-    moving it back to zero keeps it on, where zero coverage or share means it does nothing."""
+    moving it back to zero keeps it on, where zero coverage or share means it does nothing.
+    The education lever is its monthly rate: above zero it switches education on, at zero off.
+    A switch sets its bool key (non-zero: on)."""
     new = copy.deepcopy(cfg)
     for key, value in values.items():
         if key not in LEVER_KEYS:
             raise KeyError(f"{key} is not a dashboard lever")
         if value is None:
             continue
+        if LEVER_BY_KEY[key].switch:
+            _set(new, key, bool(float(value)))
+            continue
         _set(new, key, float(value))
+        if key == EDUCATION:
+            new.policy.education.enabled = float(value) > 0
     tol, train = new.policy.tolerance, new.policy.training
     if tol.coverage > 0 or tol.publicity > 0:
         tol.enabled = True

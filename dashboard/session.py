@@ -19,7 +19,7 @@ import numpy as np
 
 from cadresim.model.cadre_model import CadreModel
 from cadresim.model.config import CadreConfig
-from cadresim.model.metrics import IDX, N_TYPES
+from cadresim.model.metrics import GATES, IDX, N_TYPES
 from cadresim.model.state import ERROR, MISCONDUCT, SUCCESS
 
 from .layout_network import NetworkLayout, hierarchy_layout
@@ -37,6 +37,8 @@ COUNTERS = {
     "shielded_misconduct": "shielded",
 }
 TYPE_WINDOW = 12  # steps averaged in the by-type view (one evaluation cycle)
+COHORTS = slice(1 + N_TYPES, 1 + 2 * N_TYPES)  # the tally's rows by initial type (cohort)
+GATE_COLUMNS = [IDX[gate] for gate in GATES]
 
 
 class Run:
@@ -97,6 +99,17 @@ class Run:
                     ("misconduct_rate", "misconduct"),
                 )
             } | {"share": n / max(n.sum(), 1.0)}
+
+    def gate_means(self) -> np.ndarray:
+        """Mean of each decision gate (O, W, E, Dc, De; columns) in each cohort (cadres by
+        initial type; rows) this month, from the engine's latest tally. NaN before the first
+        month (no decision made yet) and for a cohort with no cadres."""
+        if self.step_count == 0:
+            return np.full((N_TYPES, len(GATES)), np.nan)
+        rows = self.engine.tallies[-1][COHORTS]
+        n = rows[:, IDX["n"]][:, None]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(n > 0, rows[:, GATE_COLUMNS] / n, np.nan)
 
     def counters(self) -> dict[str, int]:
         """Cases so far: sanctions, exemptions, wrongful sanctions, shielded misconduct."""

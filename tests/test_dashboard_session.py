@@ -12,11 +12,12 @@ import pytest
 from dash import Patch, no_update
 
 from cadresim.agents.types import TYPE_NAMES, ZH_NAMES
-from cadresim.dashboard import command
+from cadresim.dashboard import app, command
 from cadresim.dashboard.callbacks import (
     FIGURES,
     Inputs,
     handle,
+    lever_text,
     render_cards,
     render_run,
     render_views,
@@ -28,14 +29,17 @@ from cadresim.dashboard.levers import (
     LEVER_KEYS,
     LEVERS,
     default_mix,
+    from_widget,
     preset_config,
     preset_lever_values,
     preset_names,
     scenario_config,
+    widget_value,
     with_levers,
 )
 from cadresim.dashboard.session import Run, Scenario, Session, SessionStore
 from cadresim.model.config import ConfigError, load_config
+from cadresim.model.metrics import GATES, step_table
 from cadresim.model.network import build_organisation
 
 SMALL = 300
@@ -128,6 +132,139 @@ def test_a_lever_changed_mid_run_acts_from_the_next_step() -> None:
     assert changed.runs[0].counters()["exemptions"] > 0
 
 
+NEW_PRESETS = ("promotion_orientation", "inaction_accountability", "education_only")
+
+
+def _dropdown_options(component: Any, dropdown_id: str) -> list[str]:
+    """The option values of a dropdown somewhere in a layout tree."""
+    if getattr(component, "id", None) == dropdown_id:
+        return [o if isinstance(o, str) else o["value"] for o in component.options]
+    children = getattr(component, "children", None)
+    for child in children if isinstance(children, list) else [children]:
+        if child is not None and not isinstance(child, str):
+            found = _dropdown_options(child, dropdown_id)
+            if found:
+                return found
+    return []
+
+
+def test_preset_dropdowns_list_the_new_presets_with_cards() -> None:
+    controls = app.controls()
+    for dropdown in ("regime", "compare"):
+        assert set(NEW_PRESETS) <= set(_dropdown_options(controls, dropdown)), dropdown
+    assert set(NEW_PRESETS) <= set(CARDS)
+    assert len(render_cards("promotion_orientation", "education_only", "zh")) == 2
+
+
+def test_new_levers_read_the_presets() -> None:
+    for preset in preset_names():  # every preset's values sit on its sliders
+        for lever, value in zip(LEVERS, preset_lever_values(preset), strict=True):
+            assert lever.lo <= value <= lever.hi, (preset, lever.key)
+    base = dict(zip(LEVER_KEYS, preset_lever_values("baseline"), strict=True))
+    assert base["policy.evaluation.orientation"] == 0.0
+    assert base["policy.evaluation.protection"] == 0.0
+    assert base["policy.education.rate"] == 0.0  # education off (its rate would be 0.02)
+    assert base["policy.careers.transfer"] == 0.5
+    promo = dict(zip(LEVER_KEYS, preset_lever_values("promotion_orientation"), strict=True))
+    assert promo["policy.evaluation.orientation"] == 1.0
+    assert promo["policy.evaluation.protection"] == 1.0
+    idle = dict(zip(LEVER_KEYS, preset_lever_values("inaction_accountability"), strict=True))
+    assert idle["policy.accountability.inaction_detection"] == 0.2
+    assert idle["policy.accountability.inaction_penalty"] == 1.5
+    edu = dict(zip(LEVER_KEYS, preset_lever_values("education_only"), strict=True))
+    assert edu["policy.education.rate"] == 0.02
+
+
+def test_education_lever_and_protection_switch_set_their_keys() -> None:
+    cfg = preset_config("baseline")
+    on = with_levers(cfg, {"policy.education.rate": 0.05, "policy.evaluation.protection": 1.0})
+    assert on.policy.education.enabled and on.policy.education.rate == 0.05
+    assert on.policy.evaluation.protection is True
+    off = with_levers(on, {"policy.education.rate": 0.0, "policy.evaluation.protection": 0.0})
+    assert not off.policy.education.enabled
+    assert off.policy.evaluation.protection is False
+    with pytest.raises(ConfigError, match="policy.careers.transfer"):
+        with_levers(cfg, {"policy.careers.transfer": 1.2})
+    # the switch is a checklist on the page: [1] on, [] off
+    key = "policy.evaluation.protection"
+    assert widget_value(key, 1.0) == [1] and widget_value(key, 0.0) == []
+    assert from_widget(key, [1]) == 1.0 and from_widget(key, []) == 0.0
+    assert from_widget("policy.evaluation.orientation", 0.4) == 0.4
+    assert lever_text(key, [1], "zh") == "开" and lever_text(key, [], "en") == "off"
+    assert lever_text("policy.accountability.career_cost", 2.5, "en") == "2.5"
+
+
+NEW_LEVERS = {
+    "policy.evaluation.orientation": 1.0,
+    "policy.evaluation.protection": 1.0,
+    "policy.accountability.inaction_detection": 0.3,
+    "policy.accountability.career_cost": 0.0,
+    "policy.education.rate": 0.05,
+    "policy.careers.transfer": 1.0,
+}
+
+
+def test_new_levers_change_the_engine_from_the_next_month() -> None:
+    plain, changed = handle(None, set(), inputs()), handle(None, set(), inputs())
+    for s in (plain, changed):
+        handle(s, {"step-btn"}, inputs())
+        handle(s, {"step-btn"}, inputs())
+    motivation = changed.runs[0].engine.state.motivation.copy()
+    handle(changed, {"lever"}, inputs(levers=inputs().levers | NEW_LEVERS))
+    run = changed.runs[0]
+    pol = run.config.policy
+    assert run.step_count == 2  # not reset
+    assert pol.evaluation.orientation == 1.0 and pol.evaluation.protection is True
+    assert pol.accountability.inaction_detection == 0.3
+    assert pol.accountability.career_cost == 0.0
+    assert pol.education.enabled and pol.education.rate == 0.05
+    assert pol.careers.transfer == 1.0
+    assert run.engine.cfg.policy is pol  # the engine reads the new policy from now on
+    # nothing drawn so far changes: the months already run stay as they were
+    np.testing.assert_array_equal(plain.runs[0].gate_means(), run.gate_means())
+    np.testing.assert_array_equal(motivation, run.engine.state.motivation)
+    for s in (plain, changed):
+        handle(s, {"step-btn"}, inputs())
+    # next month: no career cost opens the Dc gate to sigma(theta_c / tau_c) for everyone,
+    # and education raised motivation
+    beh = run.config.behaviour
+    open_dc = 1.0 / (1.0 + np.exp(-beh.career_threshold / beh.career_temperature))
+    dc = GATES.index("gate_career")
+    np.testing.assert_allclose(run.gate_means()[:, dc], open_dc, rtol=1e-5)
+    assert (plain.runs[0].gate_means()[:, dc] < open_dc - 1e-3).any()
+    assert (run.engine.state.motivation >= motivation).all()
+    assert (run.engine.state.motivation > motivation).any()
+    assert changed.scenario.levers["policy.careers.transfer"] == 1.0  # what a reset keeps
+
+
+def test_gate_view_six_cohorts_by_five_gates_in_both_languages() -> None:
+    s = handle(None, set(), inputs(preset="promotion_orientation"))
+    blank = render_run(s, 0, "en")["gates"]
+    assert all(v is None for row in blank["data"][0]["z"] for v in row)  # none before month 1
+    assert "press Step" in blank["layout"]["annotations"][0]["text"]
+    for _ in range(3):
+        handle(s, {"step-btn"}, inputs(preset="promotion_orientation"))
+    en, zh = render_run(s, 0, "en")["gates"], render_run(s, 0, "zh")["gates"]
+    heat = en["data"][0]
+    assert heat["type"] == "heatmap" and heat["y"] == list(TYPE_NAMES)
+    assert len(heat["z"]) == 6 and all(len(row) == 5 for row in heat["z"])
+    assert all(0.0 <= v <= 1.0 for row in heat["z"] for v in row)
+    assert heat["x"] == [t(gate, "en") for gate in GATES]
+    assert zh["data"][0]["y"] == [ZH_NAMES[n] for n in TYPE_NAMES]
+    assert zh["data"][0]["x"] == ["O 会为", "W 想为", "E 愿为", "Dc 敢为", "De 不怕为"]
+    assert zh["data"][0]["z"] == heat["z"] and "为何不作为" in zh["layout"]["title"]["text"]
+    assert en["layout"]["annotations"] == []
+    # the engine's own table of the month agrees (cohort rows, gate columns)
+    table = step_table(s.runs[0].engine.tally_array())
+    month = table[(table.step == 3) & (table.grouping == "cohort")].set_index("type")
+    expected = month.loc[list(TYPE_NAMES), list(GATES)].to_numpy()
+    np.testing.assert_allclose(np.array(heat["z"], dtype=float), expected, atol=1e-4)
+    # each deficit type is held back most by its own gate
+    own = ("gate_want", "gate_opportunity", "gate_career", "gate_bother", "gate_punish")
+    for row, gate in zip(heat["z"], own, strict=False):
+        assert int(np.argmin(row)) == GATES.index(gate)
+
+
 def test_invalid_mix_gives_a_message_and_keeps_the_run() -> None:
     s = handle(None, set(), inputs())
     handle(s, {"step-btn"}, inputs())
@@ -216,12 +353,14 @@ def test_views_while_running_are_patches_that_rebuild_the_full_figures() -> None
             assert view["network"] is no_update  # the cadres kept their types
             panel["series"] = apply_patch(panel["series"], view["series"])
             panel["types"] = apply_patch(panel["types"], view["types"])
+            panel["gates"] = apply_patch(panel["gates"], view["gates"])
             panel["network"] = apply_rings(panel["network"], view["rings"])
     full = [render_run(s, i, "en") for i in (0, 1)]
     assert s.runs[0].step_count == sum(1 + t % 2 for t in range(7))
     for panel, view in zip(page, full, strict=True):
         assert panel["series"] == view["series"]
         assert panel["types"] == view["types"]
+        assert panel["gates"] == view["gates"]
         assert panel["network"]["data"] == view["network"]["data"]
 
 
@@ -284,8 +423,10 @@ def test_cards_and_labels_cover_presets_and_both_languages() -> None:
         assert all(card.title) and all(card.what) and all(card.watch)
     assert t("afraid", "zh") == "不敢为" and t("afraid", "en") == "afraid"
     assert all(en and zh for key, (en, zh) in LABELS.items() if key != "ok")
-    for lever in LEVER_KEYS:
-        assert lever in LABELS
+    for lever in LEVERS:
+        assert lever.key in LABELS and lever.group in LABELS
+        assert all(key in LABELS for key in lever.marks or ())
+    assert all(gate in LABELS for gate in GATES)
     assert len(render_cards("strict_accountability", "three_mechanisms", "zh")) == 2
 
 

@@ -44,17 +44,19 @@ def learn(belief: np.ndarray, hits: np.ndarray, cases: np.ndarray, rate: float) 
     belief += change
 
 
-def learn_detection(
+def learn_from_division(
     belief: np.ndarray,
     division: np.ndarray,
     detected: np.ndarray,
     cases: np.ndarray,
     rate: float,
 ) -> None:
-    """delta^ += rate (detected / cases in the division - delta^) for divisions with any case.
+    """belief += rate (hits / cases in the division - belief) for divisions with any case.
 
-    Cadres do not know the true detection rate: they see how many of their division's errors
-    and violations were caught this month. In place."""
+    Enforcement is reported within a division (通报), so cadres learn it from the whole
+    division, not only from their neighbours: delta^ from how many of the division's errors and
+    violations were caught this month, h^ from how many of its detected violations were
+    punished. Cadres do not know the true rates. In place."""
     if rate == 0.0:
         return
     hits = np.bincount(division, weights=detected)

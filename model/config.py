@@ -244,7 +244,7 @@ class BehaviourConfig:
     misconduct_harm: float = knob(2.0, 0.0, 100.0, "public harm of one violation")
     damage: float = knob(1.0, 0.0, 100.0, "public damage of an error at difficulty 1")
     belief_rate: float = unit(0.1, "lambda: learning rate of s^, q^, r^ and k^")
-    violation_rate: float = unit(0.3, "learning rate of h^ (violations are rare, so salient)")
+    violation_rate: float = unit(0.3, "learning rate of h^, from the division's discipline cases")
     detection_rate: float = unit(0.35, "learning rate of delta^ (forgetting of past enforcement)")
     advantage_rate: float = unit(0.3, "learning rate of pi^ at each evaluation")
     own_weight: float = knob(3.0, 0.0, 100.0, "weight of own experience vs one neighbour's")

@@ -125,6 +125,8 @@ class Engine:
             self.org.adjacency, beh.own_weight, beh.social_learning
         )
         self.tallies: list[np.ndarray] = []
+        # step 0 records the gates on a task of median difficulty (nobody has decided yet)
+        self._open_gates(np.full(self.n, 0.5, dtype=np.float32), 0)
         self._record(evaluating=False)
 
     def _reclassifier(self) -> None:
@@ -157,12 +159,12 @@ class Engine:
         if education.educate(s.motivation, pol.education):
             self._reclassifier()
 
-    def _decide(self, u: np.ndarray, t: int) -> tuple[np.ndarray, np.ndarray]:
-        """P(act) = O W E Dc De from perceived costs and benefits (ODD 7.1)."""
+    def _open_gates(self, difficulty: np.ndarray, t: int) -> np.ndarray:
+        """Fill `self.gates` (O, W, E, Dc, De per cadre) for tasks of this difficulty; return
+        the success chance p."""
         s, pol, beh = self.state, self.cfg.policy, self.cfg.behaviour
         acc, tol = pol.accountability, pol.tolerance
-        self.difficulty = u[Draw.DIFFICULTY]
-        p = decision.success_chance(s.competence, self.difficulty, beh.steepness)
+        p = decision.success_chance(s.competence, difficulty, beh.steepness)
         blocked = s.blocked_until > t
         gates = self.gates
         gates[0] = decision.opportunity(
@@ -207,6 +209,13 @@ class Engine:
             beh.punish_threshold,
             beh.punish_temperature,
         )
+        return p
+
+    def _decide(self, u: np.ndarray, t: int) -> tuple[np.ndarray, np.ndarray]:
+        """P(act) = O W E Dc De from perceived costs and benefits (ODD 7.1)."""
+        self.difficulty = u[Draw.DIFFICULTY]
+        p = self._open_gates(self.difficulty, t)
+        gates = self.gates
         prob = gates.prod(axis=0)
         self.last_initiative_probability = prob
         acted = u[Draw.ACT] < prob
@@ -357,12 +366,6 @@ class Engine:
         idle_seen = own * idle + neighbours_idle
         rate = beh.belief_rate
         beliefs.learn(s.perceived_sanction_risk, seen[Signal.SANC_ERR], seen[Signal.DET_ERR], rate)
-        beliefs.learn(
-            s.perceived_violation_risk,
-            seen[Signal.SANC_VIO],
-            seen[Signal.DET_VIO],
-            beh.violation_rate,
-        )
         beliefs.learn(s.perceived_inaction_risk, seen[Signal.IDLE_PUN], idle_seen, rate)
         beliefs.learn(s.perceived_reward, seen[Signal.REWARDED], seen[Signal.SUCCESS], rate)
         beliefs.learn(s.perceived_career_risk, seen[Signal.HARMED], seen[Signal.ACTED], rate)
@@ -370,8 +373,18 @@ class Engine:
         if forced_hidden:
             cases = cases & ~self.forced
             det_err, det_vio = det_err & ~self.forced, det_vio & ~self.forced
-        beliefs.learn_detection(
+        beliefs.learn_from_division(
             s.perceived_detection, self.division, det_err | det_vio, cases, beh.detection_rate
+        )
+        # violations are punished or shielded in the open, as discipline cases are reported:
+        # h^ from the division's shown cases (shielded ones hidden without case_visibility)
+        shown_vio = det_vio & (shown_shielded | ~shielded) if hidden else det_vio
+        beliefs.learn_from_division(
+            s.perceived_violation_risk,
+            self.division,
+            ev["sanc_vio"] & shown_vio,
+            shown_vio,
+            beh.violation_rate,
         )
         beliefs.update_error_fear(
             s.error_fear,

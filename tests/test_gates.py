@@ -86,10 +86,10 @@ def test_detection_is_learned_from_the_division_and_forgotten():
     division = np.array([0, 0, 1, 1])
     detected = np.array([1.0, 1.0, 0.0, 0.0])
     cases = np.array([1.0, 1.0, 0.0, 0.0])  # division 1 saw no case: its belief stays
-    beliefs.learn_detection(belief, division, detected, cases, 0.5)
+    beliefs.learn_from_division(belief, division, detected, cases, 0.5)
     assert belief == pytest.approx([0.65, 0.65, 0.3, 0.3])
     for _ in range(20):  # the campaign ends: nothing detected among new cases
-        beliefs.learn_detection(belief, division, np.zeros(4), cases, 0.5)
+        beliefs.learn_from_division(belief, division, np.zeros(4), cases, 0.5)
     assert belief[0] < 1e-5
 
 

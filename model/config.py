@@ -216,6 +216,9 @@ class PolicyConfig:
     education: EducationConfig = field(default_factory=EducationConfig)
     evaluation: EvaluationConfig = field(default_factory=EvaluationConfig)
     careers: CareersConfig = field(default_factory=CareersConfig)
+    # episodes {start, end, regime, set} switching the policy mid-run, checked and explained by
+    # policies/schedule.py (list[Any], so a malformed episode gets its message, not omegaconf's)
+    schedule: list[Any] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------- behaviour
@@ -388,6 +391,9 @@ def validate(cfg: CadreConfig) -> CadreConfig:
     for fmt in cfg.experiment.static:
         _check_choice("experiment.static", fmt, ("png", "svg", "pdf"))
     _check_choice("sweep.design", cfg.sweep.design, DESIGNS)
+    from cadresim.policies.schedule import check_schedule  # noqa: PLC0415 (import cycle)
+
+    check_schedule(cfg)
     return cfg
 
 
@@ -546,13 +552,19 @@ def load_config(
     return to_config(compose_config(list(overrides or [])))
 
 
-def _override_value(value: Any) -> str:
+def _override_value(value: Any, nested: bool = False) -> str:
+    """A value in Hydra's override grammar: lists and mappings (a policy.schedule) as [a,b] and
+    {key:value}, with the strings inside them quoted."""
     if value is None:
         return "null"
     if isinstance(value, bool):
         return str(value).lower()
     if isinstance(value, str):
-        return value
+        return repr(value) if nested else value
+    if isinstance(value, Mapping):
+        return "{" + ",".join(f"{k}:{_override_value(v, True)}" for k, v in value.items()) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ",".join(_override_value(v, True) for v in value) + "]"
     return repr(value)
 
 

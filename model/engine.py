@@ -20,6 +20,7 @@ from cadresim.policies import (
     tolerance,
     training,
 )
+from cadresim.policies.schedule import PolicyTimeline
 
 from .config import CadreConfig
 from .metrics import COUNTS, GATES, IDX, Tally
@@ -92,6 +93,7 @@ class Engine:
 
     def __init__(self, cfg: CadreConfig, rng: np.random.Generator | None = None) -> None:
         self.cfg = cfg
+        self.timeline = PolicyTimeline(cfg)  # policy.schedule: the policy in force each month
         net_rng, pop_rng, dyn_rng = streams(cfg.seed)
         self.rng = dyn_rng if rng is None else rng
         self.career_rng = career_stream(cfg.seed)
@@ -141,6 +143,7 @@ class Engine:
         """Advance all cadres by one month: one call per ODD phase."""
         self.step_count += 1
         t = self.step_count
+        self.timeline.apply(self.cfg, t)  # policy.schedule: a policy change in month t
         u = self.rng.random(dtype=np.float32, out=self.draws)
         self._develop(u)
         acted, p = self._decide(u, t)

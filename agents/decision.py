@@ -14,10 +14,12 @@ A cadre whose gate is open barely feels that gate's lever.
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import expit
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))
+    """The logistic function (scipy's expit: no overflow warning far out in the tails)."""
+    return expit(x)
 
 
 def success_chance(competence: np.ndarray, difficulty: np.ndarray, steepness: float) -> np.ndarray:

@@ -121,7 +121,11 @@ class IncentiveConfig:
     reward: float = knob(0.6, 0.0, 10.0, "value R of recognition (honour + material)")
     recognition: float = unit(0.1, "chance a success is recognised at once")
     excellence_quota: float = unit(0.35, "share of each unit rated excellent per cycle")
-    promotion_weight: float = unit(0.3, "weight W of the initiative record in promotion")
+    promotion_weight: float = unit(
+        0.3,
+        "w: weight cadres give a success's promotion prospect (W gate); who is promoted "
+        "is set by the evaluation score (policy.evaluation.orientation)",
+    )
     promotion_value: float = knob(1.0, 0.0, 10.0, "value V of promotion to a cadre")
 
 
@@ -135,7 +139,7 @@ class AccountabilityConfig:
         3.0, 0.0, 100.0, "personal cost S of a sanction for an honest error (as cadres fear it)"
     )
     career_cost: float = knob(1.0, 0.0, 100.0, "career cost K of a harmed career record")
-    grade_cuts: list[float] = field(default_factory=lambda: [0.67, 0.8, 0.87])
+    grade_cuts: list[float] = field(default_factory=lambda: [0.6, 0.81, 0.89])
     misconduct_grade: int = knob(4, 1, 4, "sanction grade for a detected violation")
     inaction_detection: float = unit(0.05, "chance inaction is caught")
     inaction_penalty: float = knob(0.5, 0.0, 10.0, "personal cost S_idle of a caught inaction")

@@ -10,7 +10,7 @@ from enum import IntEnum
 import numpy as np
 
 from cadresim.agents import beliefs, decision
-from cadresim.agents.types import TypeClassifier
+from cadresim.agents.types import TYPE_NAMES, TypeClassifier
 from cadresim.policies import (
     accountability,
     careers,
@@ -460,13 +460,13 @@ class Engine:
         posts = moves.promoted
         promoted[posts] = True
         if posts.size:
-            fresh = draw_cadres(self.cfg, posts.size, self.career_rng).competence
+            fresh = self._entrants(posts.size).competence
             s.competence[posts] = careers.competence_in_role(
                 s.competence[posts], fresh, cfg.transfer
             )
             s.rank[posts] += 1
         if moves.entrants.size:
-            s.enter(moves.entrants, draw_cadres(self.cfg, moves.entrants.size, self.career_rng))
+            s.enter(moves.entrants, self._entrants(moves.entrants.size))
             s.rank[moves.entrants] = 0
         if cfg.rotation > 0.0:
             src, dst = careers.rotation(
@@ -482,6 +482,14 @@ class Engine:
             self.tally.recohort(posts_changed, s.cohort[posts_changed])
             self._reclassifier()
         return promoted
+
+    def _entrants(self, n: int) -> CadreState:
+        """n newcomers, each of a type drawn from the population mix (independently: a batch
+        of one is not always of the largest type)."""
+        mix = self.cfg.population.mix
+        shares = np.array([getattr(mix, name) for name in TYPE_NAMES])
+        cohort = self.career_rng.choice(len(TYPE_NAMES), size=n, p=shares / shares.sum())
+        return draw_cadres(self.cfg, n, self.career_rng, cohort.astype(np.int8))
 
     def _record(self, evaluating: bool) -> None:
         s, col = self.state, self.columns

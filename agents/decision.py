@@ -22,9 +22,18 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
     return expit(x)
 
 
-def success_chance(competence: np.ndarray, difficulty: np.ndarray, steepness: float) -> np.ndarray:
-    """p = sigma(kappa (c - d)): competence against the task's difficulty d ~ U(0, 1)."""
-    return sigmoid(steepness * (competence - difficulty))
+def success_chance(
+    competence: np.ndarray,
+    difficulty: np.ndarray,
+    steepness: float,
+    leader_competence: np.ndarray | float = 0.0,
+    leader_support: float = 0.0,
+) -> np.ndarray:
+    """p = sigma(kappa (c + omega (c_L - c_bar) - d)): competence against the task's difficulty
+    d ~ U(0, 1), helped or hindered by how the supervisor's competence c_L compares with the
+    initial mean c_bar (a capable leader guides the unit, 一级带着一级干; a leader promoted
+    beyond competence drags it down). `leader_competence` is c_L - c_bar, 0 without a leader."""
+    return sigmoid(steepness * (competence + leader_support * leader_competence - difficulty))
 
 
 def sanction_grade(difficulty: np.ndarray, cuts: list[float]) -> np.ndarray:

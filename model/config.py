@@ -239,6 +239,9 @@ class BehaviourConfig:
     want_threshold: float = knob(0.75, -10.0, 10.0, "theta_w: net value needed to want to act")
     want_temperature: float = knob(0.15, 0.01, 10.0, "tau_w: noise of the W gate (想为)")
     leader_example: float = knob(0.1, 0.0, 10.0, "beta: pull of a supervisor who acted")
+    leader_support: float = knob(
+        0.2, 0.0, 10.0, "omega: a supervisor's competence above the mean raises reports' success"
+    )
     peer_norm: float = knob(0.45, 0.0, 10.0, "eta: pull of the share of neighbours who acted")
     effort_cost: float = knob(1.0, 0.0, 10.0, "C: effort cost of initiative")
     bother_threshold: float = knob(0.53, -10.0, 10.0, "psi: slack before effort deters")

@@ -120,6 +120,7 @@ class Engine:
         # hidden from everyone else), e.g. to measure the peer effect
         self.forced: np.ndarray | None = None
         self.hide_forced = False
+        self.reference_competence = np.float32(self.state.competence.mean())
         self.tally = Tally(self.state.cohort)
         self._reclassifier()
         beh = cfg.behaviour
@@ -167,7 +168,14 @@ class Engine:
         the success chance p."""
         s, pol, beh = self.state, self.cfg.policy, self.cfg.behaviour
         acc, tol = pol.accountability, pol.tolerance
-        p = decision.success_chance(s.competence, difficulty, beh.steepness)
+        # a leader's competence relative to the initial mean: zero on average at the start, so
+        # the channel shows who gets promoted (merit, Peter principle), not a level shift
+        guidance = (s.competence[self.supervisor] - self.reference_competence) * (
+            self.has_supervisor
+        )
+        p = decision.success_chance(
+            s.competence, difficulty, beh.steepness, guidance, beh.leader_support
+        )
         blocked = s.blocked_until > t
         gates = self.gates
         gates[0] = decision.opportunity(
@@ -259,7 +267,7 @@ class Engine:
         sanctioned = grade > 0
         accountability.start_influence_period(s.blocked_until, grade, t, acc)
         harmed = evaluation.career_harm(
-            error, exempt, sanc_err | sanc_vio | wrongly_accused, accused, cleared, ev_cfg
+            error, exempt, sanc_err | sanc_vio | wrongly_accused, ev_cfg
         )
         recognised = incentive.recognise(success, u[Draw.CASE], pol.incentive)
         recovered = tolerance.recovered_share(det_err, tol)

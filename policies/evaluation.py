@@ -31,18 +31,16 @@ def career_harm(
     error: np.ndarray,
     exempted: np.ndarray,
     sanctioned: np.ndarray,
-    accused: np.ndarray,
-    cleared: np.ndarray,
     cfg: EvaluationConfig,
 ) -> np.ndarray:
-    """Acts that leave a mark on the career record: a failure, a sanction, an accusation.
+    """Acts that leave a mark on the career record: a failure or a sanction (an uncleared
+    false accusation is one; a cleared one, 澄清正名, is not).
 
     Tolerance alone exempts an honest error from sanction but not from the record; career
-    protection (为担当者担当, seed 004) also keeps exempted errors and cleared accusations out
-    of the record, which is what opens the afraid's gate."""
-    if cfg.protection:
-        return (error & ~exempted) | sanctioned | (accused & ~cleared)
-    return error | sanctioned | accused
+    protection (为担当者担当, seed 004) also keeps exempted errors off the record, which is
+    what opens the afraid's gate."""
+    counted = error & ~exempted if cfg.protection else error
+    return counted | sanctioned
 
 
 def rank_within_units(

@@ -10,6 +10,7 @@ on common seeds through the project's executors and judged HOLDS / FAILS with a 
 See docs/VALIDATION.md.
 """
 
+from . import runner, suite
 from .base import TIERS, Measure, Pattern, PatternResult, Tier, Verdict
 from .patterns import PATTERNS
 from .suite import ValidationResult, load, validate
@@ -24,5 +25,7 @@ __all__ = [
     "ValidationResult",
     "Verdict",
     "load",
+    "runner",
+    "suite",
     "validate",
 ]

@@ -88,9 +88,10 @@ UI: dict[str, tuple[str, str]] = {
     ),  # fmt: skip
     "constants": ("Constants: fragile or not, and safe range", "各常数：是否脆弱及安全范围"),
     "conclusions": (
-        "Conclusion differences at each factor (✗ = reversed)",
-        "各倍数下的结论差值（✗ = 反转）",
-    ),  # fmt: skip
+        "Paired differences of each conclusion at each factor (✗ = reversed; n.s. = the 95% CI "
+        "includes 0)",
+        "各倍数下各结论的配对差值（✗ = 反转；n.s. = 95%置信区间包含0）",
+    ),
     "heat_sel": (
         "Relative initiative gain: lever × initial type",
         "主动作为相对增幅：举措 × 初始类型",
@@ -154,6 +155,12 @@ CONCLUSION_TEXT = {
         "(d) 容错过宽违纪 > 容错",
     ),
 }
+
+
+def _git(commit: str | None) -> str:
+    if not commit:
+        return ""
+    return f" (git {commit[:10]}{'+dirty' if commit.endswith('+dirty') else ''})"
 
 
 def check_lang(lang: str) -> str:
@@ -428,8 +435,9 @@ def display_tables(p: PatternResult, lang: str) -> list[tuple[str, pd.DataFrame]
         out.append((t("constants", lang), table.set_index(t("constant", lang))))
     if "conclusions" in tables:
         c = tables["conclusions"].copy()
-        c["cell"] = [fmt(d, 3, True) + (" ✗" if r else "")
-                     for d, r in zip(c["diff"], c["reversed"], strict=True)]  # fmt: skip
+        c["cell"] = [fmt(d, 4, True) + (" ✗" if r else "") + ("" if sig else " (n.s.)")
+                     for d, r, sig in zip(c["diff"], c["reversed"], c["significant"],
+                                          strict=True)]  # fmt: skip
         c["setting"] = [
             "default" if k == "default" else f"{k} ×{float(f):g}"
             for k, f in zip(c["constant"], c["factor"], strict=True)
@@ -614,7 +622,7 @@ def _badge(status: str, lang: str) -> str:
 
 def render_html(result: ValidationResult, lang: str = "en") -> str:
     e = html.escape
-    commit = f" (git {result.git_commit[:10]})" if result.git_commit else ""
+    commit = _git(result.git_commit)
     produced = t("produced", lang, version=result.version, commit=commit,
                  generated=result.generated)  # fmt: skip
     parts = [
@@ -740,7 +748,7 @@ def _md_table(table: pd.DataFrame) -> str:
 
 def render_markdown(result: ValidationResult) -> str:
     lang = "en"
-    commit = f" (git {result.git_commit[:10]})" if result.git_commit else ""
+    commit = _git(result.git_commit)
     out = [
         "# Validation against the literature",
         "",

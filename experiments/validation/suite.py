@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -129,7 +130,7 @@ def validate(
         seconds=time.perf_counter() - start,
         generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         version=store.package_version(),
-        git_commit=store.git_commit(),
+        git_commit=_commit(),
         versions=library_versions(),
     )
     if write:
@@ -144,3 +145,20 @@ def load(folder: str | Path) -> ValidationResult:
     from .report import from_json  # noqa: PLC0415
 
     return from_json(Path(folder) / "validation.json")
+
+
+def _commit() -> str | None:
+    """HEAD, with '+dirty' when the package's working tree has uncommitted changes (the figures
+    then come from code no commit holds)."""
+    commit = store.git_commit()
+    if commit is None:
+        return None
+    try:
+        out = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=Path(__file__).resolve().parent, capture_output=True, text=True, timeout=5,
+            check=False,
+        )  # fmt: skip
+    except (OSError, subprocess.SubprocessError):
+        return commit
+    return commit + "+dirty" if out.returncode == 0 and out.stdout.strip() else commit

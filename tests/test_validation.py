@@ -26,6 +26,7 @@ from cadresim.experiments.validation import (
 )
 from cadresim.experiments.validation.base import (
     Arm,
+    Data,
     PatternError,
     baseline,
     bootstrap_ci,
@@ -229,3 +230,80 @@ def test_tiers_and_registry():
     assert list(PATTERNS)[:2] == ["selectivity", "deficit_gap"] and len(PATTERNS) == 13
     for p in PATTERNS.values():
         assert all(p.title) and all(p.source) and all(p.criterion), p.name
+
+
+# ------------------------------------------------------------------ judges on synthetic runs
+
+
+def synthetic(runs: dict, steps: dict | None = None, reps: int = 4, tier: Tier = TINY):
+    """Data for a judge: runs[arm][(cohort, outcome)] = per-replicate values (or a scalar plus
+    noise), steps[arm][outcome] = (replicates x months) array."""
+    rng = np.random.default_rng(0)
+    run_tables, step_tables = {}, {}
+    for arm, cells in runs.items():
+        rows = {}
+        for (cohort, outcome), value in cells.items():
+            values = np.broadcast_to(value, reps) + rng.normal(0, 1e-4, reps)
+            for r in range(reps):
+                key = (r, "all" if cohort == "all" else "cohort", cohort)
+                rows.setdefault(key, {})[outcome] = values[r]
+        run_tables[arm] = pd.DataFrame(
+            [{"replicate": r, "grouping": g, "type": c, **v} for (r, g, c), v in rows.items()]
+        )
+    for arm, outcomes in (steps or {}).items():
+        frames = []
+        for outcome, array in outcomes.items():
+            long = pd.DataFrame(array).stack().rename(outcome).reset_index()
+            frames.append(long.rename(columns={"level_0": "replicate", "level_1": "step"}))
+        merged = frames[0]
+        for f in frames[1:]:
+            merged = merged.merge(f, on=["replicate", "step"])
+        step_tables[arm] = merged
+    return Data(tier, reps, run_tables, step_tables, {})
+
+
+def test_selectivity_judge():
+    from cadresim.experiments.validation.patterns import COHORTS, LEVER_TARGETS, selectivity
+
+    def arm(target: str | None, other_gain: float) -> dict:
+        return {(c, "initiative_rate"): 0.5 * (1.5 if c == target else 1 + other_gain)
+                for c in COHORTS}  # fmt: skip
+
+    runs = {"baseline": arm(None, 0.0)}
+    runs |= {lever: arm(target, 0.1) for lever, target in LEVER_TARGETS.items()}
+    verdict = selectivity(synthetic(runs))
+    assert verdict.holds and verdict.measures[0].value == pytest.approx(5.0, rel=0.01)
+    runs["training_only"] = arm("unable", 0.4)  # 0.5 / 0.4 = 1.25 < 1.5
+    verdict = selectivity(synthetic(runs))
+    assert not verdict.holds and "training_only" in verdict.measures[0].label
+    assert verdict.tables["levers"].set_index("lever")["holds"].sum() == 5
+
+
+@pytest.mark.parametrize(("half_life", "holds"), [(1.5, True), (8.0, False)])
+def test_crackdown_judge(half_life, holds):
+    from cadresim.experiments.validation.patterns import crackdown_decay
+
+    months = np.arange(121)
+    base = np.full((4, 121), 0.02)
+    camp = base.copy()
+    camp[:, 61:73] = 0.01
+    camp[:, 73:] = 0.02 - 0.01 * 0.5 ** ((months[73:] - 72) / half_life)
+    outcomes = {"misconduct_rate": base, "initiative_rate": base + 0.5}
+    campaign = {"misconduct_rate": camp, "initiative_rate": camp + 0.5}
+    verdict = crackdown_decay(synthetic({}, {"baseline": outcomes, "campaign": campaign}))
+    assert verdict.holds is holds
+    assert verdict.measures[0].value == pytest.approx(half_life, abs=1.5)
+    assert set(verdict.tables["series"]["outcome"]) == {"misconduct_rate", "initiative_rate"}
+
+
+def test_peer_elasticity_judge():
+    from cadresim.experiments.validation.patterns import peer_elasticity
+
+    def arm(i: float, n: float) -> dict:
+        return {("all", "peer_initiative"): i, ("all", "peer_neighbours"): n}
+
+    runs = {"control": arm(0.5, 0.5), "forced": arm(0.5 * 1.017, 0.55),
+            "forced_visible": arm(0.5, 0.55)}  # fmt: skip
+    verdict = peer_elasticity(synthetic(runs))
+    assert verdict.holds and verdict.measures[0].value == pytest.approx(0.17, abs=0.02)
+    assert verdict.measures[1].value == pytest.approx(0.0, abs=0.02)

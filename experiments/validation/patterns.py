@@ -938,8 +938,8 @@ def robustness_judge(constants: tuple[str, ...]) -> Callable[[Data], Verdict]:
         reversals = int(table["reversed"].sum())
         fragile = [r["constant"] for r in ranges.to_dict("records") if r["fragile"]]
         m = [
-            Measure("reversals", f"reversed conclusions (of {len(table)})", float(reversals),
-                    digits=0, label_zh=f"反转的结论（共{len(table)}项）"),
+            Measure("reversals", f"reversed, of {len(table)} conclusions:", float(reversals),
+                    digits=0, label_zh=f"{len(table)}项结论中反转："),
             Measure("fragile", "fragile constants", float(len(fragile)), digits=0,
                     label_zh="脆弱常数"),
         ]  # fmt: skip
@@ -964,6 +964,7 @@ def safe_ranges(table: pd.DataFrame, constants: tuple[str, ...]) -> pd.DataFrame
         hi = 2.0 if ok[1.0] and ok[2.0] else 1.0
         safe = f"×{lo:g}–×{hi:g}" if ok[1.0] and lo < hi else "×1 only" if ok[1.0] else "none"
         reversed_ = sorted(set(rows[rows["reversed"]]["conclusion"]))
+        weak = rows[~rows["reversed"] & ~rows["significant"]]
         out.append(
             {
                 "constant": c,
@@ -971,6 +972,9 @@ def safe_ranges(table: pd.DataFrame, constants: tuple[str, ...]) -> pd.DataFrame
                 "fragile": bool(reversed_),
                 "reversed": ", ".join(reversed_),
                 "safe_range": safe,
+                "not_significant": ", ".join(
+                    f"{k} ×{f:g}" for k, f in zip(weak["conclusion"], weak["factor"], strict=True)
+                ),
             }
         )
     return pd.DataFrame(out)

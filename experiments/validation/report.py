@@ -136,6 +136,7 @@ UI: dict[str, tuple[str, str]] = {
     "reversed": ("Reversed conclusions", "反转的结论"),
     "safe_range": ("Safe range", "安全范围"),
     "factor": ("Factor", "倍数"),
+    "weak": ("Right sign, CI includes 0", "方向不变但置信区间含0"),
     "yes": ("yes", "是"),
     "no": ("no", "否"),
 }
@@ -431,6 +432,7 @@ def display_tables(p: PatternResult, lang: str) -> list[tuple[str, pd.DataFrame]
             t("fragile", lang): [yes_no[bool(x)] for x in c["fragile"]],
             t("reversed", lang): [x or "—" for x in c["reversed"]],
             t("safe_range", lang): c["safe_range"],
+            t("weak", lang): [x or "—" for x in c.get("not_significant", [""] * len(c))],
         })  # fmt: skip
         out.append((t("constants", lang), table.set_index(t("constant", lang))))
     if "conclusions" in tables:

@@ -282,7 +282,11 @@ def peer_run(
         if month >= start:
             acted = np.asarray(engine.state.acted, dtype=float)
             initiative.append(acted[others].mean())
-            neighbours.append(((adjacency @ acted)[linked] / degree[linked]).mean())
+            # N as the W gate reads it next month (the engine's own share when it keeps one)
+            share = getattr(engine.state, "peer_share", None)
+            if share is None:
+                share = (adjacency @ acted) / np.maximum(degree, 1.0)
+            neighbours.append(float(np.asarray(share)[linked].mean()))
     tallies = engine.tally_array()
     first = min(int(cfg.summary_from * cfg.steps) + 1, max(cfg.steps, 1))
     summary: dict[str, Any] = summarise(tallies, first)

@@ -102,7 +102,8 @@ def test_known_verdicts_give_lines_exit_codes_and_files(inproc, monkeypatch, tmp
 
 
 def test_a_pattern_that_cannot_be_judged_is_an_error(tmp_path):
-    refused = fake("refused", True, {"x": regime("no_such_preset")})
+    # its baseline arm is not run either: nothing could use it
+    refused = fake("refused", True, {"x": regime("no_such_preset"), "y": baseline()})
     result = validate(patterns=[fake("broken", None), refused], executor="serial", out=tmp_path)
     assert [p.status for p in result.patterns] == ["ERROR", "ERROR"]
     assert result.exit_code == 1 and not result.all_hold

@@ -9,9 +9,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cadresim import cli
 from cadresim.model.config import EXECUTORS, ConfigError
+
+if TYPE_CHECKING:
+    from .suite import ValidationResult
 
 EPILOG = "Patterns: {names}. See docs/VALIDATION.md."
 
@@ -81,12 +85,12 @@ def parser() -> argparse.ArgumentParser:
 def validate_main(argv: list[str]) -> int:
     """Run (or re-render) the validation suite; print one line per pattern."""
     args = parser().parse_args(argv)
-    from .report import terminal_lines, write_markdown, write_report  # noqa: PLC0415
-    from .suite import load, validate  # noqa: PLC0415
+    from .report import terminal_lines  # noqa: PLC0415 (plotly: keeps `cadresim` startup fast)
+    from .suite import validate  # noqa: PLC0415
 
     try:
         if args.source:
-            result = _rerender(args, load, write_report, write_markdown)
+            result = _rerender(args)
         else:
             result = validate(
                 args.quick, only=args.only, lang=args.lang, out=args.out,
@@ -106,7 +110,11 @@ def validate_main(argv: list[str]) -> int:
     return result.exit_code
 
 
-def _rerender(args: argparse.Namespace, load, write_report, write_markdown):  # noqa: ANN001, ANN202
+def _rerender(args: argparse.Namespace) -> ValidationResult:
+    """The result stored in --from DIR, its report (and --markdown) written again."""
+    from .report import write_markdown, write_report  # noqa: PLC0415
+    from .suite import load  # noqa: PLC0415
+
     folder = Path(args.source)
     if not (folder / "validation.json").is_file():
         raise ConfigError(f"--from {args.source}: no validation.json in that folder")

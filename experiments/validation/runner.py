@@ -46,6 +46,11 @@ class PlannedArm:
     save_steps: bool
     config: CadreConfig | None = None
     error: str = ""
+    needed: bool = True  # False: only patterns that cannot be judged asked for it
+
+    @property
+    def runnable(self) -> bool:
+        return self.needed and not self.error and self.config is not None
 
 
 @dataclass
@@ -58,7 +63,7 @@ class Plan:
 
     @property
     def runs(self) -> int:
-        return sum(a.replications for a in self.arms.values() if not a.error)
+        return sum(a.replications for a in self.arms.values() if a.runnable)
 
 
 @dataclass
@@ -95,7 +100,10 @@ def plan(patterns: Sequence[Pattern], tier: Tier, seed: int = 0) -> Plan:
             if planned.error and p.name not in errors:
                 errors[p.name] = f"{arm.describe(tier)}: {planned.error}"
     by_id = {a.id: a for a in arms.values()}
-    most = max((a.replications for a in by_id.values()), default=0)
+    needed = {i for name, ids in uses.items() if name not in errors for i in ids.values()}
+    for a in by_id.values():
+        a.needed = a.id in needed
+    most = max((a.replications for a in by_id.values() if a.runnable), default=0)
     return Plan(tier, replicate_seeds(seed, most), by_id, uses, errors)
 
 
@@ -131,7 +139,7 @@ def run(p: Plan, executor: str = "processes", workers: int = 0, progress: str = 
     batches: list[tuple[float, ValidationBatch]] = []
     run_id = 0
     for a in p.arms.values():
-        if a.error or a.config is None:
+        if not a.runnable or a.config is None:
             continue
         specs = []
         for r in range(a.replications):

@@ -80,6 +80,7 @@ ROBUST_CONSTANTS = (
     "steepness",
 )
 ROBUST_FACTORS = (0.5, 2.0)
+COLLAPSE = 0.10  # a conclusion that keeps its sign but falls below this share of its default size
 # (name, regime, reference regime, outcome, expected sign of regime - reference)
 CONCLUSIONS = (
     ("tolerance_raises_initiative", "tolerance_only", "baseline", "initiative_rate", 1),
@@ -651,9 +652,9 @@ def crackdown_decay(d: Data) -> Verdict:
             digits=1, shown=shown, label_zh=f"{OUTCOME_ZH[outcome]}威慑半衰期（月）",
         )  # fmt: skip
         left = bootstrap_measure(
-            f"remaining_{outcome}", f"remaining at +{GONE_BY}",
+            f"remaining_{outcome}", f"{outcome.split('_')[0]} remaining at +{GONE_BY}",
             lambda idx, x=deterrence: decay(x[idx].mean(axis=0))[1], d.replications,
-            digits=2, shown=shown, label_zh=f"结束后第{GONE_BY}个月剩余",
+            digits=2, shown=shown, label_zh=f"{OUTCOME_ZH[outcome]}威慑结束后第{GONE_BY}个月剩余",
         )  # fmt: skip
         measures += [half, left]
         mean = _smooth(deterrence.mean(axis=0))
@@ -934,6 +935,12 @@ def robustness_judge(constants: tuple[str, ...]) -> Callable[[Data], Verdict]:
                     "significant": bool(lo > 0 or hi < 0),
                 })  # fmt: skip
         table = pd.DataFrame(rows)
+        base = table[table["constant"] == "default"].set_index("conclusion")["diff"]
+        # kept its sign but shrank below COLLAPSE of the effect at the default constants
+        table["collapsed"] = [
+            not r and abs(x) < COLLAPSE * abs(base[k])
+            for x, r, k in zip(table["diff"], table["reversed"], table["conclusion"], strict=True)
+        ]
         ranges = safe_ranges(table, constants)
         reversals = int(table["reversed"].sum())
         fragile = [r["constant"] for r in ranges.to_dict("records") if r["fragile"]]
@@ -946,6 +953,19 @@ def robustness_judge(constants: tuple[str, ...]) -> Callable[[Data], Verdict]:
         if fragile:
             m[1].label += " (" + ", ".join(fragile) + ")"
             m[1].label_zh += "（" + "、".join(fragile) + "）"
+        collapsed = table[table["collapsed"]]
+        m.append(Measure("collapsed", f"kept but < {COLLAPSE:.0%} of the default effect",
+                         float(len(collapsed)), digits=0,
+                         label_zh=f"方向不变但不足默认效应的{COLLAPSE:.0%}"))  # fmt: skip
+        if len(collapsed):
+            where = sorted(
+                {
+                    f"{c} ×{f:g}"
+                    for c, f in zip(collapsed["constant"], collapsed["factor"], strict=True)
+                }
+            )
+            m[2].label += " (" + ", ".join(where) + ")"
+            m[2].label_zh += "（" + "、".join(where) + "）"
         return Verdict(reversals == 0, m, {"conclusions": table, "constants": ranges})
 
     return judge
@@ -965,6 +985,7 @@ def safe_ranges(table: pd.DataFrame, constants: tuple[str, ...]) -> pd.DataFrame
         safe = f"×{lo:g}–×{hi:g}" if ok[1.0] and lo < hi else "×1 only" if ok[1.0] else "none"
         reversed_ = sorted(set(rows[rows["reversed"]]["conclusion"]))
         weak = rows[~rows["reversed"] & ~rows["significant"]]
+        shrunk = rows[rows["collapsed"]] if "collapsed" in rows else rows.iloc[:0]
         out.append(
             {
                 "constant": c,
@@ -974,6 +995,10 @@ def safe_ranges(table: pd.DataFrame, constants: tuple[str, ...]) -> pd.DataFrame
                 "safe_range": safe,
                 "not_significant": ", ".join(
                     f"{k} ×{f:g}" for k, f in zip(weak["conclusion"], weak["factor"], strict=True)
+                ),
+                "collapsed": ", ".join(
+                    f"{k} ×{f:g}"
+                    for k, f in zip(shrunk["conclusion"], shrunk["factor"], strict=True)
                 ),
             }
         )

@@ -88,9 +88,10 @@ UI: dict[str, tuple[str, str]] = {
     ),  # fmt: skip
     "constants": ("Constants: fragile or not, and safe range", "各常数：是否脆弱及安全范围"),
     "conclusions": (
-        "Paired differences of each conclusion at each factor (✗ = reversed; n.s. = the 95% CI "
-        "includes 0)",
-        "各倍数下各结论的配对差值（✗ = 反转；n.s. = 95%置信区间包含0）",
+        "Paired differences of each conclusion at each factor (✗ = reversed; ↓ = kept its sign "
+        "but under 10% of its size at the defaults; n.s. = the 95% CI includes 0)",
+        "各倍数下各结论的配对差值（✗ = 反转；↓ = 方向不变但不足默认值下的10%；"
+        "n.s. = 95%置信区间包含0）",
     ),
     "heat_sel": (
         "Relative initiative gain: lever × initial type",
@@ -137,6 +138,7 @@ UI: dict[str, tuple[str, str]] = {
     "safe_range": ("Safe range", "安全范围"),
     "factor": ("Factor", "倍数"),
     "weak": ("Right sign, CI includes 0", "方向不变但置信区间含0"),
+    "collapsed": ("Right sign, < 10% of the default size", "方向不变但不足默认效应的10%"),
     "yes": ("yes", "是"),
     "no": ("no", "否"),
 }
@@ -433,13 +435,16 @@ def display_tables(p: PatternResult, lang: str) -> list[tuple[str, pd.DataFrame]
             t("reversed", lang): [x or "—" for x in c["reversed"]],
             t("safe_range", lang): c["safe_range"],
             t("weak", lang): [x or "—" for x in c.get("not_significant", [""] * len(c))],
+            t("collapsed", lang): [x or "—" for x in c.get("collapsed", [""] * len(c))],
         })  # fmt: skip
         out.append((t("constants", lang), table.set_index(t("constant", lang))))
     if "conclusions" in tables:
         c = tables["conclusions"].copy()
-        c["cell"] = [fmt(d, 4, True) + (" ✗" if r else "") + ("" if sig else " (n.s.)")
-                     for d, r, sig in zip(c["diff"], c["reversed"], c["significant"],
-                                          strict=True)]  # fmt: skip
+        shrunk = c["collapsed"] if "collapsed" in c else [False] * len(c)
+        c["cell"] = [fmt(d, 4, True) + (" ✗" if r else "") + (" ↓" if k else "")
+                     + ("" if sig else " (n.s.)")
+                     for d, r, sig, k in zip(c["diff"], c["reversed"], c["significant"], shrunk,
+                                             strict=True)]  # fmt: skip
         c["setting"] = [
             "default" if k == "default" else f"{k} ×{float(f):g}"
             for k, f in zip(c["constant"], c["factor"], strict=True)

@@ -498,8 +498,10 @@ def pattern_figures(p: PatternResult, lang: str) -> list[go.Figure]:
         figs.append(_robustness_heatmap(tables["conclusions"], lang))
     if not figs:
         diffs = [m for m in p.measures if m.method in ("paired t", "t") and not math.isnan(m.low)]
+        band = PEER_BAND if p.name == "peer_elasticity" else None
+        if band:  # the elasticities only, against the target band
+            diffs = [m for m in diffs if m.key.startswith("elasticity")]
         if diffs:
-            band = PEER_BAND if p.name == "peer_elasticity" else None
             figs.append(_dots(diffs, t("peer_chart" if band else "diffs", lang), lang, band))
     return figs
 

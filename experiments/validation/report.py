@@ -718,6 +718,7 @@ cadresim validate --from results/validation/full --markdown docs/VALIDATION.md  
 
 ```python
 from cadresim.experiments.validation import validate
+
 result = validate(quick=True, only=["deficit_gap"])
 result.all_hold, result["deficit_gap"].figure, result["deficit_gap"].ci
 ```

@@ -119,6 +119,7 @@ def _load_plugins() -> None:
     for name in (
         "cadresim.experiments.commands",  # experiment kinds (compare_regimes, sweep, ...)
         "cadresim.experiments.report_command",  # `cadresim report <folder>`
+        "cadresim.experiments.validation.command",  # `cadresim validate`
         "cadresim.dashboard.command",  # `cadresim dashboard`
     ):
         try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 
 from cadresim.model.config import ConfigError
@@ -32,22 +32,26 @@ def execute(
     executor: str = "processes",
     workers: int = 0,
     ray_address: str | None = None,
+    task: Callable[[Batch], BatchResult] = run_batch,
 ) -> Iterator[BatchResult]:
-    """Run the batches and yield their results in completion order."""
+    """Run the batches and yield their results in completion order. `task` runs one batch
+    (a module-level function, so worker processes can import it)."""
     if executor == "serial":
         for batch in batches:
-            yield run_batch(batch)
+            yield task(batch)
     elif executor == "processes":
-        yield from _processes(batches, workers or cpu_count())
+        yield from _processes(batches, workers or cpu_count(), task)
     elif executor == "ray":
-        yield from _ray(batches, workers, ray_address)
+        yield from _ray(batches, workers, ray_address, task)
     else:
         raise ConfigError(
             f"experiment.executor = {executor!r} is unknown; allowed serial, processes, ray"
         )
 
 
-def _processes(batches: Iterable[Batch], workers: int) -> Iterator[BatchResult]:
+def _processes(
+    batches: Iterable[Batch], workers: int, task: Callable[[Batch], BatchResult]
+) -> Iterator[BatchResult]:
     # forkserver: workers start from a clean server process (no inherited threads or locks),
     # and the preload imports the model once there instead of once per worker.
     # One BLAS thread per worker: the workers already fill the cores (as Ray does by default).
@@ -63,7 +67,7 @@ def _processes(batches: Iterable[Batch], workers: int) -> Iterator[BatchResult]:
                 if len(pending) >= limit:
                     done, pending = wait(pending, return_when=FIRST_COMPLETED)
                     yield from (f.result() for f in done)
-                pending.add(pool.submit(run_batch, batch))
+                pending.add(pool.submit(task, batch))
             while pending:
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
                 yield from (f.result() for f in done)
@@ -73,7 +77,12 @@ def _processes(batches: Iterable[Batch], workers: int) -> Iterator[BatchResult]:
             raise
 
 
-def _ray(batches: Iterable[Batch], workers: int, address: str | None) -> Iterator[BatchResult]:
+def _ray(
+    batches: Iterable[Batch],
+    workers: int,
+    address: str | None,
+    task: Callable[[Batch], BatchResult],
+) -> Iterator[BatchResult]:
     try:
         import ray  # noqa: PLC0415
     except ImportError:
@@ -91,7 +100,7 @@ def _ray(batches: Iterable[Batch], workers: int, address: str | None) -> Iterato
                 log_to_driver=False,
                 configure_logging=False,
             )
-    remote = ray.remote(run_batch)
+    remote = ray.remote(task)
     limit = max(1, int(ray.cluster_resources().get("CPU", 1))) * IN_FLIGHT_PER_WORKER
     pending: list = []
     try:

@@ -51,8 +51,9 @@ class Tier:
 TIERS: dict[str, Tier] = {
     # under 10 minutes on 2 cores with processes
     "full": Tier("full", 1000, 120, 10, 4, 600, 120),
-    # about 1-2 minutes on 2 cores (CI)
-    "quick": Tier("quick", 600, 72, 5, 3, 300, 96),
+    # about 1-2 minutes on 2 cores (CI); the same 120-month horizon as the full tier, since
+    # training and careers take years to act
+    "quick": Tier("quick", 600, 120, 5, 3, 300, 120),
 }
 
 

@@ -451,8 +451,9 @@ def _ratio_of_means(a: np.ndarray, b: np.ndarray) -> Callable[[np.ndarray], floa
         "自助法置信区间。",
     ),
     criterion=(
-        "ratio tolerance/training < 0.25 (and training's gain > 0)",
-        "比值 容错/培训 < 0.25（且培训增幅 > 0）",
+        "the ratio tolerance/training is below one half with 95% confidence (upper CI bound "
+        "< 0.5), and training's gain > 0",
+        "比值 容错/培训 的95%置信区间上限 < 0.5，且培训增幅 > 0",
     ),  # fmt: skip
     arms=lambda tier: {
         "baseline": baseline(),
@@ -488,7 +489,7 @@ def not_a_panacea(d: Data) -> Verdict:
             label_zh="培训增幅",
         ),
     ]
-    return Verdict(bool(ratio.value < 0.25 and m[2].value > 0), m)
+    return Verdict(bool(ratio.high < 0.5 and m[2].value > 0), m)
 
 
 # ------------------------------------------------------------------ 7. strict accountability
@@ -505,30 +506,33 @@ def not_a_panacea(d: Data) -> Verdict:
         "种子材料003（从严问责导致不敢为、害怕为）；DESIGN.md §3",
     ),
     statement=(
-        "Harsher, likelier sanctions lower initiative overall, and cut the fearful and the "
-        "afraid the most (relative to their baseline).",
-        "更严更可能的问责降低总体主动作为，且对害怕为与不敢为干部的相对降幅最大。",
+        "Harsher, likelier sanctions lower initiative overall, and cut the share of the "
+        "fearful and the afraid who act the most.",
+        "更严更可能的问责降低总体主动作为，且害怕为与不敢为干部中主动作为的比例下降最多。",
     ),
     method=(
-        "strict_accountability − baseline initiative, paired by seed; relative drop per cohort "
-        "I_strict/I_base − 1.",
-        "从严问责 − 基准 的主动作为率，按种子配对；各类型相对降幅 I_从严/I_基准 − 1。",
+        "strict_accountability − baseline initiative, paired by seed; per cohort the drop in "
+        "points I_strict − I_base (the relative drop I_strict/I_base − 1 is shown too: it "
+        "ranks the unable high only because few of them act at all).",
+        "从严问责 − 基准 的主动作为率，按种子配对；各类型的下降幅度 I_从严 − I_基准（亦列出相对降幅"
+        " I_从严/I_基准 − 1：不会为干部本来就很少作为，相对降幅因此偏大）。",
     ),
     criterion=(
-        "paired CI below 0, and the two largest relative drops are the fearful and the afraid",
-        "配对差值置信区间低于 0，且相对降幅最大的两类为害怕为与不敢为",
+        "paired CI below 0, and the two largest drops (in points) are the fearful and the afraid",
+        "配对差值置信区间低于 0，且下降幅度最大的两类为害怕为与不敢为",
     ),
     arms=lambda tier: {"baseline": baseline(), "strict": regime("strict_accountability")},
 )
 def strict_lowers(d: Data) -> Verdict:
     diff = _diff(d, "strict", "baseline", "initiative_rate")
-    drops = {
-        c: relative(
-            d.summary("strict", "initiative_rate", c), d.summary("baseline", "initiative_rate", c)
-        )
-        for c in COHORTS
-    }
-    table = pd.DataFrame([ci_row(c, v, cohort=c) for c, v in drops.items()]).drop(columns="label")
+    rows = []
+    for c in COHORTS:
+        strict = d.summary("strict", "initiative_rate", c)
+        base = d.summary("baseline", "initiative_rate", c)
+        row = ci_row(c, strict - base, cohort=c)
+        row["relative"] = float(np.nanmean(relative(strict, base)))
+        rows.append(row)
+    table = pd.DataFrame(rows).drop(columns="label")
     table = table.sort_values("mean", kind="stable").reset_index(drop=True)
     largest = list(table["cohort"][:2])
     first, second = table["mean"][0], table["mean"][1]
@@ -538,11 +542,11 @@ def strict_lowers(d: Data) -> Verdict:
         ),
         Measure(
             "second_drop",
-            f"largest relative drops {largest[0]} {first:+.2f}, {largest[1]}",
+            f"largest drops {largest[0]} {first:+.3f}, {largest[1]}",
             float(second),
             signed=True,
-            digits=2,
-            label_zh=f"相对降幅最大 {ZH_NAMES[largest[0]]} {first:+.2f}，{ZH_NAMES[largest[1]]}",
+            digits=3,
+            label_zh=f"下降最多 {ZH_NAMES[largest[0]]} {first:+.3f}，{ZH_NAMES[largest[1]]}",
         ),
     ]
     holds = m[0].high < 0 and set(largest) == {"fearful", "afraid"}

@@ -10,15 +10,9 @@ import pytest
 
 from cadresim import simulate
 from cadresim.agents.types import TYPE_NAMES
+from cadresim.policies.levers import LEVER_TARGETS
 
-LEVERS = {
-    "incentive_only": "unwilling",
-    "education_only": "unwilling",
-    "training_only": "unable",
-    "promotion_orientation": "afraid",
-    "inaction_accountability": "reluctant",
-    "tolerance_only": "fearful",
-}
+LEVERS = LEVER_TARGETS
 SEEDS = (0, 1, 2)
 
 

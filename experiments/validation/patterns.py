@@ -19,6 +19,7 @@ import pandas as pd
 
 from cadresim.agents.types import DEFICIT_TYPES, TYPE_NAMES, ZH_NAMES
 from cadresim.model.config import ConfigError, flatten, load_config, unknown_key_message
+from cadresim.policies.levers import LEVER_TARGETS
 
 from .base import (
     Arm,
@@ -41,15 +42,6 @@ PATTERNS: dict[str, Pattern] = {}
 OUTCOME_ZH = {"misconduct_rate": "违纪", "initiative_rate": "主动作为"}
 
 COHORTS = TYPE_NAMES  # the five deficit types and the proactive, by initial type (cohort)
-# Lever -> the type whose gate it opens (DESIGN.md §3, seed 003)
-LEVER_TARGETS: dict[str, str] = {
-    "incentive_only": "unwilling",
-    "education_only": "unwilling",
-    "training_only": "unable",
-    "promotion_orientation": "afraid",
-    "inaction_accountability": "reluctant",
-    "tolerance_only": "fearful",
-}
 SELECTIVITY = 1.5  # the target's gain must be at least this multiple of the next largest
 DEFICIT_GAP = 0.05
 TOLERANCE_OVERRIDES = (  # tolerance switched on as in the tolerance_only preset

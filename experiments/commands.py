@@ -2,6 +2,8 @@
 
     cadresim experiment=compare_regimes experiment.replications=20 population.size=500
     cadresim experiment=sweep sweep.levers.policy.tolerance.coverage=[0,1] sweep.design=lhs
+    cadresim experiment=lever_by_type experiment.replications=20
+    cadresim experiment=crackdown population.size=2000
 
 Exit codes: 0 all runs finished; 1 some runs failed (see failures.json); 2 bad input.
 """
@@ -13,10 +15,12 @@ from omegaconf import DictConfig
 from cadresim import cli
 from cadresim.model.config import CadreConfig
 
+from .campaign import format_crackdown, run_crackdown
 from .compare import format_comparison, run_compare
 from .overrides import task_overrides
 from .report_command import report_after_run
 from .result import ExperimentResult
+from .selectivity import format_selectivity, run_lever_by_type
 from .sweep import format_sweep, run_planned_sweep
 
 EXIT_FAILED_RUNS = 1
@@ -31,6 +35,34 @@ def compare_command(cfg: CadreConfig, dcfg: DictConfig) -> int:
     )
     if "comparison" in result.tables:
         print(format_comparison(result.comparison, cfg.experiment.baseline))
+    return _finish(result, cfg)
+
+
+def lever_by_type_command(cfg: CadreConfig, dcfg: DictConfig) -> int:
+    result = run_lever_by_type(cfg, task_overrides())
+    d = result.plan.design
+    print(
+        f"lever_by_type: {len(d['regimes']) - 1} levers against {cfg.experiment.baseline} x "
+        f"{d['replications']} replications, {cfg.population.size} cadres, {cfg.steps} steps, "
+        f"seed {cfg.seed}"
+    )
+    if "selectivity" in result.tables:
+        print(format_selectivity(result.selectivity))
+    return _finish(result, cfg)
+
+
+def crackdown_command(cfg: CadreConfig, dcfg: DictConfig) -> int:
+    result = run_crackdown(cfg, task_overrides())
+    d = result.plan.design
+    control, campaign = d["regimes"]
+    c = d["campaign"]
+    print(
+        f"crackdown: {control} vs {campaign} ({c['label']} in months {c['start']}–"
+        f"{c['last_month']}) x {d['replications']} replications on common seeds, "
+        f"{cfg.population.size} cadres, {cfg.steps} steps, seed {cfg.seed}"
+    )
+    if "deterrence" in result.tables:
+        print(format_crackdown(result.crackdown, result.deterrence, d))
     return _finish(result, cfg)
 
 
@@ -60,6 +92,8 @@ def _finish(result: ExperimentResult, cfg: CadreConfig) -> int:
 
 cli.EXPERIMENTS["compare_regimes"] = compare_command
 cli.EXPERIMENTS["sweep"] = sweep_command
+cli.EXPERIMENTS["lever_by_type"] = lever_by_type_command
+cli.EXPERIMENTS["crackdown"] = crackdown_command
 
 
 def _open_sweep_dicts() -> None:

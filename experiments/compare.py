@@ -57,7 +57,7 @@ def run_compare(
 ) -> ExperimentResult:
     plan = plan_compare(cfg, overrides)
     folder, fp = open_folder(plan)
-    done = execute_plan(plan, folder, fp, callback, label="compare_regimes")
+    done = execute_plan(plan, folder, fp, callback, label=cfg.experiment.name)
     tables: dict[str, pd.DataFrame] = {}
     if not done.runs.empty:
         table = comparison_table(done.runs, plan.design["regimes"], cfg.experiment.baseline)

@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
@@ -41,7 +42,10 @@ KEY_OUTCOMES = (
     "wrongful_sanction_rate",
     "value",
 )
-TABLE_FILES = ("runs", "comparison", "design", "sensitivity", "pareto")
+TABLE_FILES = (
+    "runs", "comparison", "design", "sensitivity", "pareto", "selectivity", "crackdown",
+    "deterrence",
+)  # fmt: skip
 MAX_TABLE_ROWS = 30
 NETWORK_MAX_CADRES = 259  # a 6-span hierarchy of four full levels: legible in one figure
 
@@ -62,6 +66,9 @@ class Results:
     design: pd.DataFrame | None = None
     sensitivity: pd.DataFrame | None = None
     pareto: pd.DataFrame | None = None
+    selectivity: pd.DataFrame | None = None  # lever_by_type
+    crackdown: pd.DataFrame | None = None  # crackdown: monthly paired differences
+    deterrence: pd.DataFrame | None = None  # crackdown: campaign gap and half-life
 
     @property
     def levers(self) -> list[str]:
@@ -84,6 +91,43 @@ class Results:
         if self.manifest.get("version"):
             src.version = str(self.manifest["version"])
         return src
+
+    @property
+    def episodes(self) -> list[F.Episode]:
+        """The policy.schedule episodes of the runs, for shading time-series charts."""
+        return schedule_episodes(self.manifest)
+
+
+def schedule_episodes(manifest: dict[str, Any]) -> list[F.Episode]:
+    """(start, end, label, regimes) of every policy.schedule episode of the folder's runs, from
+    each regime's config in the manifest (or the run's config): PolicyTimeline's
+    episodes_for_report(). `regimes` names the regimes that have the episode when not all do
+    (a crackdown's campaign arm), else is empty."""
+    from cadresim.model.config import ConfigError, to_config  # noqa: PLC0415
+    from cadresim.policies.schedule import PolicyTimeline  # noqa: PLC0415
+
+    regimes = manifest.get("regimes")
+    configs = {
+        str(name): r["config"]
+        for name, r in (regimes.items() if isinstance(regimes, dict) else ())
+        if isinstance(r, dict) and isinstance(r.get("config"), dict)
+    }
+    if not configs and isinstance(manifest.get("config"), dict):
+        configs = {"": manifest["config"]}
+    found: dict[tuple[int, int, str], list[str]] = {}
+    for name, cfg in configs.items():
+        if not (cfg.get("policy") or {}).get("schedule"):
+            continue
+        try:
+            episodes = PolicyTimeline(to_config(cfg)).episodes_for_report()
+        except (ConfigError, TypeError, ValueError, KeyError):  # a folder from another version
+            continue
+        for episode in episodes:
+            found.setdefault(episode, []).append(name)
+    return [
+        (start, end, label, [] if len(names) == len(configs) else names)
+        for (start, end, label), names in sorted(found.items())
+    ]
 
 
 def load_results(folder: str | Path) -> Results:
@@ -150,9 +194,25 @@ def build_figures(res: Results, lang: str = "en") -> dict[str, go.Figure]:
     i18n.check_lang(lang)
     src, figs = res.source, {}
     levers = res.levers
+    episodes = res.episodes
+    if res.selectivity is not None and not res.selectivity.empty:
+        baseline = str(res.manifest.get("design", {}).get("baseline", "baseline"))
+        sel_src = F.Source(
+            [baseline, *pd.unique(res.selectivity["lever"])], src.replications, src.seeds,
+            src.version,
+        )  # fmt: skip
+        figs["selectivity"] = F.selectivity_heatmap(res.selectivity, lang, source=sel_src)
+    if res.crackdown is not None:
+        for outcome in pd.unique(res.crackdown["outcome"]):
+            figs[f"campaign_gap_{outcome}"] = F.paired_difference_over_time(
+                res.crackdown, str(outcome), lang, episodes=episodes,
+                deterrence=res.deterrence, source=src,
+            )  # fmt: skip
     if res.steps is not None and not levers:
         for outcome in ("initiative_rate", "error_rate", "misconduct_rate"):
-            figs[f"over_time_{outcome}"] = F.outcome_over_time(res.steps, outcome, lang, source=src)
+            figs[f"over_time_{outcome}"] = F.outcome_over_time(
+                res.steps, outcome, lang, source=src, episodes=episodes
+            )
     if res.comparison is not None:
         for outcome in ("initiative_rate", "error_rate"):
             if (res.comparison["outcome"] == outcome).any():
@@ -180,7 +240,9 @@ def build_figures(res: Results, lang: str = "en") -> dict[str, go.Figure]:
             for outcome in _ordered(pd.unique(rows["outcome"]))[:2]:
                 figs[f"{method}_{outcome}"] = fn(sens, outcome, lang, source=src)
     if res.steps is not None:
-        figs["type_composition"] = F.type_composition(res.steps, lang, source=src)
+        figs["type_composition"] = F.type_composition(
+            res.steps, lang, source=src, episodes=episodes
+        )
     net = _network_figure(res, lang)
     if net is not None:
         figs["network"] = net
@@ -225,6 +287,15 @@ def summary_tables(res: Results, lang: str) -> list[tuple[str, pd.DataFrame]]:
     """(caption, table) pairs: regime means with CIs, differences, design, sensitivity."""
     out: list[tuple[str, pd.DataFrame]] = []
     ci = i18n.text("ci", lang)
+    if res.selectivity is not None and not res.selectivity.empty:
+        out.append((i18n.text("selectivity_table", lang), selectivity_cells(res.selectivity, lang)))
+    if res.deterrence is not None and not res.deterrence.empty:
+        out.append(
+            (
+                i18n.text("deterrence_table", lang),
+                deterrence_cells(res.deterrence, res.crackdown, lang),
+            )
+        )
     if res.comparison is not None:
         c = res.comparison[res.comparison["grouping"] == "all"]
         c = c[c["outcome"].isin(KEY_OUTCOMES)]
@@ -262,6 +333,86 @@ def summary_tables(res: Results, lang: str) -> list[tuple[str, pd.DataFrame]]:
                 if c in res.sensitivity]  # fmt: skip
         t = res.sensitivity.set_index(["method", "outcome", "parameter"])[cols].round(3)
         out.append(("Sobol / Morris", t))
+    return out
+
+
+def _pct_cell(mean: float, low: float, high: float) -> str:
+    if pd.isna(low):
+        return f"{100 * mean:+.1f}%"
+    return f"{100 * mean:+.1f}% [{100 * low:+.1f}, {100 * high:+.1f}]"
+
+
+def _ratio_cell(r: float, low: float, high: float) -> str:
+    def one(x: float) -> str:
+        return "∞" if np.isinf(x) else f"{x:.2f}"
+
+    if pd.isna(r):
+        return "—"
+    return one(r) if pd.isna(low) else f"{one(r)} [{one(low)}, {one(high)}]"
+
+
+def selectivity_cells(table: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The selectivity matrix as text: lever rows, type columns (relative gain [95% CI], the
+    target cell in brackets), then the target, the top type, its ratio to the next, on target."""
+    levers = list(dict.fromkeys(table["lever"]))
+    types = list(dict.fromkeys(table["type"]))
+    rows = []
+    for lever in levers:
+        d = table[table["lever"] == lever].set_index("type")
+        row: dict[str, str] = {}
+        for t in types:
+            cell = _pct_cell(d.loc[t, "rel_gain"], d.loc[t, "rel_low"], d.loc[t, "rel_high"])
+            row[i18n.type_label(t, lang)] = f"[{cell}]" if d.loc[t, "is_target"] else cell
+        first = d.iloc[0]
+        target = first["target_type"]
+        row[i18n.text("target_type", lang)] = (
+            "—" if target is None or pd.isna(target) else i18n.type_label(str(target), lang)
+        )
+        top = i18n.type_label(str(first["top_type"]), lang)
+        if first["direction"] == "fall":
+            top += f" ({i18n.text('fall', lang)})"
+        row[i18n.text("top_type", lang)] = top
+        row[i18n.text("ratio_next", lang)] = _ratio_cell(
+            first["ratio_to_next"], first["ratio_low"], first["ratio_high"]
+        )
+        verdict = first["top_is_target"]
+        row[i18n.text("on_target", lang)] = (
+            "—" if pd.isna(verdict) else i18n.text("yes" if verdict else "no", lang)
+        )
+        rows.append(row)
+    out = pd.DataFrame(rows, index=[i18n.regime_label(lv, lang) for lv in levers])
+    out.index.name = i18n.text("lever", lang)
+    return out
+
+
+def _months(x: float, months_after: int) -> str:
+    return f">{months_after}" if np.isinf(x) else f"{x:.0f}"
+
+
+def deterrence_cells(det: pd.DataFrame, gaps: pd.DataFrame | None, lang: str) -> pd.DataFrame:
+    """Per outcome: the campaign's gap [95% CI], the gap 1, 3, 6 and 12 months after, and the
+    half-life [bootstrap 95% CI]."""
+    rows = []
+    g = gaps.set_index(["outcome", "step"]) if gaps is not None else None
+    for r in det.itertuples(index=False):
+        last = int(r.campaign_last)
+        gap = f"{r.gap:+.4f}"
+        if pd.notna(r.gap_low):
+            gap += f" [{r.gap_low:+.4f}, {r.gap_high:+.4f}]"
+        row = {i18n.text("gap_col", lang, a=r.reference_from, b=last): gap}
+        for a in (1, 3, 6, 12):
+            if g is not None and (r.outcome, last + a) in g.index:
+                row[i18n.text("after_col", lang, a=a)] = (
+                    f"{g.loc[(r.outcome, last + a), 'diff']:+.4f}"
+                )
+        hl = _months(r.half_life, r.months_after)
+        if pd.notna(r.half_life_low):
+            lo, hi = (_months(x, r.months_after) for x in (r.half_life_low, r.half_life_high))
+            hl += f" [{lo}, {hi}]"
+        row[i18n.text("half_life_col", lang, m=last)] = hl
+        rows.append(row)
+    out = pd.DataFrame(rows, index=[i18n.outcome_name(str(o), lang) for o in det["outcome"]])
+    out.index.name = i18n.text("outcome", lang)
     return out
 
 

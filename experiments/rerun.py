@@ -11,6 +11,7 @@ from cadresim.model.config import ConfigError, to_config
 from cadresim.model.simulate import SimulationResult, simulate
 
 from .overrides import override_value
+from .runner import command_line
 from .runs import RunSpec, derived_overrides, run_config
 from .store import MANIFEST
 
@@ -43,10 +44,11 @@ def rerun(folder: str | Path, run_id: int) -> SimulationResult:
 
 
 def rerun_command(folder: str | Path, run_id: int) -> str:
-    """The `cadresim ...` command line that repeats one run as a single run."""
+    """The `cadresim ...` command line that repeats one run as a single run; each override is
+    shell-quoted (a policy.schedule's braces and quotes survive bash)."""
     manifest, spec = _spec(Path(folder), run_id)
     base = to_config(manifest["regimes"][spec.regime]["config"])
     values = [*spec.params, *derived_overrides(base, spec.params)]
     parts = list(manifest["regimes"][spec.regime]["overrides"])
     parts += [f"{k}={override_value(v)}" for k, v in values]
-    return "cadresim " + " ".join([*parts, f"seed={spec.seed}"])
+    return command_line([*parts, f"seed={spec.seed}"])

@@ -7,6 +7,7 @@ one `RunSpec` per run. `execute_plan` does the rest the same way for every kind.
 from __future__ import annotations
 
 import math
+import shlex
 import sys
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -134,12 +135,18 @@ def write_manifest(folder: Path, plan: Plan, fp: str, status: str, **counts: Any
 
 
 def rerun_line(plan: Plan, run: dict[str, Any]) -> str:
-    """The `cadresim ...` line that repeats one run alone (recorded with failures)."""
+    """The `cadresim ...` line that repeats one run alone (recorded with failures); each
+    override is shell-quoted, so the line pastes into bash even with a policy.schedule."""
     values = list(run["params"].items())
     values += derived_overrides(plan.bases[run["regime"]], values)
     parts = [*plan.base_overrides[run["regime"]]]
     parts += [f"{k}={override_value(v)}" for k, v in values]
-    return "cadresim " + " ".join([*parts, f"seed={run['seed']}"])
+    return command_line([*parts, f"seed={run['seed']}"])
+
+
+def command_line(overrides: list[str]) -> str:
+    """`cadresim` and the overrides, each shell-quoted (shlex.split gives them back)."""
+    return " ".join(["cadresim", *(shlex.quote(o) for o in overrides)])
 
 
 def execute_plan(

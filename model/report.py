@@ -30,12 +30,25 @@ def summary_frame(summary: dict, grouping: str = "cohort") -> pd.DataFrame:
     return frame
 
 
+def schedule_text(result: SimulationResult) -> str:
+    """' schedule=[strict_accountability in months 61–72]' for a run with a policy.schedule,
+    else ''."""
+    if not result.config.policy.schedule:
+        return ""
+    from cadresim.policies.schedule import PolicyTimeline  # noqa: PLC0415 (import cycle)
+
+    episodes = PolicyTimeline(result.config).episodes_for_report()
+    text = "; ".join(f"{label} in months {a}–{b - 1}" for a, b, label in episodes)
+    return f" schedule=[{text}]"
+
+
 def print_run(result: SimulationResult, paths: tuple[Path, Path] | None) -> None:
     s = result.summary
     lo, hi = s["summary_window"]
     print(
-        f"cadresim: policy={s['policy']} population={s['population']} network={s['network']} "
-        f"cadres={s['cadres']} steps={s['steps']} seed={s['seed']} ({result.seconds:.2f} s)"
+        f"cadresim: policy={s['policy']}{schedule_text(result)} population={s['population']} "
+        f"network={s['network']} cadres={s['cadres']} steps={s['steps']} seed={s['seed']} "
+        f"({result.seconds:.2f} s)"
     )
     print(f"Mean per cadre and month over steps {lo}-{hi}, by initial type:")
     print(summary_frame(s).to_string(float_format=lambda x: f"{x:.3f}"))

@@ -32,6 +32,7 @@ from .stats import mean_ci, pareto_mask
 
 TYPE_ORDER = (*TYPE_NAMES, "all")
 HEIGHT = 520
+NOTE_WIDTH = 140  # characters of a source note on one line
 # Outcomes that describe the cadres' state (defined at step 0), not actions taken in a step.
 STATE_OUTCOMES = ("mean_perceived_risk", "awareness", "mean_competence", "mean_error_fear")
 
@@ -69,10 +70,35 @@ class Source:
     def note(self, lang: str) -> str:
         regimes = ", ".join(i18n.regime_label(r, lang) for r in self.regimes) or "—"
         reps = "—" if self.replications is None else str(self.replications)
-        return i18n.text(
+        note = i18n.text(
             "source", lang, version=self.version, regimes=regimes, reps=reps,
             seeds=format_seeds(self.seeds),
         )  # fmt: skip
+        return wrap_note(note)
+
+
+def wrap_note(note: str, width: int = NOTE_WIDTH) -> str:
+    """Break a long source note into lines of at most about `width` characters (<br>), at its
+    ' · ' separators, or between the names of a long regime list."""
+
+    def size(text: str) -> int:  # CJK characters are about twice as wide
+        return len(text) + sum(ord(ch) > 0x2E80 for ch in text)
+
+    if size(note) <= width:
+        return note
+    lines: list[str] = []
+    line = ""
+    for k, part in enumerate(note.split(" · ")):
+        sep = " · " if k else ""
+        pieces = part.split(", ") if size(part) > width else [part]
+        for j, piece in enumerate(pieces):
+            joint = (", " if j else sep) if line else ""
+            if line and size(line) + len(joint) + size(piece) > width:
+                lines.append(line + ("," if j else ""))
+                line, joint = "", ""
+            line += joint + piece
+    lines.append(line)
+    return "<br>".join(lines)
 
 
 def format_seeds(seeds: Sequence[int]) -> str:
@@ -130,6 +156,46 @@ def _band(x: Any, low: Any, high: Any, colour: str, group: str) -> go.Scatter:
     )  # fmt: skip
 
 
+# A schedule episode for shading: (start, end, label) as PolicyTimeline.episodes_for_report()
+# gives it (months start <= t < end), optionally with the regimes that carry it (empty: all).
+Episode = tuple[int, int, str] | tuple[int, int, str, Sequence[str]]
+EPISODE_FILL = "rgba(120,120,120,0.16)"
+
+
+def shade_episodes(
+    fig: go.Figure,
+    episodes: Sequence[Episode] | None,
+    lang: str = "en",
+    panels: Sequence[tuple[int, int]] | None = None,
+    layer: str = "below",
+) -> go.Figure:
+    """Shade each schedule episode's months (from start − 0.5 to end − 0.5 on the step axis) and
+    label it in `lang`: 'Strict accountability, months 61–72'. With `panels` ((row, col) of each
+    subplot) every panel is shaded and the first labelled."""
+    for ep in episodes or ():
+        start, end, label = ep[0], ep[1], ep[2]
+        arms = list(ep[3]) if len(ep) > 3 else []
+        text = i18n.episode_label(label, lang)
+        fmt = {"label": text, "a": start, "b": end - 1}
+        if arms:
+            sep = "、" if lang == "zh" else ", "
+            fmt["arms"] = sep.join(i18n.regime_label(a, lang) for a in arms)
+            text = i18n.text("episode_arms", lang, **fmt)
+        else:
+            text = i18n.text("episode", lang, **fmt)
+        where = [{}] if panels is None else [{"row": r, "col": c} for r, c in panels]
+        for k, cell in enumerate(where):
+            labelled = {
+                "annotation_text": text, "annotation_position": "top left",
+                "annotation_font": {"size": 11, "color": "#444444"},
+            } if k == 0 else {}  # fmt: skip
+            fig.add_vrect(
+                x0=start - 0.5, x1=end - 0.5, fillcolor=EPISODE_FILL, line_width=0, layer=layer,
+                name=f"episode {start}-{end - 1}", **labelled, **cell,
+            )  # fmt: skip
+    return fig
+
+
 # ------------------------------------------------------------------ time series
 
 
@@ -139,8 +205,10 @@ def outcome_over_time(
     lang: str = "en",
     cadre_type: str = "all",
     source: Source | None = None,
+    episodes: Sequence[Episode] | None = None,
 ) -> go.Figure:
-    """Mean outcome per step and regime with a 95% band over replications."""
+    """Mean outcome per step and regime with a 95% band over replications; `episodes` (a
+    policy.schedule's, see `shade_episodes`) are shaded."""
     i18n.check_lang(lang)
     _require(steps, ["step", "grouping", "type", outcome], "outcome_over_time")
     reg = _regime_col(steps)
@@ -170,6 +238,7 @@ def outcome_over_time(
     name = i18n.outcome_name(outcome, lang)
     if cadre_type != "all":
         name = f"{name} · {i18n.type_label(cadre_type, lang)}"
+    shade_episodes(fig, episodes, lang)
     return _finish(
         fig,
         i18n.text("over_time", lang, outcome=name) + f"<br><sup>{i18n.text('ci95', lang)}</sup>",
@@ -181,9 +250,13 @@ def outcome_over_time(
 
 
 def type_composition(
-    steps: pd.DataFrame, lang: str = "en", source: Source | None = None
+    steps: pd.DataFrame,
+    lang: str = "en",
+    source: Source | None = None,
+    episodes: Sequence[Episode] | None = None,
 ) -> go.Figure:
-    """Stacked shares of the current types per step, one panel per regime (mean over runs)."""
+    """Stacked shares of the current types per step, one panel per regime (mean over runs);
+    `episodes` are shaded over the areas in every panel."""
     i18n.check_lang(lang)
     _require(steps, ["step", "grouping", "type", "share"], "type_composition")
     reg = _regime_col(steps)
@@ -213,6 +286,12 @@ def type_composition(
                 row=r + 1, col=c + 1,
             )  # fmt: skip
     fig.update_yaxes(range=[0, 1])
+    for ep in episodes or ():  # each episode in the panels of the regimes that have it
+        arms = list(ep[3]) if len(ep) > 3 and ep[3] else regimes
+        panels = [divmod(k, ncols) for k, r in enumerate(regimes) if r in arms]
+        cells = [(r + 1, c + 1) for r, c in panels]
+        shade_episodes(fig, [tuple(ep[:3])], lang, panels=cells, layer="above")
+    fig.update_xaxes(range=[shares["step"].min(), shares["step"].max()])
     fig = _finish(
         fig,
         i18n.text("composition", lang),
@@ -225,6 +304,73 @@ def type_composition(
     fig.update_yaxes(title_text=i18n.text("share_axis", lang), col=1)
     fig.update_layout(height=max(HEIGHT, 300 * nrows + 160), margin_t=95)
     return fig
+
+
+def paired_difference_over_time(
+    gaps: pd.DataFrame,
+    outcome: str = "misconduct_rate",
+    lang: str = "en",
+    episodes: Sequence[Episode] | None = None,
+    deterrence: pd.DataFrame | None = None,
+    source: Source | None = None,
+) -> go.Figure:
+    """The paired difference campaign − control per month with its 95% band (crackdown.parquet:
+    step, outcome, diff, diff_low, diff_high), the campaign shaded; with `deterrence`
+    (deterrence.parquet) half the campaign's gap is drawn after it and the half-life marked."""
+    i18n.check_lang(lang)
+    _require(gaps, ["step", "outcome", "diff", "diff_low", "diff_high"], "paired_difference")
+    d = gaps[gaps["outcome"] == outcome].sort_values("step")
+    if d.empty:
+        raise ValueError(f"paired_difference_over_time: no rows for outcome {outcome!r}")
+    colour = "#B2182B" if outcome == "misconduct_rate" else "#0072B2"
+    name = i18n.outcome_name(outcome, lang)
+    fig = go.Figure()
+    if d["diff_low"].notna().any():
+        fig.add_trace(_band(d["step"], d["diff_low"], d["diff_high"], colour, name))
+    fig.add_trace(
+        go.Scatter(
+            x=d["step"],
+            y=d["diff"],
+            mode="lines",
+            name=name,
+            legendgroup=name,
+            line={"color": colour, "width": 2.5},
+            meta=outcome,
+        )  # fmt: skip
+    )
+    fig.add_hline(y=0, line={"color": "#444444", "width": 1})
+    shade_episodes(fig, episodes, lang)
+    det = None if deterrence is None else deterrence[deterrence["outcome"] == outcome]
+    if det is not None and not det.empty:
+        row = det.iloc[0]
+        last, end = int(row["campaign_last"]), int(d["step"].max())
+        fig.add_trace(
+            go.Scatter(
+                x=[last, end],
+                y=[row["gap"] / 2] * 2,
+                mode="lines",
+                name=i18n.text("half_threshold", lang),
+                line={"color": "#444444", "width": 1.2, "dash": "dot"},
+            )  # fmt: skip
+        )
+        if np.isfinite(row["half_life"]):
+            h = int(row["half_life"])
+            text = i18n.text("half_life", lang, h=h)
+            fig.add_vline(
+                x=last + h, line={"color": "#444444", "width": 1.2, "dash": "dash"},
+                annotation_text=text, annotation_position="bottom right",
+            )  # fmt: skip
+        else:
+            text = i18n.text("half_life_censored", lang, m=end)
+            fig.add_annotation(text=text, x=end, y=row["gap"] / 2, xanchor="right", showarrow=False)
+    return _finish(
+        fig,
+        i18n.text("paired_diff", lang, outcome=name)
+        + f"<br><sup>{i18n.text('paired_band', lang)}</sup>",
+        i18n.text("step", lang),
+        i18n.text("diff_axis", lang, outcome=i18n.outcome_label(outcome, lang)),
+        (source or Source()).note(lang),
+    )
 
 
 # ------------------------------------------------------------------ regimes x types
@@ -285,6 +431,86 @@ def outcome_by_type(
         (source or Source.of(table)).note(lang),
         i18n.text("regime", lang),
     )
+
+
+def selectivity_heatmap(
+    table: pd.DataFrame,
+    lang: str = "en",
+    value: str = "rel_gain",
+    source: Source | None = None,
+) -> go.Figure:
+    """The selectivity matrix (selectivity.parquet: lever, type, rel_gain, rel_low, rel_high,
+    is_target, ...): levers down, initial types across, the relative initiative gain over the
+    baseline in per cent (diverging colours around 0), each lever's target cell outlined, and
+    at the right its largest change over the next type's."""
+    i18n.check_lang(lang)
+    _require(table, ["lever", "type", value, "is_target"], "selectivity_heatmap")
+    levers = list(dict.fromkeys(table["lever"]))
+    types = [t for t in TYPE_NAMES if t in set(table["type"])]
+    wide = table.pivot(index="lever", columns="type", values=value).reindex(levers)[types]
+    z = 100 * wide.to_numpy(float)
+    cells = [[f"{v:+.0f}%" if np.isfinite(v) else "" for v in row] for row in z]
+    lows = table.pivot(index="lever", columns="type", values="rel_low").reindex(levers)[types]
+    highs = table.pivot(index="lever", columns="type", values="rel_high").reindex(levers)[types]
+    hover = np.dstack([100 * lows.to_numpy(float), 100 * highs.to_numpy(float)])
+    span = float(np.nanmax(np.abs(z))) if np.isfinite(z).any() else 1.0
+    fig = go.Figure(
+        go.Heatmap(
+            x=list(range(len(types))),
+            y=list(range(len(levers))),
+            z=z,
+            text=cells,
+            texttemplate="%{text}",
+            customdata=hover,
+            colorscale="RdBu",
+            zmid=0,
+            zmin=-span,
+            zmax=span,
+            xgap=2,
+            ygap=2,
+            hovertemplate="%{text} [%{customdata[0]:+.0f}%, %{customdata[1]:+.0f}%]<extra></extra>",
+            colorbar={"title": {"text": i18n.text("rel_gain_axis", lang), "side": "right"}},
+        )  # fmt: skip
+    )
+    targets = table[table["is_target"].astype(bool)]
+    for lever, t in zip(targets["lever"], targets["type"], strict=True):
+        i, j = levers.index(lever), types.index(t)
+        fig.add_shape(
+            type="rect", x0=j - 0.5, x1=j + 0.5, y0=i - 0.5, y1=i + 0.5,
+            line={"color": "#111111", "width": 3},
+        )  # fmt: skip
+    if "ratio_to_next" in table:
+        first = table.drop_duplicates("lever").set_index("lever").reindex(levers)
+        for i, row in enumerate(first.itertuples()):
+            r = row.ratio_to_next
+            text = "—" if pd.isna(r) else "∞" if np.isinf(r) else f"{r:.1f}×"
+            if getattr(row, "direction", "rise") == "fall":
+                text += f" ({i18n.text('fall', lang)})"
+            fig.add_annotation(
+                x=len(types) - 0.5, y=i, text=text, xanchor="left", xshift=6,
+                showarrow=False, font={"size": 12},
+            )  # fmt: skip
+    n = int(table["n"].min()) if "n" in table and len(table) else "—"
+    baseline = source.regimes[0] if source and source.regimes else "baseline"
+    fig = _finish(
+        fig,
+        i18n.text("selectivity", lang, baseline=i18n.regime_label(baseline, lang))
+        + f"<br><sup>{i18n.text('selectivity_sub', lang, n=n)}</sup>",
+        i18n.text("type", lang),
+        i18n.text("lever", lang),
+        (source or Source(regimes=levers, replications=None)).note(lang),
+    )
+    fig.update_xaxes(
+        tickvals=list(range(len(types))), ticktext=[i18n.type_label(t, lang) for t in types],
+        showgrid=False, zeroline=False, range=[-0.5, len(types) + 0.6],
+    )  # fmt: skip
+    fig.update_yaxes(
+        tickvals=list(range(len(levers))),
+        ticktext=[i18n.regime_label(lv, lang) for lv in levers],
+        autorange="reversed", showgrid=False, zeroline=False,
+    )  # fmt: skip
+    fig.update_layout(height=max(HEIGHT, 70 * len(levers) + 220), margin_l=200)
+    return fig
 
 
 # ------------------------------------------------------------------ sweeps

@@ -30,7 +30,12 @@ REGIMES = {
     "tolerance_overbroad": ("Over-broad tolerance", "容错过宽"),
     "tolerance_unpublicised": ("Unpublicised tolerance", "容错未宣传"),
     "training_only": ("Training only", "仅培训"),
+    "education_only": ("Education only", "仅思想政治建设"),
+    "promotion_orientation": ("Promotion orientation", "用人导向"),
+    "inaction_accountability": ("Inaction accountability", "问责不作为"),
 }
+CAMPAIGN_SUFFIX = "+campaign"  # the campaign arm of a crackdown experiment: '<regime>+campaign'
+CAMPAIGN = (" + campaign", "＋集中整治")
 
 _SHARE = ("share of cadres per step", "每期干部占比")
 _MEAN01 = ("mean, 0–1", "均值，0–1")
@@ -57,6 +62,7 @@ OUTCOMES = {
     ),
     "mean_competence": ("Competence", "能力", _MEAN01),
     "mean_error_fear": ("Fear of errors", "怕出错程度", _MEAN01),
+    "perceived_detection": ("Perceived detection chance", "感知查处概率", _MEAN01),
     "value": ("Net public value", "净公共价值", ("per cadre per step", "每名干部每期")),
     "promotion_rate": ("Promotion rate", "晋升率", _SHARE),
     "demotion_rate": ("Demotion rate", "降职率", _SHARE),
@@ -134,6 +140,32 @@ TEXT = {
         "Source: cadresim {version} · regimes: {regimes} · replications: {reps} · seeds: {seeds}",
         "数据来源：cadresim {version} · 政策情境：{regimes} · 重复次数：{reps} · 随机种子：{seeds}",
     ),
+    "episode": ("{label}, months {a}–{b}", "{label}（第{a}–{b}月）"),
+    "episode_arms": ("{label}, months {a}–{b} ({arms})", "{label}（第{a}–{b}月，{arms}）"),
+    "selectivity": (
+        "Selectivity of levers: relative initiative gain over {baseline}, by initial type",
+        "政策杠杆的选择性：各初始类型干部主动作为率相对{baseline}的变化",
+    ),
+    "selectivity_sub": (
+        "mean of {n} replications paired by seed; outlined cell: the lever's target type; "
+        "right: largest change ÷ next type's",
+        "{n}次按随机种子配对的重复实验均值；加框单元格为该杠杆的目标类型；右侧：最大变化÷次大变化",
+    ),
+    "lever": ("Lever (policy regime)", "政策杠杆（政策情境）"),
+    "rel_gain_axis": ("Relative initiative gain (%)", "主动作为率相对变化（%）"),
+    "fall": ("fall", "下降"),
+    "paired_diff": (
+        "{outcome}: campaign − control, paired by seed",
+        "{outcome}：整治组 − 对照组（按随机种子配对）",
+    ),
+    "paired_band": (
+        "mean paired difference with 95% CI over replications",
+        "配对差值均值及重复实验95%置信区间",
+    ),
+    "diff_axis": ("Difference in {outcome}", "{outcome}差值"),
+    "half_threshold": ("Half the campaign's gap", "整治期差值的一半"),
+    "half_life": ("half-life: {h} months", "半衰期：{h}个月"),
+    "half_life_censored": ("not halved by month {m}", "至第{m}月仍未减半"),
     "source_net": (
         "Source: cadresim {version} · regime: {regimes} · {n} cadres · step {step} · seed {seeds}",
         "数据来源：cadresim {version} · 政策情境：{regimes} · {n}名干部 · 第{step}期 · "
@@ -186,6 +218,28 @@ REPORT = {
     "regimes": ("Regimes", "政策情境"),
     "design_points": ("Design points", "设计点"),
     "varied": ("Varied parameters", "变动参数"),
+    "selectivity_table": (
+        "Selectivity: relative initiative gain over the baseline by lever and initial type "
+        "[95% CI], target type in brackets",
+        "选择性：分杠杆与初始类型的主动作为率相对基准变化［95%置信区间］，方括号内为目标类型",
+    ),
+    "target_type": ("Target type", "目标类型"),
+    "top_type": ("Largest change", "变化最大类型"),
+    "ratio_next": ("÷ next type [95% CI]", "÷次大类型［95%置信区间］"),
+    "on_target": ("On target", "命中目标"),
+    "yes": ("yes", "是"),
+    "no": ("no", "否"),
+    "deterrence_table": (
+        "Campaign gap and deterrence half-life (campaign − control, paired by seed)",
+        "整治期差值与威慑半衰期（整治组 − 对照组，按随机种子配对）",
+    ),
+    "outcome": ("Outcome", "指标"),
+    "gap_col": ("Gap, months {a}–{b} [95% CI]", "第{a}–{b}月差值［95%置信区间］"),
+    "after_col": ("+{a} months", "结束后{a}个月"),
+    "half_life_col": (
+        "Half-life after month {m}, months [95% CI]",
+        "第{m}月后的半衰期（月）［95%置信区间］",
+    ),
 }
 
 
@@ -211,9 +265,24 @@ def type_label(name: str, lang: str) -> str:
 
 
 def regime_label(name: str, lang: str) -> str:
+    if name.endswith(CAMPAIGN_SUFFIX):
+        return regime_label(name.removesuffix(CAMPAIGN_SUFFIX), lang) + _pick(CAMPAIGN, lang)
     if name in REGIMES:
         return _pick(REGIMES[name], lang)
     return name
+
+
+def episode_label(label: str, lang: str) -> str:
+    """A schedule episode's label (Episode.label(): 'strict_accountability' or
+    'tolerance_only, tolerance.coverage=0.9') with regime and lever names in `lang`."""
+    parts = []
+    for part in label.split(", "):
+        key, eq, value = part.partition("=")
+        if eq:
+            parts.append(f"{param_name('policy.' + key, lang)}={value}")
+        else:
+            parts.append(regime_label(part, lang))
+    return ("，" if lang == "zh" else ", ").join(parts)
 
 
 def action_label(name: str, lang: str) -> str:

@@ -31,6 +31,9 @@ REGIME_COLOURS: dict[str, str] = {
     "tolerance_overbroad": "#E7298A",
     "tolerance_unpublicised": "#66A61E",
     "training_only": "#D95F02",
+    "education_only": "#8C510A",
+    "promotion_orientation": "#C51B7D",
+    "inaction_accountability": "#2166AC",
 }
 _SPARE = ("#1F78B4", "#33A02C", "#FB9A99", "#6A3D9A", "#B15928", "#FDBF6F", "#A6CEE3", "#B2DF8A")
 

@@ -353,7 +353,7 @@ def _ratio_cell(r: float, low: float, high: float) -> str:
 
 def selectivity_cells(table: pd.DataFrame, lang: str) -> pd.DataFrame:
     """The selectivity matrix as text: lever rows, type columns (relative gain [95% CI], the
-    target cell in brackets), then the target, the top type, its ratio to the next, on target."""
+    target cell marked ◆), then the target, the top type, its ratio to the next, on target."""
     levers = list(dict.fromkeys(table["lever"]))
     types = list(dict.fromkeys(table["type"]))
     rows = []
@@ -362,7 +362,7 @@ def selectivity_cells(table: pd.DataFrame, lang: str) -> pd.DataFrame:
         row: dict[str, str] = {}
         for t in types:
             cell = _pct_cell(d.loc[t, "rel_gain"], d.loc[t, "rel_low"], d.loc[t, "rel_high"])
-            row[i18n.type_label(t, lang)] = f"[{cell}]" if d.loc[t, "is_target"] else cell
+            row[i18n.type_label(t, lang)] = f"◆ {cell}" if d.loc[t, "is_target"] else cell
         first = d.iloc[0]
         target = first["target_type"]
         row[i18n.text("target_type", lang)] = (

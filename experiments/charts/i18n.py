@@ -220,8 +220,8 @@ REPORT = {
     "varied": ("Varied parameters", "变动参数"),
     "selectivity_table": (
         "Selectivity: relative initiative gain over the baseline by lever and initial type "
-        "[95% CI], target type in brackets",
-        "选择性：分杠杆与初始类型的主动作为率相对基准变化［95%置信区间］，方括号内为目标类型",
+        "[95% CI]; ◆ the lever's target type",
+        "选择性：分杠杆与初始类型的主动作为率相对基准变化［95%置信区间］；◆ 为该杠杆的目标类型",
     ),
     "target_type": ("Target type", "目标类型"),
     "top_type": ("Largest change", "变化最大类型"),
@@ -235,7 +235,7 @@ REPORT = {
     ),
     "outcome": ("Outcome", "指标"),
     "gap_col": ("Gap, months {a}–{b} [95% CI]", "第{a}–{b}月差值［95%置信区间］"),
-    "after_col": ("+{a} months", "结束后{a}个月"),
+    "after_col": ("+{a} mo", "结束后{a}个月"),
     "half_life_col": (
         "Half-life after month {m}, months [95% CI]",
         "第{m}月后的半衰期（月）［95%置信区间］",

@@ -38,6 +38,7 @@ from cadresim.experiments import compare_regimes
 from cadresim.model import engine as engine_module
 from cadresim.model.engine import Engine
 from cadresim.model.state import ERROR
+from cadresim.policies.levers import LEVER_TARGETS
 
 REGIMES = [
     "baseline",
@@ -53,14 +54,7 @@ REGIMES = [
     "three_mechanisms",
 ]
 # the type each single-lever preset is meant to reach (DESIGN.md section 3; spec_v2)
-TARGETS = {
-    "incentive_only": "unwilling",
-    "education_only": "unwilling",
-    "training_only": "unable",
-    "promotion_orientation": "afraid",
-    "inaction_accountability": "reluctant",
-    "tolerance_only": "fearful",
-}
+TARGETS = LEVER_TARGETS
 GATES = {
     "gate_opportunity": "O 会为",
     "gate_want": "W 想为",

@@ -739,6 +739,18 @@ replicates (2,000 resamples, the same replicates for every arm, so the pairing i
 a criterion names a CI it is judged on the CI; a ratio or half-life criterion is judged on the
 point estimate, with its interval shown. Identical configurations requested by several patterns
 run once.
+
+**How the criteria were chosen.** Three criteria take the model's own mechanisms into account.
+`strict_lowers` ranks the cohorts by their drop in initiative in points; relative drops are shown
+too, but the unable's is large only because few of them act at all. `not_a_panacea` holds when
+tolerance's gain in the unable's successes is under half of training's with 95% confidence: the
+point estimate is about a quarter, where DESIGN.md §3's prototype had 0.05, because here the
+unable also fear sanctions (they fail often, so the feared sanction f·S·δ̂·ŝ·(1 − p) partly closes
+their De gate) and tolerance helps them somewhat. `robustness` halves and doubles each constant
+and fails only if a conclusion reverses; it also lists conclusions that keep their sign but shrink
+below 10% of their size at the defaults. Doubling `want_threshold` is the harshest of these
+tests: θ_w = 1.5 exceeds the drive m·v of every cadre (m ≤ 1), so the W gate nearly shuts, hardly
+anyone acts, and the conclusions about levers that do not act on W shrink toward zero.
 """
 
 

@@ -194,7 +194,7 @@ class EvaluationConfig:
     orientation: float = unit(
         0.0, "promotion orientation: 0 = 不出事 (failures weigh most), 1 = 担当 (initiative counts)"
     )
-    protection: bool = False  # career protection: exempted and cleared cases do not count
+    protection: bool = False  # career protection: exempted honest errors do not count on the record
 
 
 @dataclass

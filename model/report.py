@@ -22,10 +22,21 @@ COLUMNS = {
 }
 
 
-def summary_frame(summary: dict, grouping: str = "cohort") -> pd.DataFrame:
+GATE_COLUMNS = {
+    "gate_opportunity": "O able",
+    "gate_want": "W want",
+    "gate_bother": "E bother",
+    "gate_career": "Dc career",
+    "gate_punish": "De punish",
+}
+
+
+def summary_frame(
+    summary: dict, grouping: str = "cohort", columns: dict[str, str] = COLUMNS
+) -> pd.DataFrame:
     """Summary outcomes by type (rows) with an 'all' row, as a DataFrame."""
     rows = {"all": summary["all"], **summary[grouping]}
-    frame = pd.DataFrame(rows).T[list(COLUMNS)].rename(columns=COLUMNS)
+    frame = pd.DataFrame(rows).T[list(columns)].rename(columns=columns)
     frame.index.name = "cohort" if grouping == "cohort" else "type"
     return frame
 
@@ -52,6 +63,9 @@ def print_run(result: SimulationResult, paths: tuple[Path, Path] | None) -> None
     )
     print(f"Mean per cadre and month over steps {lo}-{hi}, by initial type:")
     print(summary_frame(s).to_string(float_format=lambda x: f"{x:.3f}"))
+    print("Why they hold back: mean of each gate of P = O W E Dc De (1 = open):")
+    gates = summary_frame(s, columns=GATE_COLUMNS)
+    print(gates.to_string(float_format=lambda x: f"{x:.3f}"))
     shares = " ".join(f"{k}={v:.2f}" for k, v in s["final_type_shares"].items())
     print(f"Type shares at the end: {shares}")
     if paths:

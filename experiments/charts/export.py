@@ -82,6 +82,18 @@ def export_figures(
         return []
     try:
         pio.write_images(figs, paths, width=width, height=heights, scale=scale)
+        # kaleido can return without writing a file when the machine is busy: retry those one
+        # by one, and never report a file that is not there
+        for fig, path, h in zip(figs, paths, heights, strict=True):
+            if not _written(path):
+                pio.write_image(fig, path, width=width, height=h, scale=scale)
     except Exception as exc:  # kaleido/choreographer raise many kinds; report one message
         raise ExportError(f"static export failed with {browser}: {exc}") from exc
+    missing = [p.name for p in paths if not _written(p)]
+    if missing:
+        raise ExportError(f"static export with {browser} did not write {', '.join(missing)}")
     return paths
+
+
+def _written(path: Path) -> bool:
+    return path.exists() and path.stat().st_size > 0

@@ -10,12 +10,12 @@ from dash import Dash, dcc, html
 
 from cadresim.agents.types import TYPE_NAMES
 
+from .callbacks import SPEEDS
 from .i18n import t
 from .levers import DEFAULT_SIZE, LEVERS, SIZE_RANGE, Lever, default_mix, preset_names
 from .session import COUNTERS, STORE
 
 TICK_MS = 150  # update period while running: up to 6.7 views per second
-SPEEDS = (1, 2, 5, 10)
 
 
 def label(key: str, tag: Any = html.Span, n: int = 0, **kwargs: Any) -> Any:

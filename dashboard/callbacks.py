@@ -28,6 +28,7 @@ from .session import COUNTERS, STORE, Scenario, Session
 FIGURES = ("series", "types", "gates", "network")
 # Triggers that rebuild the runs (the population and network are drawn at the start of a run).
 RESETS = {"reset-btn", "regime", "compare", "mix", "size", "seed"}
+SPEEDS = (1, 2, 5, 10)  # months per tick the page offers; the server accepts no other
 
 
 @dataclass
@@ -78,10 +79,22 @@ def handle(session: Session | None, triggers: set[str], inp: Inputs) -> Session:
         if "run-btn" in triggers:
             session.running = not session.running
         if "tick" in triggers and session.running:
-            session.step(max(1, int(inp.speed or 1)))
+            session.step(months_per_tick(inp.speed))
     except ConfigError as exc:
         session.message = str(exc)
     return session
+
+
+def months_per_tick(speed: Any) -> int:
+    """The speed the page sent, if it is one the page offers: a crafted request cannot make
+    one tick run millions of months while holding the session's lock."""
+    if speed is None:
+        return 1
+    if isinstance(speed, bool) or speed not in SPEEDS:
+        raise ConfigError(
+            f"speed = {speed!r} is not offered; allowed {', '.join(map(str, SPEEDS))}"
+        )
+    return int(speed)
 
 
 def render_run(session: Session, i: int, lang: str) -> dict[str, Any]:

@@ -443,3 +443,16 @@ def test_command_exits_2_when_the_port_is_taken(capsys: pytest.CaptureFixture[st
     with pytest.raises(SystemExit) as exc:
         command.run(["--port", "70000"])
     assert exc.value.code == 2
+
+
+@pytest.mark.parametrize("speed", [10**9, -3, 0, 3, "10", 1.5, True])
+def test_a_crafted_speed_is_refused_without_running(speed) -> None:
+    """The page offers 1, 2, 5 and 10 months per tick; any other value (a crafted request)
+    gets a message and runs nothing, so one request cannot pin the server."""
+    s = handle(None, set(), inputs())
+    handle(s, {"run-btn"}, inputs())
+    handle(s, {"tick"}, inputs(speed=speed))
+    assert s.runs[0].step_count == 0
+    assert "speed" in s.message
+    handle(s, {"tick"}, inputs(speed=5))  # the page's own speeds still run
+    assert s.runs[0].step_count == 5

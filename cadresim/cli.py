@@ -4,13 +4,16 @@
     cadresim policy=three_mechanisms policy.tolerance.coverage=0.8 population.size=5000 seed=3
     cadresim -m policy=baseline,tolerance_only seed='range(3)'     # Hydra multirun
 
-Bad input (an out-of-range value, an unknown key or preset, a malformed network file) prints
-one message and exits with code 2, before anything is written; a multirun's jobs are all
-checked before the first starts (cadresim.multirun).
+Bad input (an out-of-range value, an unknown key or preset, a malformed network file, a name
+that is a path, an `${oc.env:...}` override, an output folder that is a file, not writable or
+holds another run's results) prints one message and exits with code 2, before anything is
+written; a multirun's jobs are all checked before the first starts (cadresim.multirun). A
+write that fails (a full disk) prints one line and exits with code 1; nothing is replaced.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from collections.abc import Callable
@@ -24,7 +27,9 @@ from cadresim.model.config import CadreConfig, ConfigError, load_config, to_conf
 from cadresim.model.report import print_run
 from cadresim.model.simulate import config_hash, simulate
 from cadresim.multirun import check_jobs
+from cadresim.safety import check_names, check_output, check_overrides, results_bytes, slug
 
+EXIT_WRITE_FAILED = 1
 EXIT_BAD_INPUT = 2
 # Subcommands other than a run (`cadresim NAME ...`), registered by the modules that own them.
 SUBCOMMANDS: dict[str, Callable[[list[str]], int]] = {}
@@ -39,10 +44,44 @@ def fail(message: str) -> None:
     raise SystemExit(EXIT_BAD_INPUT)
 
 
+def write_failed(where: Path, exc: OSError, hint: str) -> None:
+    print(
+        f"cadresim: error: cannot write to {where}: {exc.strerror or exc}; {hint}", file=sys.stderr
+    )
+    raise SystemExit(EXIT_WRITE_FAILED)
+
+
 def run_dir(cfg: CadreConfig) -> Path:
     if cfg.output_dir:
         return Path(cfg.output_dir)
-    return Path("results") / "runs" / f"{cfg.policy.name}-seed{cfg.seed}-{config_hash(cfg)}"
+    return Path("results") / "runs" / f"{slug(cfg.policy.name)}-seed{cfg.seed}-{config_hash(cfg)}"
+
+
+def check_run_output(out: Path, cfg: CadreConfig) -> None:
+    """Before a single run: the folder can hold its results, and does not hold another run's
+    (unless overwrite=true). The identical run again is allowed: it writes the same results."""
+    check_output(out, "output_dir", results_bytes(cfg.steps))
+    if cfg.overwrite or not out.is_dir():
+        return
+    if (out / "manifest.json").exists():
+        raise ConfigError(
+            f"output_dir = {str(out)!r} holds an experiment's results (manifest.json); choose "
+            "another output_dir"
+        )
+    summary, steps = out / "summary.json", out / "steps.parquet"
+    if not summary.exists() and not steps.exists():
+        return
+    try:
+        old = json.loads(summary.read_text(encoding="utf-8")).get("config_hash")
+    except (OSError, ValueError, AttributeError):
+        old = None
+    if old == config_hash(cfg):
+        return
+    raise ConfigError(
+        f"output_dir = {str(out)!r} holds the results of another run (config {old or 'unknown'}"
+        f", this one {config_hash(cfg)}); choose another output_dir, or set overwrite=true to "
+        "replace them"
+    )
 
 
 @hydra.main(config_path=f"pkg://{CONFIG_MODULE}", config_name="config", version_base=None)
@@ -51,21 +90,33 @@ def _hydra_run(dcfg: DictConfig) -> None:
     _task_started = True
     try:
         cfg = to_config(dcfg)
+        check_names(cfg)
         kind = cfg.experiment.name
         if kind != "single":
             if kind not in EXPERIMENTS:
                 fail(
                     f"experiment = {kind!r} has no runner; known: single, {', '.join(EXPERIMENTS)}"
                 )
-            code = EXPERIMENTS[kind](cfg, dcfg)
+            try:
+                code = EXPERIMENTS[kind](cfg, dcfg)
+            except OSError as exc:
+                where = Path(exc.filename) if exc.filename else Path("the results folder")
+                write_failed(
+                    where, exc, "the finished runs are kept: run the same command again to finish"
+                )
             if code:
                 raise SystemExit(code)
             return
+        out = run_dir(cfg)
+        if cfg.write:
+            check_run_output(out, cfg)
         result = simulate(cfg)
     except ConfigError as exc:
         fail(str(exc))
-    out = run_dir(cfg)
-    paths = result.write(out) if cfg.write else None
+    try:
+        paths = result.write(out) if cfg.write else None
+    except OSError as exc:
+        write_failed(out, exc, "results already in that folder were not replaced")
     try:
         print_run(result, paths)
         if paths and cfg.experiment.report:
@@ -82,6 +133,10 @@ def main(argv: list[str] | None = None) -> int:
     _load_plugins()
     if argv and argv[0] in SUBCOMMANDS:
         return SUBCOMMANDS[argv[0]](argv[1:])
+    try:
+        check_overrides(argv)  # no ${oc.env:...}: nothing typed reaches outside the config
+    except ConfigError as exc:
+        fail(str(exc))
     _check_overrides(argv)  # a single run's config
     try:
         check_jobs(argv)  # a multirun's jobs, all before the first runs
@@ -107,7 +162,7 @@ def _check_overrides(argv: list[str]) -> None:
     if any(arg.startswith("-") for arg in argv):
         return
     try:
-        load_config(argv)
+        check_names(load_config(argv))
     except ConfigError as exc:
         fail(str(exc))
 

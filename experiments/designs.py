@@ -8,6 +8,7 @@ The design's random numbers come from ``SeedSequence([seed, 1])``, apart from th
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,10 +46,11 @@ def design_seed(seed: int) -> int:
 
 
 def expected_points(sweep: SweepConfig, params: list[Parameter]) -> int:
-    """Number of design points, computed before sampling (for checks and messages)."""
+    """Number of design points, computed before sampling (for checks and messages), in Python
+    integers: a grid of 256 levels over 8 factors is 256**8 points, not an int64 that wraps."""
     d = len(params)
     if sweep.design == "grid":
-        return int(np.prod([len(p.levels(sweep.levels)) for p in params]))
+        return math.prod(len(p.levels(sweep.levels)) for p in params)
     if sweep.design == "sobol":
         return sweep.points * (d + 2)
     if sweep.design == "morris":

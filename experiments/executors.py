@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 
@@ -27,6 +28,20 @@ def cpu_count() -> int:
         return os.cpu_count() or 1
 
 
+def capped_workers(workers: int) -> int:
+    """`workers` for a pool on this machine: at most its core count (more processes only add
+    memory, each holding a model), with a one-line warning when capped; 0 stays 0 (all cores)."""
+    cores = cpu_count()
+    if workers > cores:
+        print(
+            f"cadresim: warning: experiment.workers = {workers} is more than the {cores} cores "
+            f"of this machine; using {cores}",
+            file=sys.stderr,
+        )
+        return cores
+    return workers
+
+
 def execute(
     batches: Iterable[Batch],
     executor: str = "processes",
@@ -36,6 +51,8 @@ def execute(
 ) -> Iterator[BatchResult]:
     """Run the batches and yield their results in completion order. `task` runs one batch
     (a module-level function, so worker processes can import it)."""
+    if executor == "processes" or (executor == "ray" and not ray_address):
+        workers = capped_workers(workers)
     if executor == "serial":
         for batch in batches:
             yield task(batch)

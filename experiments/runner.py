@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from cadresim.model.config import CadreConfig
+from cadresim.safety import check_names, check_output, results_bytes
 
 from . import store
 from .executors import execute
@@ -92,19 +93,30 @@ def batch_size(cfg: CadreConfig, total: int) -> int:
 
 
 def open_folder(plan: Plan) -> tuple[Path, str]:
-    """Create or reopen the results folder and write the manifest; all checks happen here,
-    before any run starts."""
+    """Create or reopen the results folder, take its lock and write the manifest; all checks
+    happen here, before any run starts (names, writability, rough free space, the lock, the
+    fingerprint). The lock is held until execute_plan ends."""
+    check_names(plan.cfg)
+    for base in plan.bases.values():
+        check_names(base)
     fp = store.fingerprint(plan.identity())
     folder, key = results_folder(plan, fp)
-    store.prepare_folder(folder, key, fp, plan.cfg.experiment.resume)
-    if "earlier_versions" in store.version_record(folder):
-        print(
-            f"cadresim: warning: {folder} holds runs made with other library versions "
-            f"(earlier_versions in {store.MANIFEST}); a seed reproduces a run only with the "
-            "versions it ran with",
-            file=sys.stderr,
-        )
-    write_manifest(folder, plan, fp, status="running")
+    steps = max([base.steps for base in plan.bases.values()] or [plan.cfg.steps])
+    need = results_bytes(steps, len(plan.runs), plan.cfg.experiment.save_steps)
+    check_output(folder, key, need)
+    store.prepare_folder(folder, key, fp, plan.cfg.experiment.resume)  # takes the lock
+    try:
+        if "earlier_versions" in store.version_record(folder):
+            print(
+                f"cadresim: warning: {folder} holds runs made with other library versions "
+                f"(earlier_versions in {store.MANIFEST}); a seed reproduces a run only with the "
+                "versions it ran with",
+                file=sys.stderr,
+            )
+        write_manifest(folder, plan, fp, status="running")
+    except BaseException:
+        store.unlock_folder(folder)
+        raise
     return folder, fp
 
 
@@ -156,9 +168,32 @@ def execute_plan(
     callback: Callable[[BatchResult], None] | None = None,
     label: str = "cadresim",
 ) -> Execution:
-    """Run every run of the plan not yet in the folder; write parts, failures and runs.parquet."""
+    """Run every run of the plan not yet in the folder; write parts, failures and runs.parquet.
+    Parts already there are verified against the ledger first; a corrupt one is set aside and
+    its runs run again. Releases the folder's lock (taken by open_folder) at the end."""
+    try:
+        return _execute(plan, folder, fp, callback, label)
+    except OSError as exc:  # a full disk, a folder gone: name the folder in the message
+        if not exc.filename:
+            exc.filename = str(folder)
+        raise
+    finally:
+        store.unlock_folder(folder)
+
+
+def _execute(
+    plan: Plan,
+    folder: Path,
+    fp: str,
+    callback: Callable[[BatchResult], None] | None,
+    label: str,
+) -> Execution:
+    store.lock_folder(folder)  # a no-op after open_folder; taken here if a caller skipped it
     cfg = plan.cfg.experiment
-    done = store.finished_runs(folder)
+    checked = store.verify_parts(folder)
+    if message := checked.message(folder):
+        print(message, file=sys.stderr)
+    done = checked.done
     size = batch_size(plan.cfg, len(plan.runs))
     batches = []
     for start in range(0, len(plan.runs), size):
@@ -177,6 +212,7 @@ def execute_plan(
                 store.write_parquet(folder / "steps" / result.part, result.steps, replace=False)
             if result.runs is not None:
                 store.write_parquet(folder / "runs" / result.part, result.runs, replace=False)
+                store.record_part(folder, result.part, result.runs["run_id"])
             for failure in result.failures:
                 failure["command"] = rerun_line(plan, failure)
             failures.extend(result.failures)

@@ -2,36 +2,55 @@
 
     <folder>/manifest.json         what was asked (config, design, seeds), versions, git commit
     <folder>/steps/part-*.parquet  step rows of each batch of runs
-    <folder>/runs/part-*.parquet   summary rows of each batch: the ledger of finished runs
+    <folder>/runs/part-*.parquet   summary rows of each batch: the finished runs
+    <folder>/ledger.jsonl          one line per finished batch: its run ids, and the row count
+                                   and sha256 of its runs and steps parts
+    <folder>/aside/                corrupt, truncated or orphaned parts, moved here, never deleted
+    <folder>/.cadresim.lock        the lock of the one process writing the folder (pid, start)
     <folder>/runs.parquet, ...     assembled tables
 
 Every file is written to a hidden temp file and renamed, so an interrupted experiment leaves
 only whole parts; a batch counts as done once its runs part exists (written after its steps
-part). A part is never replaced: a retried batch gets a new name (`part_name`) and the final
-link fails rather than overwrite finished runs. The manifest's fingerprint guards a folder
-against a different experiment; library versions are recorded beside it, outside it, so an
-upgrade does not block resuming.
+part) and, on resume, its parts still match the ledger (`verify_parts`). A part is never
+replaced: a retried batch gets a new name (`part_name`) and the final link fails rather than
+overwrite finished runs. One process at a time writes a folder (`lock_folder`, an advisory
+fcntl lock held for the whole experiment). The manifest's fingerprint guards a folder against a
+different experiment; library versions are recorded beside it, outside it, so an upgrade does
+not block resuming.
 """
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import hashlib
 import itertools
 import json
 import os
+import socket
 import subprocess
+import sys
 import tempfile
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from cadresim.model.config import ConfigError
 from cadresim.model.versions import library_versions
 
 MANIFEST = "manifest.json"
+LEDGER = "ledger.jsonl"
+LOCK = ".cadresim.lock"
+ASIDE = "aside"
+# what a folder of runs may hold besides the manifest before its first run
+FOLDER_PARTS = ("steps", "runs", LOCK)
 
 
 def atomic_write(path: Path, write: Callable[[str], Any], replace: bool = True) -> None:
@@ -87,9 +106,97 @@ def fingerprint(identity: dict[str, Any]) -> str:
     return hashlib.sha256(blob).hexdigest()[:12]
 
 
+class FolderBusy(ConfigError):
+    """Another live process holds the folder's lock (exit 2, nothing written)."""
+
+
+_held: dict[str, int] = {}  # resolved folder -> fd of its lock file, in this process
+
+
+def _holder(fd: int) -> dict[str, Any]:
+    try:
+        text = os.pread(fd, 4096, 0).decode("utf-8", "replace")
+        info = json.loads(text) if text.strip() else {}
+    except (OSError, ValueError):
+        return {}
+    return info if isinstance(info, dict) else {}
+
+
+def _alive(pid: Any) -> bool:
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def lock_folder(folder: Path, print_key: str = "experiment.output_dir") -> None:
+    """Take the folder's advisory lock for this process (fcntl.flock on `.cadresim.lock`, which
+    records pid, host and start time); re-entrant within a process. Raises FolderBusy naming the
+    holder if another live process has it. The kernel drops the lock of a process that dies, so
+    a lock file left by a dead process is stale: it is taken over, with a note."""
+    key = str(Path(folder).resolve())
+    if key in _held:
+        return
+    fd = os.open(Path(folder) / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as exc:
+        if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+            os.close(fd)  # no locks on this file system (some network mounts): say so, go on
+            print(
+                f"cadresim: warning: {folder} cannot be locked ({exc.strerror}); do not run a "
+                "second experiment on it at the same time",
+                file=sys.stderr,
+            )
+            return
+        who = _holder(fd)
+        os.close(fd)
+        raise FolderBusy(
+            f"{print_key} = {str(folder)!r} is being written by another cadresim process "
+            f"(pid {who.get('pid', '?')} on {who.get('host', '?')}, started "
+            f"{who.get('started', '?')}); wait for it to finish or choose another {print_key}"
+        ) from None
+    old = _holder(fd)
+    if old.get("pid") and old.get("host") == socket.gethostname() and not _alive(old["pid"]):
+        print(
+            f"cadresim: {folder}: taking over the lock of pid {old['pid']} (started "
+            f"{old.get('started', '?')}), which is no longer running",
+            file=sys.stderr,
+        )
+    record = {
+        "pid": os.getpid(),
+        "host": socket.gethostname(),
+        "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, (json.dumps(record) + "\n").encode(), 0)
+    _held[key] = fd
+
+
+def unlock_folder(folder: Path) -> None:
+    """Release the lock taken by lock_folder (the lock file stays, emptied)."""
+    fd = _held.pop(str(Path(folder).resolve()), None)
+    if fd is None:
+        return
+    try:
+        os.ftruncate(fd, 0)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)  # closing the last descriptor releases the flock
+
+
 def prepare_folder(folder: Path, print_key: str, fp: str, resume: bool) -> None:
-    """Create or reopen `folder`; refuse a folder of another experiment, or any folder with
-    runs when resume is off. Raises ConfigError (exit 2) before any run starts."""
+    """Create or reopen `folder` and take its lock; refuse a folder another process writes, a
+    folder of another experiment, or any folder with runs when resume is off. Raises
+    ConfigError (exit 2) before any run starts; the lock is released again on refusal."""
+    if folder.exists() and not folder.is_dir():
+        raise ConfigError(f"{print_key} = {str(folder)!r} is a file, not a folder")
     try:
         folder.mkdir(parents=True, exist_ok=True)
         for sub in ("steps", "runs"):
@@ -101,23 +208,38 @@ def prepare_folder(folder: Path, print_key: str, fp: str, resume: bool) -> None:
         raise ConfigError(
             f"{print_key} = {str(folder)!r} is not writable: {exc.strerror or exc}"
         ) from None
+    lock_folder(folder, print_key)
+    try:
+        _check_folder(folder, print_key, fp, resume)
+    except BaseException:
+        unlock_folder(folder)
+        raise
+
+
+def _check_folder(folder: Path, print_key: str, fp: str, resume: bool) -> None:
     manifest = folder / MANIFEST
     if manifest.exists():
         try:
-            old = json.loads(manifest.read_text(encoding="utf-8")).get("fingerprint")
+            old = json.loads(manifest.read_text(encoding="utf-8"))
+            old = old.get("fingerprint") if isinstance(old, dict) else None
         except (OSError, ValueError):
             old = None
+        if old is None:
+            raise ConfigError(
+                f"{print_key} = {str(folder)!r}: its {MANIFEST} is unreadable, so the runs in it "
+                f"cannot be matched to this experiment; they are kept. Choose another {print_key}"
+            )
         if old != fp:
             raise ConfigError(
                 f"{print_key} = {str(folder)!r} holds the results of a different experiment "
-                f"(fingerprint {old}, this one {fp}); choose another {print_key} or remove it"
+                f"(fingerprint {old}, this one {fp}); choose another {print_key}"
             )
         if not resume and done_parts(folder):
             raise ConfigError(
                 f"{print_key} = {str(folder)!r} already holds runs of this experiment; set "
                 f"experiment.resume=true to finish it, or choose another {print_key}"
             )
-    elif any(p.name not in ("steps", "runs") for p in folder.iterdir()) or any(
+    elif any(p.name not in FOLDER_PARTS for p in folder.iterdir()) or any(
         any((folder / sub).iterdir()) for sub in ("steps", "runs")
     ):
         raise ConfigError(
@@ -146,16 +268,157 @@ def done_parts(folder: Path) -> list[Path]:
 
 
 def finished_runs(folder: Path) -> set[int]:
-    """Run ids recorded in the runs ledger; drops step parts whose batch never finished."""
-    parts = done_parts(folder)
-    names = {p.name for p in parts}
-    for orphan in (folder / "steps").glob("part-*.parquet"):
-        if orphan.name not in names:
-            orphan.unlink()
-    done: set[int] = set()
-    for p in parts:
-        done.update(int(i) for i in pd.read_parquet(p, columns=["run_id"])["run_id"].unique())
-    return done
+    """Run ids of the verified parts (see verify_parts); sets bad parts aside."""
+    return verify_parts(folder).done
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _part_record(path: Path) -> dict[str, Any]:
+    return {"rows": pq.ParquetFile(path).metadata.num_rows, "sha256": file_sha256(path)}
+
+
+def record_part(folder: Path, part: str, run_ids: Iterable[int]) -> None:
+    """Append a finished batch to the ledger: its run ids and, for its runs part and (if any)
+    its steps part, the row count and sha256 of the file as written."""
+    steps = folder / "steps" / part
+    entry = {
+        "part": part,
+        "run_ids": sorted(int(i) for i in set(run_ids)),
+        "runs": _part_record(folder / "runs" / part),
+        "steps": _part_record(steps) if steps.exists() else None,
+    }
+    _append_ledger(folder, entry)
+
+
+def _append_ledger(folder: Path, entry: dict[str, Any]) -> None:
+    path = folder / LEDGER
+    line = json.dumps(entry, separators=(",", ":")) + "\n"
+    with open(path, "a+b") as f:
+        f.seek(0, os.SEEK_END)
+        if f.tell():  # a line cut short by a crash or a full disk: end it first
+            f.seek(-1, os.SEEK_END)
+            if f.read(1) != b"\n":
+                line = "\n" + line
+        f.write(line.encode())
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def read_ledger(folder: Path) -> dict[str, dict[str, Any]]:
+    """Part name -> its latest ledger entry; a part set aside drops out; broken lines skipped."""
+    entries: dict[str, dict[str, Any]] = {}
+    try:
+        text = (folder / LEDGER).read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return entries
+    for line in text.splitlines():
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if not isinstance(entry, dict) or not isinstance(entry.get("part"), str):
+            continue
+        if entry.get("aside"):
+            entries.pop(entry["part"], None)
+        else:
+            entries[entry["part"]] = entry
+    return entries
+
+
+@dataclass
+class Verified:
+    done: set[int] = field(default_factory=set)  # run ids in parts that passed
+    corrupt: list[str] = field(default_factory=list)  # part names set aside
+    orphans: list[str] = field(default_factory=list)  # step parts without a runs part
+    rerun: set[int] = field(default_factory=set)  # run ids of the corrupt parts, where known
+
+    def message(self, folder: Path) -> str | None:
+        if not self.corrupt and not self.orphans:
+            return None
+        bits = []
+        if self.corrupt:
+            runs = f" ({len(self.rerun)} runs will run again)" if self.rerun else ""
+            bits.append(
+                f"{len(self.corrupt)} corrupt or truncated part(s) ({', '.join(self.corrupt)})"
+                f"{runs}"
+            )
+        if self.orphans:
+            bits.append(f"{len(self.orphans)} step part(s) of unfinished batches")
+        return f"cadresim: resume: moved {' and '.join(bits)} to {folder / ASIDE}"
+
+
+def _intact(path: Path, record: dict[str, Any] | None) -> tuple[bool, int]:
+    """(whether the part is whole, its rows): checked against its ledger record if there is
+    one, else by reading the whole file (a part finished just before a crash)."""
+    try:
+        if record is not None:
+            ok = path.stat().st_size > 0 and file_sha256(path) == record.get("sha256")
+            return ok, int(record.get("rows", -1))
+        table = pq.read_table(path)
+        return table.num_rows > 0, table.num_rows
+    except (OSError, ValueError, pa.ArrowException):
+        return False, -1
+
+
+def verify_parts(folder: Path) -> Verified:
+    """Check every part against the ledger before a resume: a runs part and its steps part
+    must match the sha256 recorded when they were written (a part not yet in the ledger must
+    read whole; it is then recorded). A part that fails is moved to aside/ with its twin (never
+    deleted), so its runs run again; so is a steps part whose batch never finished."""
+    ledger = read_ledger(folder)
+    result = Verified()
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    steps_names = {p.name for p in (folder / "steps").glob("part-*.parquet")}
+    for runs_path in done_parts(folder):
+        name = runs_path.name
+        entry = ledger.get(name)
+        steps_path = folder / "steps" / name
+        ok, _ = _intact(runs_path, entry["runs"] if entry else None)
+        ids: set[int] = set(entry.get("run_ids", [])) if entry else set()
+        if ok and entry is None:
+            try:
+                ids = {int(i) for i in pq.read_table(runs_path, columns=["run_id"])["run_id"]}
+            except (OSError, ValueError, KeyError, pa.ArrowException):
+                ok = False
+        if ok and (name in steps_names or (entry and entry.get("steps"))):
+            ok, _ = _intact(steps_path, entry.get("steps") if entry else None)
+        if ok:
+            result.done |= ids
+            if entry is None:
+                record_part(folder, name, ids)
+            continue
+        result.corrupt.append(name)
+        result.rerun |= ids
+        for path in (runs_path, steps_path):
+            _set_aside(folder, path, f"corrupt-{stamp}")
+        _append_ledger(folder, {"part": name, "aside": f"corrupt-{stamp}"})
+        steps_names.discard(name)
+    finished = {p.name for p in done_parts(folder)}
+    for name in sorted(steps_names - finished):
+        result.orphans.append(name)
+        _set_aside(folder, folder / "steps" / name, f"orphan-{stamp}")
+    return result
+
+
+def _set_aside(folder: Path, path: Path, suffix: str) -> None:
+    """Move a part to aside/<steps|runs>/<name>.<suffix> (out of the folders read as tables)."""
+    if not path.exists():
+        return
+    target_dir = folder / ASIDE / path.parent.name
+    target_dir.mkdir(parents=True, exist_ok=True)
+    target = target_dir / f"{path.name}.{suffix}"
+    n = 0
+    while target.exists():
+        n += 1
+        target = target_dir / f"{path.name}.{suffix}-{n}"
+    os.replace(path, target)
 
 
 def read_runs(folder: Path) -> pd.DataFrame:

@@ -326,6 +326,10 @@ class CadreConfig:
     )
     output_dir: str | None = None
     write: bool = True
+    overwrite: bool = field(
+        default=False,
+        metadata={"doc": "a single run may replace another run's results in output_dir"},
+    )
     population: PopulationConfig = field(default_factory=PopulationConfig)
     network: NetworkConfig = field(default_factory=NetworkConfig)
     policy: PolicyConfig = field(default_factory=PolicyConfig)

@@ -28,30 +28,44 @@ class SimulationResult:
     seconds: float = 0.0  # wall time of the steps (kept out of the summary: it is not reproducible)
 
     def write(self, directory: str | Path) -> tuple[Path, Path]:
-        """Write steps.parquet and summary.json atomically (temp file, then rename)."""
+        """Write steps.parquet and summary.json atomically: both go to temp files first and
+        are renamed only once both are whole, so a failed write (a full disk) replaces nothing
+        and leaves no temp file."""
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         steps_path, summary_path = directory / "steps.parquet", directory / "summary.json"
-        _atomic(steps_path, lambda f: self.steps.to_parquet(f, index=False))
         text = json.dumps(self.summary, indent=2, ensure_ascii=False, sort_keys=False)
-        _atomic(summary_path, lambda f: Path(f).write_text(text + "\n", encoding="utf-8"))
+        temps: list[str] = []
+        try:
+            steps_tmp = _temp(steps_path, temps)
+            self.steps.to_parquet(steps_tmp, index=False)
+            summary_tmp = _temp(summary_path, temps)
+            Path(summary_tmp).write_text(text + "\n", encoding="utf-8")
+            os.replace(steps_tmp, steps_path)
+            os.replace(summary_tmp, summary_path)
+        finally:
+            for tmp in temps:
+                if os.path.exists(tmp):
+                    os.unlink(tmp)
         return steps_path, summary_path
 
 
-def _atomic(path: Path, write: Any) -> None:
+def _temp(path: Path, temps: list[str]) -> str:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    temps.append(tmp)
+    return tmp
+
+
+# Keys that say how to write, not what runs: kept out of the hash, so a run's folder name and
+# its identity do not change with them.
+UNHASHED = ("overwrite",)
 
 
 def config_hash(cfg: CadreConfig) -> str:
     """Short stable hash of the full config (output folder names, resume checks)."""
-    blob = json.dumps(asdict(cfg), sort_keys=True, default=str).encode()
+    data = {k: v for k, v in asdict(cfg).items() if k not in UNHASHED}
+    blob = json.dumps(data, sort_keys=True, default=str).encode()
     return hashlib.sha256(blob).hexdigest()[:10]
 
 

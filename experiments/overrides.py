@@ -20,6 +20,7 @@ from cadresim.model.config import (
     flatten,
     load_config,
 )
+from cadresim.safety import check_names
 
 EXPERIMENT_KEYS = ("experiment.", "sweep.", "hydra.")
 
@@ -70,6 +71,7 @@ def replay_overrides(overrides: list[str], base: CadreConfig) -> list[str]:
 
 def base_config(overrides: list[str]) -> CadreConfig:
     cfg = load_config(overrides)
+    check_names(cfg)  # before a name is replayed as a preset (policy=NAME) or used in a path
     cfg.experiment = ExperimentConfig()
     cfg.sweep = SweepConfig()
     return cfg

@@ -64,7 +64,8 @@ def test_bad_input_exits_2_without_traceback_or_output(tmp_path, args, fragment)
         (
             "nosuchkey=1",
             "nosuchkey is not a config key; allowed at the top level: seed, steps, summary_from, "
-            "output_dir, write, population, network, policy, behaviour, experiment, sweep",
+            "output_dir, write, overwrite, population, network, policy, behaviour, experiment, "
+            "sweep",
         ),
         ("steps=abc", "steps = 'abc' is not an integer; allowed an integer in [1, 1000000]"),
         (

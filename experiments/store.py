@@ -49,8 +49,18 @@ MANIFEST = "manifest.json"
 LEDGER = "ledger.jsonl"
 LOCK = ".cadresim.lock"
 ASIDE = "aside"
-# what a folder of runs may hold besides the manifest before its first run
+# what a folder of runs may hold besides the manifest before its first run (and hidden files:
+# the lock, probes and temp files of a process that is starting on it too)
 FOLDER_PARTS = ("steps", "runs", LOCK)
+
+
+def _file_mode() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+FILE_MODE = _file_mode()  # what open() would give a new file under this process's umask
 
 
 def atomic_write(path: Path, write: Callable[[str], Any], replace: bool = True) -> None:
@@ -59,6 +69,7 @@ def atomic_write(path: Path, write: Callable[[str], Any], replace: bool = True) 
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     try:
+        os.chmod(tmp, FILE_MODE)  # mkstemp makes 0600; results are shared like any file
         write(tmp)
         if replace:
             os.replace(tmp, path)
@@ -239,7 +250,7 @@ def _check_folder(folder: Path, print_key: str, fp: str, resume: bool) -> None:
                 f"{print_key} = {str(folder)!r} already holds runs of this experiment; set "
                 f"experiment.resume=true to finish it, or choose another {print_key}"
             )
-    elif any(p.name not in FOLDER_PARTS for p in folder.iterdir()) or any(
+    elif any(p.name not in FOLDER_PARTS and p.name[:1] != "." for p in folder.iterdir()) or any(
         any((folder / sub).iterdir()) for sub in ("steps", "runs")
     ):
         raise ConfigError(

@@ -54,6 +54,9 @@ def _temp(path: Path, temps: list[str]) -> str:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     temps.append(tmp)
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(tmp, 0o666 & ~mask)  # mkstemp makes 0600; results are shared like any file
     return tmp
 
 

@@ -419,3 +419,14 @@ def test_workers_above_the_core_count_are_capped_with_a_warning(monkeypatch, cap
         "cadresim: warning: experiment.workers = 48 is more than the 2 cores of this machine; "
         "using 2"
     ]
+
+
+def test_result_files_get_the_usual_permissions(tmp_path, inproc):
+    out = inproc("population.size=60", "steps=6", "output_dir=X", "experiment.report=false")
+    assert out.returncode == 0, out.stderr
+    mask = os.umask(0)
+    os.umask(mask)
+    for name in ("steps.parquet", "summary.json"):
+        assert (tmp_path / "X" / name).stat().st_mode & 0o777 == 0o666 & ~mask
+    store.write_json(tmp_path / "m.json", {})
+    assert (tmp_path / "m.json").stat().st_mode & 0o777 == 0o666 & ~mask

@@ -409,7 +409,7 @@ def test_workers_above_the_core_count_are_capped_with_a_warning(monkeypatch, cap
     seen = []
     monkeypatch.setattr(executors, "cpu_count", lambda: 2)
     monkeypatch.setattr(
-        executors, "_processes", lambda batches, workers: seen.append(workers) or []
+        executors, "_processes", lambda batches, workers, task: seen.append(workers) or []
     )
     list(executors.execute([], "processes", 48))
     list(executors.execute([], "processes", 2))

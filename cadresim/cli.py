@@ -17,6 +17,7 @@ import json
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 
 import hydra
@@ -72,16 +73,30 @@ def check_run_output(out: Path, cfg: CadreConfig) -> None:
     if not summary.exists() and not steps.exists():
         return
     try:
-        old = json.loads(summary.read_text(encoding="utf-8")).get("config_hash")
-    except (OSError, ValueError, AttributeError):
-        old = None
-    if old == config_hash(cfg):
+        old = json.loads(summary.read_text(encoding="utf-8"))
+        old_run = _run_identity(old["config"])
+    except (OSError, ValueError, TypeError, KeyError):
+        old, old_run = {}, None
+    if old_run == _run_identity(json.loads(json.dumps(asdict(cfg), default=str))):
         return
-    raise ConfigError(
-        f"output_dir = {str(out)!r} holds the results of another run (config {old or 'unknown'}"
-        f", this one {config_hash(cfg)}); choose another output_dir, or set overwrite=true to "
-        "replace them"
+    what = (
+        f"policy {old.get('policy')}, seed {old.get('seed')}, config {old.get('config_hash')}"
+        if old_run is not None
+        else "unreadable summary.json"
     )
+    raise ConfigError(
+        f"output_dir = {str(out)!r} holds the results of another run ({what}); choose another "
+        "output_dir, or set overwrite=true to replace them"
+    )
+
+
+# Keys of a single run's config that say how to run or where to write, not what runs.
+NOT_THE_RUN = ("output_dir", "write", "overwrite", "experiment", "sweep")
+
+
+def _run_identity(config: dict) -> dict:
+    """What makes two single runs the same run (and so the same results)."""
+    return {k: v for k, v in config.items() if k not in NOT_THE_RUN}
 
 
 @hydra.main(config_path=f"pkg://{CONFIG_MODULE}", config_name="config", version_base=None)

@@ -233,10 +233,14 @@ def test_single_run_never_overwrites_another_runs_results(tmp_path, inproc):
     again = inproc(*run, "seed=0")  # the identical run: allowed, same results
     assert again.returncode == 0, again.stderr
     assert json.loads((x / "summary.json").read_text())["config_hash"] == summary["config_hash"]
+    # how it is reported is not what runs: still the same run
+    assert inproc(*run, "seed=0", "experiment.lang=zh").returncode == 0
     other = inproc(*run, "seed=1", "policy=three_mechanisms")
     assert other.returncode == 2 and other.stdout == ""
     lines = other.stderr.splitlines()
-    assert len(lines) == 1 and "holds the results of another run" in lines[0]
+    assert (
+        len(lines) == 1 and "holds the results of another run (policy baseline, seed 0" in lines[0]
+    )
     assert "overwrite=true" in lines[0]
     assert json.loads((x / "summary.json").read_text())["seed"] == 0  # untouched
     forced = inproc(*run, "seed=1", "policy=three_mechanisms", "overwrite=true")

@@ -12,6 +12,8 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
 
 from cadresim.model.config import ConfigError
 
@@ -69,6 +71,10 @@ def execute(
 def _processes(
     batches: Iterable[Batch], workers: int, task: Callable[[Batch], BatchResult]
 ) -> Iterator[BatchResult]:
+    """Batches on a local process pool. A worker that dies (killed by a signal, out of memory)
+    breaks the pool: every batch it held is then run alone in a fresh one-worker pool, so only
+    the batch that kills its worker again fails (its runs recorded as failures), and the rest
+    of the batches go on in a new pool."""
     # forkserver: workers start from a clean server process (no inherited threads or locks),
     # and the preload imports the model once there instead of once per worker.
     # One BLAS thread per worker: the workers already fill the cores (as Ray does by default).
@@ -76,22 +82,76 @@ def _processes(
         os.environ.setdefault(var, "1")
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["cadresim.experiments.runs"])
+    source = iter(batches)
+    while True:
+        suspects: list[Batch] = []
+        yield from _pool(source, workers, task, ctx, suspects)
+        if not suspects:
+            return
+        for batch in suspects:
+            alone: list[Batch] = []
+            yield from _pool(iter([batch]), 1, task, ctx, alone)
+            if alone:
+                yield _worker_died(batch)
+
+
+def _pool(
+    source: Iterator[Batch],
+    workers: int,
+    task: Callable[[Batch], BatchResult],
+    ctx: Any,
+    suspects: list[Batch],
+) -> Iterator[BatchResult]:
+    """Run batches from `source` until it is empty or the pool breaks; the batches a broken
+    pool held go to `suspects`."""
     limit = workers * IN_FLIGHT_PER_WORKER
-    pending: set[Future[BatchResult]] = set()
+    pending: dict[Future[BatchResult], Batch] = {}
+
+    def collect() -> Iterator[BatchResult]:
+        done, _ = wait(pending, return_when=FIRST_COMPLETED)
+        for f in done:
+            batch = pending.pop(f)
+            try:
+                result = f.result()
+            except BrokenProcessPool:
+                suspects.append(batch)
+                continue
+            yield result
+
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
         try:
-            for batch in batches:
-                if len(pending) >= limit:
-                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                    yield from (f.result() for f in done)
-                pending.add(pool.submit(task, batch))
-            while pending:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                yield from (f.result() for f in done)
+            for batch in source:
+                try:
+                    pending[pool.submit(task, batch)] = batch
+                except BrokenProcessPool:
+                    suspects.append(batch)
+                    break
+                while len(pending) >= limit and not suspects:
+                    yield from collect()
+                if suspects:
+                    break
+            while pending and not suspects:
+                yield from collect()
+            for f, batch in list(pending.items()):  # the pool broke: keep what did finish
+                del pending[f]
+                if f.done() and not f.cancelled() and f.exception() is None:
+                    yield f.result()
+                else:
+                    suspects.append(batch)
         except BaseException:
             for f in pending:
                 f.cancel()
             raise
+
+
+def _worker_died(batch: Batch) -> BatchResult:
+    """Every run of a batch whose worker process died, as failures (rerun on resume)."""
+    error = (
+        "WorkerDied: the worker process running this batch died twice (killed by a signal, "
+        "or out of memory)"
+    )
+    failures = [{**spec.describe(), "error": error, "traceback": ""} for spec in batch.runs]
+    return BatchResult(batch.part, None, None, failures, executed=len(batch.runs))
 
 
 def _ray(

@@ -434,3 +434,42 @@ def test_result_files_get_the_usual_permissions(tmp_path, inproc):
         assert (tmp_path / "X" / name).stat().st_mode & 0o777 == 0o666 & ~mask
     store.write_json(tmp_path / "m.json", {})
     assert (tmp_path / "m.json").stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+# ------------------------------------------------------------------ a worker killed mid-sweep
+
+
+def die_in_part_2(batch):
+    """A batch task whose worker is killed by a signal on one batch (a stand-in for the OOM
+    killer); module-level, so pool workers import it."""
+    import signal
+
+    from cadresim.experiments.runs import run_batch
+
+    if batch.part == "part-0000002.parquet":
+        os.kill(os.getpid(), signal.SIGKILL)
+    return run_batch(batch)
+
+
+def test_a_killed_worker_fails_only_its_batch_and_the_pool_goes_on():
+    from cadresim.experiments.runs import Batch, RunSpec, replicate_seeds
+    from cadresim.model.config import load_config
+
+    base = load_config(["population.size=60", "steps=4"])
+    seeds = replicate_seeds(0, 2)
+    batches = [
+        Batch(
+            f"part-{start:07d}.parquet",
+            {"baseline": base},
+            [RunSpec(i, "baseline", i % 2, seeds[i % 2]) for i in (start, start + 1)],
+        )
+        for start in range(0, 10, 2)
+    ]
+    results = {r.part: r for r in executors.execute(batches, "processes", 2, task=die_in_part_2)}
+    assert sorted(results) == [b.part for b in batches]  # every batch answered, once
+    dead = results["part-0000002.parquet"]
+    assert dead.runs is None and [f["run_id"] for f in dead.failures] == [2, 3]
+    assert "worker process running this batch died" in dead.failures[0]["error"]
+    for part, res in results.items():
+        if part != "part-0000002.parquet":
+            assert not res.failures and res.runs["run_id"].nunique() == 2

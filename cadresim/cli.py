@@ -32,6 +32,7 @@ from cadresim.safety import check_names, check_output, check_overrides, results_
 
 EXIT_WRITE_FAILED = 1
 EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 # Subcommands other than a run (`cadresim NAME ...`), registered by the modules that own them.
 SUBCOMMANDS: dict[str, Callable[[list[str]], int]] = {}
 # Experiment kinds other than a single run (`cadresim experiment=NAME`).
@@ -165,6 +166,13 @@ def main(argv: list[str] | None = None) -> int:
         if exc.code == 1 and not _task_started:
             raise SystemExit(EXIT_BAD_INPUT) from None
         raise
+    except KeyboardInterrupt:
+        print(
+            "cadresim: interrupted; finished results are kept (an experiment resumes from them: "
+            "run the same command again)",
+            file=sys.stderr,
+        )
+        raise SystemExit(EXIT_INTERRUPTED) from None
     return 0
 
 

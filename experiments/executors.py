@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -118,7 +119,9 @@ def _pool(
                 continue
             yield result
 
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=ctx, initializer=_ignore_interrupt
+    ) as pool:
         try:
             for batch in source:
                 try:
@@ -138,10 +141,19 @@ def _pool(
                     yield f.result()
                 else:
                     suspects.append(batch)
-        except BaseException:
+        except BaseException as exc:
             for f in pending:
                 f.cancel()
+            if isinstance(exc, KeyboardInterrupt):  # Ctrl+C: stop now, not after the batches
+                for process in list(getattr(pool, "_processes", {}).values()):
+                    process.terminate()
             raise
+
+
+def _ignore_interrupt() -> None:
+    """Workers leave Ctrl+C to the main process (which stops them), so the terminal shows one
+    line, not a traceback per worker."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _worker_died(batch: Batch) -> BatchResult:

@@ -473,3 +473,28 @@ def test_a_killed_worker_fails_only_its_batch_and_the_pool_goes_on():
     for part, res in results.items():
         if part != "part-0000002.parquet":
             assert not res.failures and res.runs["run_id"].nunique() == 2
+
+
+def test_ctrl_c_is_one_line_exit_130_and_the_resume_finishes(
+    tmp_path, inproc, monkeypatch, reference
+):
+    from cadresim.experiments import runs as runs_module
+
+    real = runs_module.simulate
+    started = []
+
+    def interrupted(cfg):
+        started.append(cfg.seed)
+        if len(started) == 5:
+            raise KeyboardInterrupt
+        return real(cfg)
+
+    monkeypatch.setattr(runs_module, "simulate", interrupted)
+    out = inproc(*CLI_SWEEP, "experiment.output_dir=cut")
+    assert out.returncode == 130
+    lines = out.stderr.splitlines()
+    assert len(lines) == 1 and "interrupted" in lines[0] and "same command again" in lines[0]
+    monkeypatch.setattr(runs_module, "simulate", real)
+    again = inproc(*CLI_SWEEP, "experiment.output_dir=cut")
+    assert again.returncode == 0 and "4 executed now" in again.stdout, again.stderr
+    same_tables(tmp_path / "cut", reference)

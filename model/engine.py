@@ -82,6 +82,13 @@ def shell_stream(seed: int) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence(seed).spawn(4)[3])
 
 
+def evaluation_stream(seed: int) -> np.random.Generator:
+    """A sixth stream, for evaluation noise, retirements and rotation: drawn only in evaluation
+    months, whose timing is itself a policy (`evaluation.cycle`), so the dynamics stream draws
+    the same block every month whatever the policy."""
+    return np.random.default_rng(np.random.SeedSequence(seed).spawn(6)[5])
+
+
 def career_stream(seed: int) -> np.random.Generator:
     """A fifth stream, for entrants' traits and rotation: their number varies with policy, so
     drawing them from the dynamics stream would break common random numbers."""
@@ -97,6 +104,9 @@ class Engine:
         net_rng, pop_rng, dyn_rng = streams(cfg.seed)
         self.rng = dyn_rng if rng is None else rng
         self.career_rng = career_stream(cfg.seed)
+        self.eval_rng = evaluation_stream(cfg.seed)
+        self._moves: careers.Moves | None = None  # planned at an evaluation, made after the tally
+        self._rotation: tuple[np.ndarray, np.ndarray] | None = None
         self.org: Organisation = build_organisation(cfg.network, cfg.population.size, net_rng)
         self.state: CadreState = initial_state(cfg, self.org, pop_rng)
         self.n = self.state.size
@@ -155,6 +165,8 @@ class Engine:
             self._evaluate(t)
         self.state.cadre_type = self.classify(self.state.competence, self.state.error_fear)
         self._record(evaluating)
+        if evaluating:  # the month's events stay with the cadres who made them
+            self._move_cadres()
 
     def _develop(self, u: np.ndarray) -> None:
         """Training, education: traits move before the month's decisions (ODD 7.9)."""
@@ -415,7 +427,7 @@ class Engine:
         score = evaluation.score(
             s.cycle_successes, s.cycle_acts, s.cycle_harms, pol.evaluation.orientation
         )
-        record = evaluation.noisy_record(score, pol.evaluation.noise, self.rng)
+        record = evaluation.noisy_record(score, pol.evaluation.noise, self.eval_rng)
         # integer records tie without noise: then rank ties by cadre index, on any CPU
         rank, size = evaluation.rank_within_units(record, unit, stable=pol.evaluation.noise == 0)
         top = incentive.excellent(rank, size, pol.incentive)
@@ -450,23 +462,38 @@ class Engine:
         col[IDX["warned"]] = warned
 
     def _careers(self, record: np.ndarray, t: int) -> np.ndarray:
-        """Retirements, promotions into vacancies, entrants and rotation. Returns who was
-        promoted (by post)."""
+        """Plan retirements, promotions into vacancies, entrants and rotation (made after this
+        month's tally, by `_move_cadres`). Returns who will be promoted (by post)."""
         s, cfg = self.state, self.cfg.policy.careers
         promoted = np.zeros(self.n, dtype=bool)
-        retire_draw = self.rng.random(self.n, dtype=np.float32)  # fixed size: common numbers
+        # fixed-size draws every evaluation, whatever the policy: common random numbers
+        retire_draw = self.eval_rng.random(self.n, dtype=np.float32)
+        rotate_draw = self.eval_rng.random(self.n, dtype=np.float32)
+        rotate_rng = np.random.default_rng(self.eval_rng.integers(2**63))
+        self._moves, self._rotation = None, None
         if not cfg.enabled:
             return promoted
         # a cadre in an influence period is not promoted (影响期满可提拔)
         merit = np.where(s.blocked_until > t, -np.inf, record)
         vacant = careers.retiring(self.leader, retire_draw, cfg.retirement)
-        moves = careers.fill_vacancies(self.org.supervisor, self.org.level, merit, vacant)
+        self._moves = careers.fill_vacancies(self.org.supervisor, self.org.level, merit, vacant)
+        promoted[self._moves.promoted] = True
+        if cfg.rotation > 0.0:
+            self._rotation = careers.rotation(self.org.level, rotate_draw, cfg.rotation, rotate_rng)
+        return promoted
+
+    def _move_cadres(self) -> None:
+        """Make the planned moves: promoted cadres take their new posts with competence
+        t c + (1 - t) c_fresh, entrants fill the base, rotated cadres swap units."""
+        s, cfg = self.state, self.cfg.policy.careers
+        if self._moves is None:
+            return
+        moves = self._moves
         changed = [moves.entrants]
         for src, dst in moves.steps:
             s.move(src, dst)
             changed.append(dst)
         posts = moves.promoted
-        promoted[posts] = True
         if posts.size:
             fresh = self._entrants(posts.size).competence
             s.competence[posts] = careers.competence_in_role(
@@ -476,20 +503,16 @@ class Engine:
         if moves.entrants.size:
             s.enter(moves.entrants, self._entrants(moves.entrants.size))
             s.rank[moves.entrants] = 0
-        if cfg.rotation > 0.0:
-            src, dst = careers.rotation(
-                self.org.level,
-                self.career_rng.random(self.n),
-                cfg.rotation,
-                self.career_rng,
-            )
+        if self._rotation is not None:
+            src, dst = self._rotation
             s.move(src.copy(), dst)
             changed.append(dst)
         posts_changed = np.unique(np.concatenate(changed))
         if posts_changed.size:
             self.tally.recohort(posts_changed, s.cohort[posts_changed])
             self._reclassifier()
-        return promoted
+            s.cadre_type = self.classify(s.competence, s.error_fear)
+        self._moves, self._rotation = None, None
 
     def _entrants(self, n: int) -> CadreState:
         """n newcomers, each of a type drawn from the population mix (independently: a batch

@@ -331,6 +331,15 @@ def _organisation_from(
             level = np.array([int(float(nodes[x]["level"])) for x in labels], dtype=np.int64)
         except ValueError:
             raise ConfigError(f"network.nodes_path: a 'level' in {where} is not a number") from None
+        has = np.flatnonzero(supervisor >= 0)
+        bad = has[level[has] <= level[supervisor[has]]]
+        if bad.size:  # careers fill vacancies top-down by level
+            i = int(bad[0])
+            raise ConfigError(
+                f"network.nodes_path: {where}: {labels[i]} has level {level[i]}, not below its "
+                f"supervisor {labels[supervisor[i]]} (level {level[supervisor[i]]}); a level "
+                "must grow down the reporting lines"
+            )
     adj = nx.to_scipy_sparse_array(g, nodelist=range(n), format="coo")
     return Organisation(_symmetric(adj, n), supervisor, unit, level, labels)
 

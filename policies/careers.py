@@ -49,9 +49,11 @@ def fill_vacancies(
     supervisor: np.ndarray, level: np.ndarray, score: np.ndarray, vacant: np.ndarray
 ) -> Moves:
     """Fill `vacant` posts top-down by promoting the best-scored direct report; posts without
-    reports go to entrants. One pass per level, not per cadre."""
+    reports, or whose reports are all leaving too, go to entrants. One pass per level, not per
+    cadre. `level` must grow down the reporting lines (checked when an org chart is loaded)."""
+    leaving = vacant.copy()
     vacant = vacant.copy()
-    best = best_subordinate(supervisor, score)
+    best = best_subordinate(supervisor, np.where(leaving, -np.inf, score))
     steps: list[tuple[np.ndarray, np.ndarray]] = []
     entrants: list[np.ndarray] = []
     for lv in range(int(level.max()) + 1 if level.size else 0):
@@ -60,6 +62,7 @@ def fill_vacancies(
             continue
         up = best[posts]
         has = up >= 0
+        has[has] = ~leaving[up[has]]  # a retiring report leaves; it is not promoted
         steps.append((up[has], posts[has]))
         vacant[up[has]] = True
         entrants.append(posts[~has])

@@ -32,7 +32,8 @@ def reward_value(cfg: IncentiveConfig) -> float:
 
 
 def excellent(rank: np.ndarray, unit_size: np.ndarray, cfg: IncentiveConfig) -> np.ndarray:
-    """The top `excellence_quota` of each unit by evaluated record: r >= n_u (1 - quota)."""
+    """The top `excellence_quota` of each unit by evaluated record: r >= n_u - n_u quota."""
     if not cfg.enabled:
         return np.zeros(rank.size, dtype=bool)
-    return rank >= unit_size * (1.0 - cfg.excellence_quota)
+    # counted as whole places, so a quota such as 0.7 of 10 rates 7, not 6 (1 - 0.7 is inexact)
+    return rank >= unit_size - np.round(unit_size * cfg.excellence_quota, 9)

@@ -151,3 +151,26 @@ def test_engine_reaches_a_steady_state():
     assert abs(initiative[401:501].mean() - initiative[501:601].mean()) < 0.02
     assert abs(fear[401:501].mean() - fear[501:601].mean()) < 0.02
     assert fear.max() < 0.6
+
+
+def test_retiring_leaders_leave_and_are_never_promoted():
+    """A chain 0 <- 1 <- 2 where 0 and 1 retire: 1 must not move into 0's post; 2 moves up
+    into 0's post (the best remaining report line) or the posts go to entrants."""
+    from cadresim.policies.careers import fill_vacancies
+
+    supervisor = np.array([-1, 0, 1, 1])
+    level = np.array([0, 1, 2, 2])
+    score = np.array([0.0, 9.0, 1.0, 2.0])
+    moves = fill_vacancies(supervisor, level, score, np.array([True, True, False, False]))
+    moved = [int(x) for src, _ in moves.steps for x in src]
+    assert 1 not in moved  # the retiring report leaves
+    assert set(moves.entrants.tolist()) | {int(x) for _, d in moves.steps for x in d} >= {0, 1}
+
+
+def test_excellence_quota_counts_whole_places():
+    from cadresim.model.config import IncentiveConfig
+    from cadresim.policies.incentive import excellent
+
+    rank = np.arange(10)
+    top = excellent(rank, np.full(10, 10), IncentiveConfig(excellence_quota=0.7))
+    assert top.sum() == 7

@@ -226,7 +226,7 @@ def test_intervals():
 
 def test_tiers_and_registry():
     assert TIERS["full"].cadres == 1000 and TIERS["full"].months == 120
-    assert TIERS["quick"].cadres == 600
+    assert TIERS["quick"].cadres == TIERS["full"].cadres
     assert TIERS["quick"].replications < TIERS["full"].replications
     scaled = TIERS["full"].scaled(20)
     assert scaled.replications == 20 and 2 <= scaled.long_replications < 20

@@ -53,7 +53,7 @@ TIERS: dict[str, Tier] = {
     "full": Tier("full", 1000, 120, 10, 4, 600, 120),
     # about 1-2 minutes on 2 cores (CI); the same 120-month horizon as the full tier, since
     # training and careers take years to act
-    "quick": Tier("quick", 600, 120, 5, 3, 300, 120),
+    "quick": Tier("quick", 1000, 120, 6, 3, 300, 120),
 }
 
 

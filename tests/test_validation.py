@@ -137,7 +137,7 @@ def test_only_one_cheap_pattern_end_to_end(inproc, tmp_path):
     folder = tmp_path / "results" / "validation" / "quick"
     data = json.loads((folder / "validation.json").read_text(encoding="utf-8"))
     assert [p["name"] for p in data["patterns"]] == ["deficit_gap"]
-    assert data["tier"]["cadres"] == 600 and data["runs"] == 2
+    assert data["tier"]["cadres"] == TIERS["quick"].cadres and data["runs"] == 2
     gaps = data["patterns"][0]["tables"]["gaps"]
     assert {g["cohort"] for g in gaps} == {"unwilling", "unable", "afraid", "reluctant", "fearful"}
     assert (tmp_path / "V.md").is_file()

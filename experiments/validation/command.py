@@ -55,7 +55,7 @@ def parser() -> argparse.ArgumentParser:
         epilog=EPILOG.format(names=", ".join(PATTERNS)),
     )
     p.add_argument("--quick", action="store_true",
-                   help="the CI tier: 600 cadres, shorter runs, fewer replications")  # fmt: skip
+                   help="the CI tier: 6 replications (3 for long-horizon patterns)")  # fmt: skip
     p.add_argument("--only", metavar="NAME[,NAME]", default=None,
                    help="run only these patterns")  # fmt: skip
     p.add_argument("--lang", default="en", choices=("en", "zh"), help="report language")

@@ -710,7 +710,7 @@ whether its criterion holds.
 
 ```
 cadresim validate                      # full tier: 1,000 cadres, 120 months, 10 replications
-cadresim validate --quick              # CI tier: 600 cadres, shorter runs, fewer replications
+cadresim validate --quick              # CI tier: 6 replications (3 for long-horizon patterns)
 cadresim validate --only selectivity,peer_elasticity --lang zh
 cadresim validate --executor serial --replications 20 --out results/validation/r20
 cadresim validate --from results/validation/full --markdown docs/VALIDATION.md   # re-render only

@@ -95,7 +95,7 @@ def validate(
 ) -> ValidationResult:
     """Run the validation suite and judge every pattern (HOLDS / FAILS / ERROR).
 
-    quick: the CI tier (600 cadres, shorter runs, fewer replications); else the full tier
+    quick: the CI tier (6 replications, 3 for the long-horizon patterns); else the full tier
     (1,000 cadres, 120 months, 10 replications; long-horizon patterns fewer). `only` names
     patterns (see PATTERNS); `replications` scales every pattern's count (long-horizon ones keep
     their smaller share). Files go to `out` (default results/validation/<tier>) unless

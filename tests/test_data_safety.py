@@ -17,7 +17,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cadresim import cli
 from cadresim.experiments import executors, run_sweep, store
 from cadresim.model.config import ConfigError
 
@@ -65,22 +64,6 @@ def reference(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("ref") / "ref"
     sweep(folder)
     return folder
-
-
-@pytest.fixture
-def inproc(tmp_path, monkeypatch, capsys):
-    """`cadresim ARGS` in this process -> (exit code, stdout, stderr)."""
-    monkeypatch.chdir(tmp_path)
-
-    def _run(*args: str) -> subprocess.CompletedProcess:
-        try:
-            code = cli.main(list(args))
-        except SystemExit as exc:
-            code = exc.code
-        out = capsys.readouterr()
-        return subprocess.CompletedProcess(args, code, out.out, out.err)
-
-    return _run
 
 
 def hold_lock(folder: Path, pid: int, started: str = "2026-12-01T09:00:00+0000"):

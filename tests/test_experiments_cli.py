@@ -3,41 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import cadresim
 
-from cadresim import cli
 from cadresim.experiments import runs as runs_module
 
-EXE = [sys.executable, "-m", "cadresim.cli"]
 SMALL = ["population.size=100", "steps=12", "experiment.executor=serial"]
-
-
-def cadresim(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    """The real command in a subprocess (a few seconds of imports each)."""
-    env = {k: v for k, v in os.environ.items() if k != "HYDRA_FULL_ERROR"}
-    return subprocess.run([*EXE, *args], cwd=cwd, capture_output=True, text=True, env=env)
-
-
-@pytest.fixture
-def inproc(tmp_path, monkeypatch, capsys):
-    """The same command in this process: cli.main(args) -> (exit code, stdout, stderr)."""
-    monkeypatch.chdir(tmp_path)
-
-    def _run(*args: str) -> subprocess.CompletedProcess:
-        try:
-            code = cli.main(list(args))
-        except SystemExit as exc:
-            code = exc.code
-        out = capsys.readouterr()
-        return subprocess.CompletedProcess(args, code, out.out, out.err)
-
-    return _run
 
 
 def test_compare_regimes_prints_table_and_writes_tidy_tables(tmp_path):

@@ -14,8 +14,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import cadresim
 
-from cadresim import cli, simulate
+from cadresim import simulate
 from cadresim.agents.types import TYPE_NAMES
 from cadresim.experiments import rerun_command
 from cadresim.experiments import runs as runs_module
@@ -35,30 +36,6 @@ LEVERS = [
     "inaction_accountability", "tolerance_only", "strict_accountability",
 ]  # fmt: skip
 BIN = Path(sys.executable).parent  # the venv's cadresim command
-
-
-def cadresim(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k != "HYDRA_FULL_ERROR"}
-    return subprocess.run(
-        [sys.executable, "-m", "cadresim.cli", *args],
-        cwd=cwd, capture_output=True, text=True, env=env,
-    )  # fmt: skip
-
-
-@pytest.fixture
-def inproc(tmp_path, monkeypatch, capsys):
-    """cli.main(args) in this process -> CompletedProcess(exit code, stdout, stderr)."""
-    monkeypatch.chdir(tmp_path)
-
-    def _run(*args: str) -> subprocess.CompletedProcess:
-        try:
-            code = cli.main(list(args))
-        except SystemExit as exc:
-            code = exc.code
-        out = capsys.readouterr()
-        return subprocess.CompletedProcess(args, code, out.out, out.err)
-
-    return _run
 
 
 def in_figures(text: str, html: str) -> bool:

@@ -2,15 +2,18 @@
 
     write_report("results/compare-2024", lang="zh", static=("png", "svg"))
 
-The report holds the question, the config, the regimes or design, every figure the folder's
-tables allow, summary tables and a methods note. plotly.js is inlined once, so the file opens
-offline. Static copies of the figures (kaleido 1.x + Chromium) go to `figures/<lang>/` next to it;
-without a browser, a message says how to get one and the HTML is still written.
+The report holds the question, key findings read from the numbers and their intervals, what
+varied, the regimes or design, every figure the folder's tables allow, the user's organisation,
+summary tables, a glossary of the outcomes and a methods note for the kind of experiment. It is
+rendered by a jinja2 template with autoescape (templates/report.html.j2); plotly.js is inlined
+once, so the file opens offline. Static copies of the figures (kaleido 1.x + Chromium) go to
+`figures/<lang>/` next to it; without a browser, a message says how to get one and the HTML is
+still written. The work is bounded: the network is drawn at month 0 from at most
+`figures.MAX_NODES` cadres, never by re-running the simulation.
 """
 
 from __future__ import annotations
 
-import html
 import json
 import os
 import sys
@@ -18,14 +21,19 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+import jinja2
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+from markupsafe import Markup
 from plotly.offline import get_plotlyjs
 
+from . import report_findings as KF
+from . import report_text as RT
 from .charts import figures as F
 from .charts import i18n
 from .charts.export import ExportError, export_figures, parse_formats
@@ -46,6 +54,17 @@ TABLE_FILES = (
     "runs", "comparison", "design", "sensitivity", "pareto", "selectivity", "crackdown",
     "deterrence",
 )  # fmt: skip
+ORG_TABLES = ("units", "levels")  # per-unit and per-level outcomes, when the run wrote them
+# Columns a table must have for the report to use it (a folder from elsewhere may lack them).
+REQUIRED = {
+    "steps": ("step", "grouping", "type"),
+    "runs": ("grouping", "type"),
+    "comparison": ("regime", "grouping", "type", "outcome", "mean", "ci_low", "ci_high"),
+    "sensitivity": ("method", "outcome", "parameter"),
+    "selectivity": ("lever", "type", "rel_gain", "rel_low", "rel_high", "is_target"),
+    "crackdown": ("step", "outcome", "diff", "diff_low", "diff_high"),
+    "deterrence": ("outcome", "gap", "gap_low", "gap_high", "half_life", "campaign_last"),
+}
 MAX_TABLE_ROWS = 30
 NETWORK_MAX_CADRES = 259  # a 6-span hierarchy of four full levels: legible in one figure
 
@@ -69,6 +88,16 @@ class Results:
     selectivity: pd.DataFrame | None = None  # lever_by_type
     crackdown: pd.DataFrame | None = None  # crackdown: monthly paired differences
     deterrence: pd.DataFrame | None = None  # crackdown: campaign gap and half-life
+    units: pd.DataFrame | None = None  # per-unit outcomes (org charts), when written
+    levels: pd.DataFrame | None = None  # per-level outcomes, when written
+    org_notes: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+    @property
+    def kind(self) -> str:
+        kind = self.manifest.get("kind") or self.manifest.get("experiment")
+        if kind:
+            return str(kind)
+        return "single" if (self.source.replications or 1) == 1 else ""
 
     @property
     def levers(self) -> list[str]:
@@ -86,8 +115,9 @@ class Results:
                 break
         else:
             src = F.Source()
-        if not src.seeds and self.manifest.get("seeds"):
-            src.seeds = [int(s) for s in self.manifest["seeds"]]
+        seeds = self.manifest.get("seeds") or self.manifest.get("replicate_seeds")
+        if not src.seeds and isinstance(seeds, list):
+            src.seeds = [int(s) for s in seeds if isinstance(s, int | float)]
         if self.manifest.get("version"):
             src.version = str(self.manifest["version"])
         return src
@@ -131,25 +161,48 @@ def schedule_episodes(manifest: dict[str, Any]) -> list[F.Episode]:
 
 
 def load_results(folder: str | Path) -> Results:
-    """Read every contract table present in `folder`; ReportError if there is none."""
+    """Read every contract table present in `folder`; ReportError (one line) if the folder is
+    missing, its manifest is not a JSON object, a table cannot be read or lacks its columns, or
+    there is no table at all."""
     folder = Path(folder)
     if not folder.is_dir():
         raise ReportError(f"results folder {str(folder)!r} does not exist")
     res = Results(folder)
     manifest = folder / "manifest.json"
+    current = manifest
     try:
         if manifest.is_file():
             res.manifest = json.loads(manifest.read_text(encoding="utf-8"))
+            if not isinstance(res.manifest, dict):
+                raise ReportError(
+                    f"{manifest} is not a JSON object (found a {type(res.manifest).__name__}); "
+                    "expected the manifest an experiment writes"
+                )
+        current = folder / "steps"
         if (folder / "steps").is_dir() and any((folder / "steps").glob("*.parquet")):
             res.steps = pd.read_parquet(folder / "steps")
         elif (folder / "steps.parquet").is_file():  # a single run written by simulate().write
+            current = folder / "steps.parquet"
             res.steps = _single_run(folder, res)
-        for name in TABLE_FILES:
-            path = folder / f"{name}.parquet"
-            if path.is_file():
-                setattr(res, name, pd.read_parquet(path))
+        for name in (*TABLE_FILES, *ORG_TABLES):
+            for path in (folder / f"{name}.parquet", folder / name):
+                current = path
+                if path.is_file() or (path.is_dir() and any(path.glob("*.parquet"))):
+                    setattr(res, name, pd.read_parquet(path))
+                    break
+    except ReportError:
+        raise
     except (OSError, ValueError) as exc:
-        raise ReportError(f"cannot read the tables in {str(folder)!r}: {exc}") from None
+        detail = " ".join(str(exc).split())[:200]
+        raise ReportError(f"cannot read {current}: {detail}") from None
+    for name, columns in REQUIRED.items():
+        table = getattr(res, name)
+        missing = [c for c in columns if table is not None and c not in table]
+        if missing:
+            raise ReportError(
+                f"{folder / name} lacks column(s) {', '.join(missing)}; it is not a cadresim "
+                f"{name} table"
+            )
     if all(getattr(res, n) is None for n in ("steps", *TABLE_FILES)):
         raise ReportError(
             f"results folder {str(folder)!r} holds no result tables (expected steps/, "
@@ -166,14 +219,19 @@ def _single_run(folder: Path, res: Results) -> pd.DataFrame:
     summary = folder / "summary.json"
     if summary.is_file() and not res.manifest:
         s = json.loads(summary.read_text(encoding="utf-8"))
+        if not isinstance(s, dict):
+            raise ReportError(f"{summary} is not a JSON object")
         res.manifest = {"name": folder.name, "kind": "single", "config": s.get("config", {}),
                         "seeds": [s.get("seed", 0)], "versions": s.get("versions")}  # fmt: skip
     return steps
 
 
 def _summary_from(manifest: dict[str, Any]) -> float:
-    cfg = manifest.get("config") or {}
-    return float(cfg.get("summary_from", 0.5)) if isinstance(cfg, dict) else 0.5
+    cfg = manifest.get("config")
+    try:
+        return float(cfg.get("summary_from", 0.5)) if isinstance(cfg, dict) else 0.5
+    except (TypeError, ValueError):
+        return 0.5
 
 
 def runs_from_steps(steps: pd.DataFrame, summary_from: float = 0.5) -> pd.DataFrame:
@@ -256,24 +314,48 @@ def _ordered(outcomes: Any) -> list[str]:
 
 
 def _network_figure(res: Results, lang: str) -> go.Figure | None:
-    """The organisation of one illustrative run of the manifest's config (capped in size)."""
-    cfg_dict = res.manifest.get("config")
-    if not isinstance(cfg_dict, dict) or not cfg_dict:
+    """The organisation at month 0, coloured by initial type: the user's own org chart
+    (network=file) in full up to `figures.MAX_NODES` cadres, else an illustrative organisation
+    of at most NETWORK_MAX_CADRES built from the run's network settings. The model is only
+    initialised, never stepped, so the work does not grow with the run's length."""
+    cfg_dict = _config(res)
+    if not cfg_dict:
         return None
     from cadresim.model.cadre_model import CadreModel  # noqa: PLC0415
     from cadresim.model.config import ConfigError, to_config  # noqa: PLC0415
 
     try:
         cfg = to_config(cfg_dict)
-        cfg.population.size = min(cfg.population.size, NETWORK_MAX_CADRES)
+        cfg.steps = 1
         if cfg.network.kind == "file":
-            return None
+            path = _org_file(res.folder, str(cfg.network.path))
+            if path is None:
+                res.org_notes.append(("org_missing", {"path": cfg.network.path}))
+                return None
+            cfg.network.path = str(path)
+            nodes = getattr(cfg.network, "nodes_path", None)
+            if nodes:
+                cfg.network.nodes_path = str(_org_file(res.folder, str(nodes)) or nodes)
+        else:
+            cfg.population.size = min(cfg.population.size, NETWORK_MAX_CADRES)
+            res.org_notes.append(("org_illustrative", {"cap": NETWORK_MAX_CADRES}))
         model = CadreModel(cfg, agent_views=False, collect=False)
-        for _ in range(cfg.steps):
-            model.step()
-    except (ConfigError, TypeError, ValueError, KeyError):
+    except (ConfigError, TypeError, ValueError, KeyError, OSError, AttributeError):
         return None
-    return F.network(model, lang, colour_by="type")
+    n = model.engine.org.size
+    shown = min(n, F.MAX_NODES)
+    res.org_notes.append(
+        ("org_sampled", {"shown": shown, "n": n}) if shown < n else ("org_whole", {})
+    )
+    return F.network(model, lang, colour_by="type", max_nodes=F.MAX_NODES)
+
+
+def _org_file(folder: Path, path: str) -> Path | None:
+    """The org chart file as the run named it: as given (from here), or beside the folder."""
+    for candidate in (Path(path), folder / path, folder.parent / path):
+        if candidate.is_file():
+            return candidate
+    return None
 
 
 # ------------------------------------------------------------------ tables
@@ -435,65 +517,343 @@ h1 {{ font-size: 26px; }} h2 {{ border-bottom: 1px solid #ddd; padding-bottom: 4
 table {{ border-collapse: collapse; font-size: 13px; margin: 8px 0 20px; }}
 th, td {{ border: 1px solid #ddd; padding: 3px 8px; text-align: right; }}
 th {{ background: #f5f5f5; }} td:first-child, th:first-child {{ text-align: left; }}
-.figure {{ margin: 18px 0 30px; }} .meta {{ color: #666; font-size: 13px; }}
+.figure {{ margin: 18px 0 30px; }} .meta, .note {{ color: #666; font-size: 13px; }}
+.findings li {{ margin-bottom: 6px; }} dt {{ font-weight: bold; margin-top: 8px; }}
+dd {{ margin-left: 18px; }}
 pre {{ background: #f7f7f7; padding: 10px; overflow-x: auto; font-size: 12px; }}
 """
+TIME_SERIES = ("over_time_", "campaign_gap_", "type_composition")
+_ENV: jinja2.Environment | None = None
+
+
+def template() -> jinja2.Template:
+    """The report template, autoescaped: every label, regime name and note is escaped unless it
+    is marked as HTML (plotly's figure divs and pandas' tables, which escape their own text)."""
+    global _ENV
+    if _ENV is None:
+        _ENV = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            keep_trailing_newline=True,
+        )
+    return _ENV.get_template("report.html.j2")
+
+
+class _Labels(dict):
+    """`t.key` in the template: the report string `key` in one language."""
+
+    def __init__(self, lang: str) -> None:
+        super().__init__()
+        self.lang = lang
+
+    def __getattr__(self, key: str) -> str:
+        return RT.t(key, self.lang)
 
 
 def render_html(res: Results, figs: dict[str, go.Figure], lang: str, static: Sequence[Path]) -> str:
     m = res.manifest
-    e = html.escape
-    name = str(m.get("name") or res.folder.name)
+    name = str(m.get("name") or m.get("experiment") or res.folder.name)
     src = res.source
-    parts = [
-        f'<!DOCTYPE html>\n<html lang="{"zh-CN" if lang == "zh" else "en"}">\n<head>',
-        '<meta charset="utf-8">',
-        f"<title>{e(i18n.text('title', lang, name=name))}</title>",
-        f"<style>{CSS}</style>",
-        f'<script type="text/javascript">{get_plotlyjs()}</script>',
-        "</head>\n<body>",
-        f"<h1>{e(i18n.text('title', lang, name=name))}</h1>",
-        f'<p class="meta">{e(i18n.text("generated", lang))}: '
-        f"{datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')} · cadresim {e(src.version)}</p>",
-        f"<h2>{e(i18n.text('question', lang))}</h2>",
-        f"<p>{e(_question(m, lang))}</p>",
-        f"<h2>{e(i18n.text('config', lang))}</h2>",
-        _config_html(res, lang),
-        f"<h2>{e(i18n.text('design', lang))}</h2>",
-        _design_html(res, lang),
-        f"<h2>{e(i18n.text('figures', lang))}</h2>",
-    ]
+    cfg = _config(res)
+    figures = []
     for key, fig in figs.items():
+        if key == "network":
+            continue
         div = fig.to_html(
             full_html=False, include_plotlyjs=False, div_id=f"fig-{key}",
             config={"displaylogo": False, "responsive": True},
         )  # fmt: skip
-        parts.append(f'<div class="figure">{div}</div>')
-    if static:
-        links = " · ".join(
-            f'<a href="{e(os.path.relpath(p, res.folder))}">{e(p.name)}</a>' for p in static
-        )
-        parts.append(f"<p class='meta'>{e(i18n.text('static_files', lang))}: {links}</p>")
-    parts.append(f"<h2>{e(i18n.text('tables', lang))}</h2>")
-    for caption, table in summary_tables(res, lang):
-        parts.append(f"<h3>{e(caption)}</h3>" + table.to_html(border=0, na_rep="—"))
+        note = None
+        if key.startswith(TIME_SERIES) and not any(f["note"] for f in figures):
+            note = _cycle_note(cfg, lang)  # once, under the first time series
+        figures.append({"html": Markup(div), "note": note})
+    tables = [
+        {"caption": caption, "html": Markup(table.to_html(border=0, na_rep="—"))}
+        for caption, table in summary_tables(res, lang)
+    ]
+    findings, findings_note = key_findings(res, lang)
+    full = json.dumps(cfg, indent=2, ensure_ascii=False, default=str) if cfg else ""
+    context = {
+        "html_lang": "zh-CN" if lang == "zh" else "en",
+        "title": i18n.text("title", lang, name=name),
+        "css": Markup(CSS),
+        "plotlyjs": Markup(get_plotlyjs()),
+        "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "version": src.version,
+        "t": _Labels(lang),
+        "question": _question(m, res.kind, lang),
+        "findings": findings,
+        "findings_note": findings_note,
+        "config_rows": config_rows(res, lang),
+        "full_config": full,
+        "regimes": _regimes(res, lang),
+        "varied": _varied(res, lang),
+        "design_table": Markup(
+            res.design.head(MAX_TABLE_ROWS).to_html(border=0, index=False, float_format="%.3g")
+        ) if res.design is not None else "",
+        "design_points": len(res.design) if res.design is not None else 0,
+        "figures": figures,
+        "static": [{"href": os.path.relpath(p, res.folder), "name": p.name} for p in static],
+        "org": organisation_section(res, figs.get("network"), lang),
+        "tables": tables,
+        "glossary_intro": _glossary_intro(cfg, lang),
+        "glossary": [
+            {"key": o, "name": i18n.outcome_name(o, lang), "text": RT.glossary(o, lang)}
+            for o in _shown_outcomes(res)
+        ],
+        "methods": methods_text(res, figs, lang),
+    }  # fmt: skip
+    return template().render(**context)
+
+
+def _config(res: Results) -> dict[str, Any]:
+    """The resolved config of the folder: the manifest's, else its first regime's."""
+    cfg = res.manifest.get("config")
+    if isinstance(cfg, dict) and cfg:
+        return cfg
+    regimes = res.manifest.get("regimes")
+    if isinstance(regimes, dict):
+        for r in regimes.values():
+            if isinstance(r, dict) and isinstance(r.get("config"), dict):
+                return r["config"]
+    return {}
+
+
+def _get(cfg: dict[str, Any], dotted: str, default: Any = None) -> Any:
+    node: Any = cfg
+    for part in dotted.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return default
+        node = node[part]
+    return node
+
+
+def _int(x: Any, default: int) -> int:
+    try:
+        return int(x)
+    except (TypeError, ValueError):
+        return default
+
+
+def summary_window(cfg: dict[str, Any]) -> tuple[int, int]:
+    """(first, last) month of the summary window, as the runs table averages them."""
+    steps = max(_int(_get(cfg, "steps"), 0), 1)
+    try:
+        frm = float(_get(cfg, "summary_from", 0.5))
+    except (TypeError, ValueError):
+        frm = 0.5
+    return min(int(frm * steps) + 1, steps), steps
+
+
+def _cycle_note(cfg: dict[str, Any], lang: str) -> str:
+    return RT.t("cycle_note", lang, cycle=_int(_get(cfg, "policy.evaluation.cycle"), 12))
+
+
+def _glossary_intro(cfg: dict[str, Any], lang: str) -> str:
+    a, b = summary_window(cfg)
+    pct = round(100 * (b - a + 1) / b) if b else 50
+    return RT.t("glossary_window", lang, a=a, b=b, pct=pct)
+
+
+def _shown_outcomes(res: Results) -> list[str]:
+    """Every outcome the report's tables hold, key outcomes first."""
+    found: set[str] = set()
+    for table in (res.runs, res.steps):
+        if table is not None:
+            found |= {c for c in table.columns if c in i18n.OUTCOMES}
+    for table in (res.comparison, res.crackdown, res.deterrence, res.sensitivity):
+        if table is not None and "outcome" in table:
+            found |= {str(o) for o in pd.unique(table["outcome"]) if o in i18n.OUTCOMES}
+    return _ordered(sorted(found, key=list(i18n.OUTCOMES).index))
+
+
+def _question(m: dict[str, Any], kind: str, lang: str) -> str:
+    """The user's question, else the experiment's: in Chinese from report_text (manifests
+    carry English descriptions), in English from the manifest."""
+    asked = m.get("question")
+    if isinstance(asked, str) and asked:
+        return asked
+    if lang == "zh":
+        return RT.question(kind, lang) or i18n.text("no_question", lang)
+    desc = m.get("description")
+    if isinstance(desc, str) and desc:
+        return desc
+    return RT.question(kind, lang) or i18n.text("no_question", lang)
+
+
+def _regime_names(res: Results) -> list[str]:
+    table = res.runs if res.runs is not None else res.steps
+    if table is not None and F._regime_col(table) in table:
+        return [str(r) for r in pd.unique(table[F._regime_col(table)])]
+    if res.comparison is not None:
+        return [str(r) for r in pd.unique(res.comparison["regime"])]
+    return []
+
+
+def _regimes(res: Results, lang: str) -> list[dict[str, str]]:
+    return [
+        {
+            "name": r,
+            "label": i18n.regime_label(r, lang),
+            "description": RT.regime_description(
+                r.removesuffix(i18n.CAMPAIGN_SUFFIX), _describe(res, r), lang
+            ),
+        }
+        for r in _regime_names(res)
+    ]
+
+
+def _design(res: Results) -> dict[str, Any]:
+    d = res.manifest.get("design")
+    return d if isinstance(d, dict) else {}
+
+
+def _lever_specs(res: Results) -> list[tuple[str, str, str]]:
+    """(key, role, 'lo – hi' or the values) of every varied factor: from the manifest's design,
+    else the ranges seen in the runs table."""
+    out = []
+    for role in ("levers", "uncertainties"):
+        for spec in _design(res).get(role) or []:
+            if not isinstance(spec, dict) or "key" not in spec:
+                continue
+            if "values" in spec and isinstance(spec["values"], list):
+                span = ", ".join(F._fmt(v) for v in spec["values"])
+            else:
+                span = f"{F._fmt(spec.get('lo'))} – {F._fmt(spec.get('hi'))}"
+            out.append((str(spec["key"]), role, span))
+    if not out:
+        table = res.runs if res.runs is not None else res.steps
+        for k in res.levers:
+            out.append((k, "levers", f"{table[k].min():.3g} – {table[k].max():.3g}"))
+    return out
+
+
+def _varied(res: Results, lang: str) -> list[str]:
+    return [f"{i18n.param_label(k, lang)} ({k}): {span}" for k, _, span in _lever_specs(res)]
+
+
+def config_rows(res: Results, lang: str) -> list[tuple[str, str]]:
+    """What the reader needs to know varied and what held: the regimes (not one regime's
+    name), levers with their ranges, replications and seeds, population, network, months."""
+    cfg, src, design = _config(res), res.source, _design(res)
+    t = partial(RT.t, lang=lang)
+    rows = [(i18n.text("kind", lang), RT.t("kind_single", lang) if res.kind == "single"
+             else res.kind)]  # fmt: skip
+    regimes = _regime_names(res)
+    sep = "、" if lang == "zh" else ", "
+    if len(regimes) > 1:
+        rows.append((i18n.text("regimes", lang), sep.join(i18n.regime_label(r, lang)
+                                                           for r in regimes)))  # fmt: skip
+        base = design.get("baseline")
+        if isinstance(base, str):
+            rows.append((t("baseline"), i18n.regime_label(base, lang)))
+    elif regimes or _get(cfg, "policy.name"):
+        policy = regimes[0] if regimes else str(_get(cfg, "policy.name"))
+        rows.append((t("policy_row"), i18n.regime_label(policy, lang)))
+    specs = _lever_specs(res)
+    for role, key in (("levers", "levers_row"), ("uncertainties", "uncertainties_row")):
+        items = [f"{i18n.param_name(k, lang)} {span}" for k, r, span in specs if r == role]
+        if items:
+            rows.append((t(key), "; ".join(items)))
+    if isinstance(design.get("design"), str):
+        points = design.get("points") or (len(res.design) if res.design is not None else "—")
+        rows.append((t("design_kind"), f"{design['design']}: " + t(
+            "design_points_n", points=points, reps=design.get("replications", "—"))))  # fmt: skip
+    campaign = design.get("campaign")
+    if isinstance(campaign, dict) and "start" in campaign:
+        rows.append((t("campaign_row"), i18n.text(
+            "episode", lang, label=i18n.episode_label(str(campaign.get("label", "")), lang),
+            a=campaign["start"], b=_int(campaign.get("end"), 0) - 1)))  # fmt: skip
+    rows.append((t("replications"), str(src.replications or "—")))
+    seeds = F.format_seeds(src.seeds, lang)
+    if len(src.seeds) > 1 and "(" not in seeds:
+        seeds += f" ({RT.t('n_seeds', lang, n=len(src.seeds))})"
+    rows.append((t("seeds"), seeds))
+    if _get(cfg, "population.size") is not None:
+        rows.append((t("population"), str(_get(cfg, "population.size"))))
+    kind = _get(cfg, "network.kind")
+    if kind == "file":
+        rows.append((t("network"), t("network_file", path=_get(cfg, "network.path", "—"))))
+    elif kind:
+        rows.append((t("network"), str(kind)))
+    if _get(cfg, "steps") is not None:
+        a, b = summary_window(cfg)
+        rows += [
+            (t("months"), str(_get(cfg, "steps"))),
+            (t("window"), t("window_months", a=a, b=b)),
+            (t("cycle"), t("cycle_months", cycle=_int(_get(cfg, "policy.evaluation.cycle"), 12))),
+        ]
+    return [(str(k), str(v)) for k, v in rows]
+
+
+def _describe(res: Results, regime: str) -> str:
+    """The regime's own (English) description: from its config in the manifest, else from the
+    policy preset's YAML (read directly: composing a config per regime would take seconds)."""
+    regimes = res.manifest.get("regimes")
+    entry = regimes.get(regime) if isinstance(regimes, dict) else None
+    desc = _get(entry.get("config", {}), "policy.description") if isinstance(entry, dict) else None
+    if isinstance(desc, str) and desc:
+        return desc
+    preset = Path(__file__).resolve().parent.parent / "configs" / "policy" / f"{regime}.yaml"
+    if regime not in i18n.REGIMES or not preset.is_file():  # an ad-hoc name: no description
+        return ""
+    import yaml  # noqa: PLC0415
+
+    try:
+        desc = yaml.safe_load(preset.read_text(encoding="utf-8")).get("description")
+    except (OSError, ValueError, AttributeError, yaml.YAMLError):
+        return ""
+    return str(desc or "")
+
+
+def key_findings(res: Results, lang: str) -> tuple[list[str], str]:
+    """The findings the folder's tables support, and the note on how to read them."""
+    baseline = str(_design(res).get("baseline") or "baseline")
+    out: list[str] = []
+    note = ""
+    if res.selectivity is not None and not res.selectivity.empty:
+        out += KF.selectivity_findings(res.selectivity, lang)
+    if res.deterrence is not None and not res.deterrence.empty:
+        out += KF.deterrence_findings(res.deterrence, lang)
+    elif res.comparison is not None and res.selectivity is None:
+        out += KF.comparison_findings(res.comparison, baseline, lang)
+        note = RT.t("ci_note", lang, baseline=i18n.regime_label(baseline, lang))
+    elif res.runs is not None and res.levers:
+        out += KF.sweep_findings(res.runs, res.levers, res.sensitivity, res.pareto, lang)
+    elif res.runs is not None and (res.source.replications or 0) <= 1:
+        out += KF.single_findings(res.runs, summary_window(_config(res)), lang)
+    return out, note
+
+
+def methods_text(res: Results, figs: dict[str, go.Figure], lang: str) -> str:
+    """The methods note of this kind of experiment, and the software that produced it."""
+    m, src, design = res.manifest, res.source, _design(res)
+    seeds = F.format_seeds(src.seeds, lang)
+    reps = src.replications or "—"
+    if res.sensitivity is not None:
+        kind = "sensitivity"
+    elif res.kind in ("compare_regimes", "lever_by_type", "crackdown", "single"):
+        kind = res.kind
+    elif res.levers:
+        kind = "sweep"
+    else:
+        kind = "compare_regimes" if (src.replications or 0) > 1 else "single"
+    heat = figs.get("heatmap_initiative_rate")
+    fmt = {
+        "reps": reps, "seeds": seeds, "steps": _get(_config(res), "steps", "—"),
+        "rule": design.get("half_life_rule", "—"), "design": design.get("design", "—"),
+        "points": design.get("points") or (len(res.design) if res.design is not None else "—"),
+        "interp": RT.t("interp", lang) if heat is not None and len(heat.data) > 1 else "",
+    }  # fmt: skip
     commit = m.get("git_commit") or m.get("commit")
-    parts += [
-        f"<h2>{e(i18n.text('methods', lang))}</h2>",
-        "<p>"
-        + e(
-            i18n.text(
-                "methods_text", lang, reps=src.replications or "—",
-                seeds=F.format_seeds(src.seeds), version=src.version,
-                commit=f" (git {str(commit)[:10]})" if commit else "",
-                libs=_libraries(m.get("versions"), lang),
-                mixed=i18n.text("mixed_versions", lang) if m.get("earlier_versions") else "",
-            )
-        )
-        + "</p>",
-        "</body>\n</html>\n",
-    ]  # fmt: skip
-    return "\n".join(parts)
+    tail = RT.t(
+        "tail", lang, version=src.version,
+        commit=f" (git {str(commit)[:10]})" if commit else "",
+        libs=_libraries(m.get("versions"), lang),
+        mixed=i18n.text("mixed_versions", lang) if m.get("earlier_versions") else "",
+    )  # fmt: skip
+    return RT.t(kind, lang, **fmt) + tail
 
 
 def _libraries(versions: Any, lang: str) -> str:
@@ -505,79 +865,68 @@ def _libraries(versions: Any, lang: str) -> str:
     return i18n.text("with_libraries", lang, libs=libs)
 
 
-def _question(m: dict[str, Any], lang: str) -> str:
-    return str(m.get("question") or m.get("description") or i18n.text("no_question", lang))
+# ------------------------------------------------------------------ organisation
 
 
-def _config_html(res: Results, lang: str) -> str:
-    m, e = res.manifest, html.escape
-    rows = [(i18n.text("kind", lang), m.get("kind") or m.get("name") or "—")]
-    cfg = m.get("config") if isinstance(m.get("config"), dict) else {}
-    flat = _flatten(cfg)
-    for key in ("policy.name", "population.name", "population.size", "network.name", "steps",
-                "summary_from"):  # fmt: skip
-        if key in flat:
-            rows.append((key, flat[key]))
-    body = "".join(f"<tr><td>{e(str(k))}</td><td>{e(str(v))}</td></tr>" for k, v in rows)
-    table = (
-        f"<table><tr><th>{e(i18n.text('key', lang))}</th><th>{e(i18n.text('value', lang))}</th>"
-        f"</tr>{body}</table>"
-    )
-    if flat:
-        full = json.dumps(cfg, indent=2, ensure_ascii=False, default=str)
-        summary = e(i18n.text("full_config", lang))
-        table += f"<details><summary>{summary}</summary><pre>{e(full)}</pre></details>"
-    return table
+def organisation_section(res: Results, fig: go.Figure | None, lang: str) -> dict[str, Any] | None:
+    """The user's network and the per-unit / per-level tables, when the folder has them."""
+    notes = list(res.org_notes)
+    tables = []
+    cfg = _config(res)
+    for name, col, key in (("units", "unit", "units_table"), ("levels", "level", "levels_table")):
+        table = getattr(res, name)
+        if table is None or table.empty:
+            continue
+        shown = org_table(table, col, summary_window(cfg)[0])
+        caption = RT.t(key, lang)
+        if len(shown) > MAX_TABLE_ROWS:
+            caption += f" ({RT.t('rows_shown', lang, shown=MAX_TABLE_ROWS, n=len(shown))})"
+        tables.append({
+            "caption": caption,
+            "html": Markup(_localise_org(shown.head(MAX_TABLE_ROWS), lang).to_html(
+                border=0, na_rep="—", float_format="%.3f")),
+        })  # fmt: skip
+    if fig is None and not tables and not notes:
+        return None
+    div = None
+    if fig is not None:
+        div = Markup(
+            fig.to_html(full_html=False, include_plotlyjs=False, div_id="fig-network",
+                        config={"displaylogo": False, "responsive": True})
+        )  # fmt: skip
+    return {"figure": div, "notes": [RT.t(k, lang, **kw) for k, kw in notes], "tables": tables}
 
 
-def _flatten(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for k, v in d.items():
-        if isinstance(v, dict):
-            out.update(_flatten(v, f"{prefix}{k}."))
-        else:
-            out[f"{prefix}{k}"] = v
-    return out
+def org_table(table: pd.DataFrame, by: str, first_month: int) -> pd.DataFrame:
+    """Mean outcomes per unit (or level) over the summary window and the runs, when the table
+    is per step; otherwise the table as written."""
+    if by not in table:
+        return table
+    rows = table[table["step"] >= first_month] if "step" in table else table
+    values = [c for c in rows.columns if c in i18n.OUTCOMES or c in ("n", "size", "cadres")]
+    if not values or rows.empty:
+        return table.set_index(by) if by in table else table
+    return rows.groupby(by, sort=True, observed=True)[values].mean()
 
 
-def _design_html(res: Results, lang: str) -> str:
-    e = html.escape
-    table = res.runs if res.runs is not None else res.steps
-    parts = []
-    if table is not None and F._regime_col(table) in table:
-        regimes = [str(r) for r in pd.unique(table[F._regime_col(table)])]
-        items = "".join(
-            f"<li><b>{e(i18n.regime_label(r, lang))}</b> <code>{e(r)}</code>{_describe(r)}</li>"
-            for r in regimes
-        )
-        parts.append(f"<p>{e(i18n.text('regimes', lang))}:</p><ul>{items}</ul>")
-    if res.levers and table is not None:
-        ranges = "".join(
-            f"<li>{e(i18n.param_label(k, lang))} <code>{e(k)}</code>: "
-            f"{table[k].min():.3g} – {table[k].max():.3g} ({table[k].nunique()})</li>"
-            for k in res.levers
-        )
-        parts.append(f"<p>{e(i18n.text('varied', lang))}:</p><ul>{ranges}</ul>")
-    if res.design is not None:
-        parts.append(
-            f"<p>{e(i18n.text('design_points', lang))}: {len(res.design)}</p>"
-            + res.design.head(MAX_TABLE_ROWS).to_html(border=0, index=False, float_format="%.3g")
-        )
-    return "\n".join(parts) or "<p>—</p>"
-
-
-def _describe(regime: str) -> str:
-    """The preset's own description, when the regime is a policy preset."""
-    from cadresim.model.config import ConfigError, load_config  # noqa: PLC0415
-
-    try:
-        desc = load_config({"policy": regime}).policy.description
-    except (ConfigError, Exception):  # an ad-hoc regime name is no preset: no description
-        return ""
-    return f" — {html.escape(desc)}" if desc else ""
+def _localise_org(t: pd.DataFrame, lang: str) -> pd.DataFrame:
+    return t.rename(columns=lambda o: i18n.outcome_name(str(o), lang))
 
 
 # ------------------------------------------------------------------ entry point
+
+
+def check_target(target: Path, key: str) -> None:
+    """Refuse, before any work, an output path that is a folder or lies under a file."""
+    if target.is_dir():
+        raise ReportError(f"{key} {str(target)!r} is a folder; give an HTML file path")
+    for parent in target.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise ReportError(f"{key} {str(target)!r}: {str(parent)!r} is a file, not a folder")
+            if not os.access(parent, os.W_OK | os.X_OK):
+                raise ReportError(f"{key} {str(target)!r}: folder {str(parent)!r} is not writable")
+            break
 
 
 def write_report(
@@ -595,7 +944,11 @@ def write_report(
     formats = parse_formats(static)
     res = load_results(folder)
     target = Path(out) if out else res.folder / f"report.{lang}.html"
-    figs = build_figures(res, lang)
+    check_target(target, "--out" if out else "report")
+    try:
+        figs = build_figures(res, lang)
+    except (KeyError, IndexError, TypeError) as exc:  # a table whose values do not fit
+        raise ReportError(f"cannot draw the figures of {str(res.folder)!r}: {exc!r}") from None
     written: list[Path] = []
     if formats:
         try:
@@ -603,8 +956,11 @@ def write_report(
         except ExportError as exc:
             print(f"cadresim: warning: {exc}", file=sys.stderr)
     text = render_html(res, figs, lang, written)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise ReportError(f"cannot write the report to {str(target)!r}: {exc.strerror}") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)

@@ -326,7 +326,6 @@ def _network_figure(res: Results, lang: str) -> go.Figure | None:
 
     try:
         cfg = to_config(cfg_dict)
-        cfg.steps = 1
         if cfg.network.kind == "file":
             path = _org_file(res.folder, str(cfg.network.path))
             if path is None:
@@ -362,6 +361,8 @@ def _org_file(folder: Path, path: str) -> Path | None:
 
 
 def _ci_cell(mean: float, low: float, high: float) -> str:
+    if pd.isna(low) or pd.isna(high):  # one replication: no interval
+        return f"{mean:.3f}"
     return f"{mean:.3f} [{low:.3f}, {high:.3f}]"
 
 
@@ -401,15 +402,19 @@ def summary_tables(res: Results, lang: str) -> list[tuple[str, pd.DataFrame]]:
         rows = res.runs[res.runs["grouping"] == "all"]
         keys = F.point_keys(rows) if res.levers else [F._regime_col(rows)]
         cells = {}
+        replicated = (res.source.replications or 1) > 1
         for outcome in [o for o in KEY_OUTCOMES if o in rows]:
             s = mean_ci(rows, keys, outcome)
+            if not replicated:
+                s[["ci_low", "ci_high"]] = np.nan
             cells[outcome] = [
                 _ci_cell(*v) for v in s[["mean", "ci_low", "ci_high"]].itertuples(index=False)
             ]
         t = pd.DataFrame(
             cells, index=pd.MultiIndex.from_frame(s[keys]) if len(keys) > 1 else s[keys[0]]
         )
-        out.append((f"{i18n.text('mean', lang)} [{ci}]", _localise(t.head(MAX_TABLE_ROWS), lang)))
+        caption = f"{i18n.text('mean', lang)} [{ci}]" if replicated else RT.t("mean_one", lang)
+        out.append((caption, _localise(t.head(MAX_TABLE_ROWS), lang)))
     if res.sensitivity is not None:
         cols = [c for c in ("S1", "S1_conf", "ST", "ST_conf", "mu_star", "mu_star_conf", "sigma")
                 if c in res.sensitivity]  # fmt: skip

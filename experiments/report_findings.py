@@ -97,6 +97,9 @@ def selectivity_findings(sel: pd.DataFrame, lang: str) -> list[str]:
             out.append(t("sel_tie", lang, lever=name, top=i18n.type_label(top, lang)))
             continue
         row = d[d["type"] == top].iloc[0]
+        if not significant(row["rel_low"], row["rel_high"]):
+            out.append(t("sel_not_sig", lang, lever=name, top=i18n.type_label(top, lang)))
+            continue
         target = first.get("target_type")
         if target is None or pd.isna(target):
             verdict = t("sel_none", lang)

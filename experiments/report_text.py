@@ -188,6 +188,7 @@ TEXT: dict[str, tuple[str, str]] = {
         "因此各比率在每次考核时跳变，其间逐渐漂移。",
     ),
     "one_run": ("one run: no interval", "单次运行：无置信区间"),
+    "mean_one": ("Mean (one replication: no interval)", "均值（仅一次重复：无置信区间）"),
     "over_time_one": ("{outcome} over time", "{outcome}随时间的变化"),
     "by_type_one": ("{outcome} by cadre type", "分干部类型的{outcome}"),
     "dose_binned": (
@@ -278,6 +279,10 @@ TEXT: dict[str, tuple[str, str]] = {
         "{lever} moves {top} most ({gain} relative initiative gain [{lo}, {hi}]); {verdict}.",
         "{lever}对{top}作用最大（主动作为率相对变化 {gain}［{lo}, {hi}］）；{verdict}。",
     ),
+    "sel_not_sig": (
+        "{lever}: even the largest relative change ({top}) does not differ significantly from 0.",
+        "{lever}：即使变化最大的类型（{top}），其相对变化也与0无显著差异。",
+    ),
     "sel_on": ("that is its target type", "正是其目标类型"),
     "sel_off": ("its target type is {target}", "其目标类型为{target}"),
     "sel_none": ("it has no target type", "该杠杆无目标类型"),
@@ -287,9 +292,9 @@ TEXT: dict[str, tuple[str, str]] = {
         "{lever}：最大变化（{top}）并不明显大于次大类型（比值区间包含1）。",
     ),
     "campaign_finding": (
-        "During the campaign (months {a}–{b}) {outcome} differs by {v} from the same runs "
+        "In the campaign's months {a}–{b}, {outcome} differs by {v} from the same runs "
         "without it{sig}.",
-        "整治期间（第{a}–{b}月），{outcome}与未整治的同种子运行相差 {v}{sig}。",
+        "整治期第{a}–{b}月，{outcome}与未整治的同种子运行相差 {v}{sig}。",
     ),
     "not_sig": (" (not significant)", "（不显著）"),
     "half_life_finding": (

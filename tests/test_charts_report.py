@@ -51,10 +51,12 @@ def test_report_is_one_offline_file(reports, compare):
     assert text.count("plotly.js v") == 1  # the library's banner: inlined exactly once
     # no external script, style sheet or image (plotly.js itself names a CDN only for geo maps)
     assert not re.search(r"<script[^>]*\bsrc=|<link\b|src=\"https?:", text)
-    for heading in ("Question", "Configuration", "Regimes and design", "Figures",
-                    "Summary tables", "Methods"):  # fmt: skip
+    for heading in ("Question", "Key findings", "Configuration", "Regimes and design", "Figures",
+                    "Your organisation", "Summary tables", "Glossary: outcomes and how they are "
+                    "computed", "Methods"):  # fmt: skip
         assert f"<h2>{heading}</h2>" in text
-    assert "replication(s) (seeds 1–3)" in text and "95% t-intervals" in text
+    assert "3 replication(s)" in text and "seeds (1–3: common random numbers)" in text
+    assert "95% t-intervals" in text
     assert "Difference vs baseline" in text  # from comparison.parquet
 
 

@@ -165,6 +165,8 @@ def load_results(folder: str | Path) -> Results:
     missing, its manifest is not a JSON object, a table cannot be read or lacks its columns, or
     there is no table at all."""
     folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise ReportError(f"{str(folder)!r} is a file, not a results folder")
     if not folder.is_dir():
         raise ReportError(f"results folder {str(folder)!r} does not exist")
     res = Results(folder)
@@ -925,6 +927,11 @@ def check_target(target: Path, key: str) -> None:
     """Refuse, before any work, an output path that is a folder or lies under a file."""
     if target.is_dir():
         raise ReportError(f"{key} {str(target)!r} is a folder; give an HTML file path")
+    if target.exists() and target.suffix.lower() not in (".html", ".htm"):
+        raise ReportError(
+            f"{key} {str(target)!r} exists and is not an .html file; a report never "
+            "overwrites other files (give an .html path)"
+        )
     for parent in target.parents:
         if parent.exists():
             if not parent.is_dir():

@@ -223,6 +223,10 @@ def _malformed(kind: str, compare: Path, tmp: Path) -> tuple[list[str], str]:
         return [str(folder)], "cannot read"
     if kind == "out_folder":
         return [str(folder), "--out", str(tmp)], "is a folder"
+    if kind == "out_overwrites_results":
+        return [str(folder), "--out", str(folder / "runs.parquet")], "is not an .html file"
+    if kind == "folder_is_file":
+        return [str(folder / "manifest.json")], "is a file, not a results folder"
     if kind == "out_under_file":
         (tmp / "file").write_text("x")
         return [str(folder), "--out", str(tmp / "file" / "r.html")], "is a file, not a folder"
@@ -232,7 +236,16 @@ def _malformed(kind: str, compare: Path, tmp: Path) -> tuple[list[str], str]:
 
 @pytest.mark.parametrize(
     "kind",
-    ["manifest_list", "missing_columns", "unreadable", "out_folder", "out_under_file", "bad_json"],
+    [
+        "manifest_list",
+        "missing_columns",
+        "unreadable",
+        "out_folder",
+        "out_under_file",
+        "out_overwrites_results",
+        "folder_is_file",
+        "bad_json",
+    ],  # fmt: skip
 )
 def test_malformed_folder_gives_one_line_exit_2(kind, compare, tmp_path, capsys):
     argv, message = _malformed(kind, compare, tmp_path)

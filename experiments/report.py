@@ -337,9 +337,11 @@ def _network_figure(res: Results, lang: str) -> go.Figure | None:
             nodes = getattr(cfg.network, "nodes_path", None)
             if nodes:
                 cfg.network.nodes_path = str(_org_file(res.folder, str(nodes)) or nodes)
-        else:
-            cfg.population.size = min(cfg.population.size, NETWORK_MAX_CADRES)
+        elif cfg.population.size > NETWORK_MAX_CADRES:
+            cfg.population.size = NETWORK_MAX_CADRES
             res.org_notes.append(("org_illustrative", {"cap": NETWORK_MAX_CADRES}))
+        elif res.kind != "single":
+            res.org_notes.append(("org_example", {"seed": cfg.seed}))
         model = CadreModel(cfg, agent_views=False, collect=False)
     except (ConfigError, TypeError, ValueError, KeyError, OSError, AttributeError):
         return None

@@ -237,6 +237,11 @@ TEXT: dict[str, tuple[str, str]] = {
         "settings at month 0, not the full population.",
         "依据运行的网络设置在第0月构建的示意组织（至多{cap}名干部），并非全部干部。",
     ),
+    "org_example": (
+        "The organisation as the configuration builds it with seed {seed}; each replication "
+        "builds its own from its seed (random ties differ).",
+        "按配置以随机种子{seed}构建的组织；每次重复实验用各自的种子构建（随机联系不同）。",
+    ),
     "units_table": ("Per unit", "分单位"),
     "levels_table": ("Per level", "分层级"),
     "rows_shown": ("first {shown} of {n} rows", "共{n}行，显示前{shown}行"),

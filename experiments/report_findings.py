@@ -26,15 +26,17 @@ def significant(low: float, high: float) -> bool:
     return bool(np.isfinite(low) and np.isfinite(high) and (low > 0 or high < 0))
 
 
-def _num(x: float) -> str:
-    return f"{x:.3f}" if abs(x) < 10 else f"{x:.3g}"
+def _num(x: float, digits: int = 3) -> str:
+    return f"{x:.{digits}f}" if abs(x) < 10 else f"{x:.3g}"
 
 
 def _magnitude(d: float, lo: float, hi: float) -> str:
-    """'0.15 [0.12, 0.18]' as a size: a fall is shown by its absolute value and bounds."""
+    """'0.15 [0.12, 0.18]' as a size: a fall is shown by its absolute value and bounds (four
+    decimals for a small difference, so a narrow interval does not read as a point)."""
     if d < 0:
         d, lo, hi = -d, -hi, -lo
-    return f"{_num(d)} [{_num(lo)}, {_num(hi)}]"
+    digits = 3 if abs(d) >= 0.01 else 4
+    return f"{_num(d, digits)} [{_num(lo, digits)}, {_num(hi, digits)}]"
 
 
 def regime_finding(rows: pd.DataFrame, regime: str, baseline: str, lang: str) -> str:

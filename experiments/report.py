@@ -851,7 +851,7 @@ def methods_text(res: Results, figs: dict[str, go.Figure], lang: str) -> str:
     heat = figs.get("heatmap_initiative_rate")
     fmt = {
         "reps": reps, "seeds": seeds, "steps": _get(_config(res), "steps", "—"),
-        "rule": design.get("half_life_rule", "—"), "design": design.get("design", "—"),
+        "rule": _half_life_rule(res, lang), "design": design.get("design", "—"),
         "points": design.get("points") or (len(res.design) if res.design is not None else "—"),
         "interp": RT.t("interp", lang) if heat is not None and len(heat.data) > 1 else "",
     }  # fmt: skip
@@ -863,6 +863,15 @@ def methods_text(res: Results, figs: dict[str, go.Figure], lang: str) -> str:
         mixed=i18n.text("mixed_versions", lang) if m.get("earlier_versions") else "",
     )  # fmt: skip
     return RT.t(kind, lang, **fmt) + tail
+
+
+def _half_life_rule(res: Results, lang: str) -> str:
+    """The half-life rule in `lang`, from the deterrence table (else the manifest's words)."""
+    det = res.deterrence
+    if det is not None and not det.empty and "reference_from" in det:
+        row = det.iloc[0]
+        return RT.t("half_life_rule", lang, a=row["reference_from"], b=int(row["campaign_last"]))
+    return str(_design(res).get("half_life_rule", "—"))
 
 
 def _libraries(versions: Any, lang: str) -> str:

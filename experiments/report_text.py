@@ -397,6 +397,11 @@ METHODS: dict[str, tuple[str, str]] = {
         "采用{design}设计，{points}个基础样本点，每点重复 {reps} 次；由 SALib 计算 Sobol "
         "指数（一阶 S1、总效应 ST）或 Morris 筛选（μ*、σ）及其95%置信区间。",
     ),
+    "half_life_rule": (
+        "months after month {b} until the mean paired gap first falls below half its mean over "
+        "months {a}–{b}",
+        "第{b}月之后，配对差值均值首次降到第{a}–{b}月均值一半以下所经过的月数",
+    ),
     "interp": (
         "The two-lever heatmap interpolates linearly between sampled points (scipy griddata). ",
         "双杠杆热图在抽样点之间线性插值（scipy griddata）。",

@@ -598,9 +598,7 @@ def render_html(res: Results, figs: dict[str, go.Figure], lang: str, static: Seq
         "full_config": full,
         "regimes": _regimes(res, lang),
         "varied": _varied(res, lang),
-        "design_table": Markup(
-            res.design.head(MAX_TABLE_ROWS).to_html(border=0, index=False, float_format="%.3g")
-        ) if res.design is not None else "",
+        "design_table": _design_table(res, lang),
         "design_points": len(res.design) if res.design is not None else 0,
         "figures": figures,
         "static": [{"href": os.path.relpath(p, res.folder), "name": p.name} for p in static],
@@ -747,8 +745,8 @@ def config_rows(res: Results, lang: str) -> list[tuple[str, str]]:
     name), levers with their ranges, replications and seeds, population, network, months."""
     cfg, src, design = _config(res), res.source, _design(res)
     t = partial(RT.t, lang=lang)
-    rows = [(i18n.text("kind", lang), RT.t("kind_single", lang) if res.kind == "single"
-             else res.kind)]  # fmt: skip
+    kind = RT.named(RT.KINDS, res.kind, lang)
+    rows = [(i18n.text("kind", lang), f"{kind} ({res.kind})" if kind != res.kind else kind)]
     regimes = _regime_names(res)
     sep = "、" if lang == "zh" else ", "
     if len(regimes) > 1:
@@ -767,7 +765,7 @@ def config_rows(res: Results, lang: str) -> list[tuple[str, str]]:
             rows.append((t(key), "; ".join(items)))
     if isinstance(design.get("design"), str):
         points = design.get("points") or (len(res.design) if res.design is not None else "—")
-        rows.append((t("design_kind"), f"{design['design']}: " + t(
+        rows.append((t("design_kind"), f"{RT.named(RT.DESIGNS, design['design'], lang)}: " + t(
             "design_points_n", points=points, reps=design.get("replications", "—"))))  # fmt: skip
     campaign = design.get("campaign")
     if isinstance(campaign, dict) and "start" in campaign:
@@ -785,7 +783,7 @@ def config_rows(res: Results, lang: str) -> list[tuple[str, str]]:
     if kind == "file":
         rows.append((t("network"), t("network_file", path=_get(cfg, "network.path", "—"))))
     elif kind:
-        rows.append((t("network"), str(kind)))
+        rows.append((t("network"), RT.named(RT.NETWORKS, str(kind), lang)))
     if _get(cfg, "steps") is not None:
         a, b = summary_window(cfg)
         rows += [
@@ -851,7 +849,8 @@ def methods_text(res: Results, figs: dict[str, go.Figure], lang: str) -> str:
     heat = figs.get("heatmap_initiative_rate")
     fmt = {
         "reps": reps, "seeds": seeds, "steps": _get(_config(res), "steps", "—"),
-        "rule": _half_life_rule(res, lang), "design": design.get("design", "—"),
+        "rule": _half_life_rule(res, lang),
+        "design": RT.named(RT.DESIGNS, str(design.get("design", "—")), lang),
         "points": design.get("points") or (len(res.design) if res.design is not None else "—"),
         "interp": RT.t("interp", lang) if heat is not None and len(heat.data) > 1 else "",
     }  # fmt: skip
@@ -913,6 +912,16 @@ def organisation_section(res: Results, fig: go.Figure | None, lang: str) -> dict
                         config={"displaylogo": False, "responsive": True})
         )  # fmt: skip
     return {"figure": div, "notes": [RT.t(k, lang, **kw) for k, kw in notes], "tables": tables}
+
+
+def _design_table(res: Results, lang: str) -> Markup | str:
+    """The first design points, levers named in `lang` (the dotted key stays in the glossary of
+    levers above it)."""
+    if res.design is None:
+        return ""
+    t = res.design.head(MAX_TABLE_ROWS)
+    t = t.rename(columns=lambda c: i18n.param_name(c, lang) if "." in str(c) else c)
+    return Markup(t.to_html(border=0, index=False, float_format="%.3g"))
 
 
 def org_table(table: pd.DataFrame, by: str, first_month: int) -> pd.DataFrame:

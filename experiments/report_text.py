@@ -145,6 +145,33 @@ QUESTIONS: dict[str, tuple[str, str]] = {
     ),
 }
 
+KINDS: dict[str, tuple[str, str]] = {
+    "compare_regimes": ("Regime comparison", "政策情境比较"),
+    "lever_by_type": ("Lever selectivity by type", "分类型的杠杆选择性"),
+    "crackdown": ("Campaign (crackdown) and deterrence", "集中整治与威慑"),
+    "sweep": ("Sweep over levers", "政策杠杆扫描"),
+    "sensitivity": ("Sensitivity analysis", "敏感性分析"),
+    "single": ("Single run", "单次运行"),
+}
+NETWORKS: dict[str, tuple[str, str]] = {
+    "hierarchy": ("hierarchy", "层级结构"),
+    "small_world": ("small world", "小世界网络"),
+    "scale_free": ("scale free", "无标度网络"),
+}
+DESIGNS: dict[str, tuple[str, str]] = {
+    "grid": ("grid", "网格"),
+    "lhs": ("Latin hypercube", "拉丁超立方"),
+    "sobol": ("Sobol (Saltelli)", "Sobol（Saltelli）"),
+    "morris": ("Morris", "Morris"),
+}
+
+
+def named(table: dict[str, tuple[str, str]], key: str, lang: str) -> str:
+    """`key`'s name in `lang` from one of the tables above (the key itself if unknown)."""
+    pair = table.get(key)
+    return key if pair is None else pair[i18n.LANGS.index(i18n.check_lang(lang))]
+
+
 # Chinese descriptions of the policy presets (configs/policy/*.yaml hold the English ones).
 REGIME_ZH: dict[str, str] = {
     "baseline": "现状：有问责、无容错，激励适中（即参数默认值）。",
@@ -200,7 +227,6 @@ TEXT: dict[str, tuple[str, str]] = {
         "显示{n}名干部中的{shown}名（自上而下）",
     ),
     "regime_word": ("regime", "政策情境"),
-    "kind_single": ("single run", "单次运行"),
     "replications": ("Replications per regime or point", "每个情境或设计点的重复次数"),
     "seeds": ("Seeds", "随机种子"),
     "n_seeds": ("{n} seeds", "{n}个随机种子"),

@@ -894,8 +894,9 @@ def organisation_section(res: Results, fig: go.Figure | None, lang: str) -> dict
         table = getattr(res, name)
         if table is None or table.empty:
             continue
-        shown = org_table(table, col, summary_window(cfg)[0])
-        caption = RT.t(key, lang)
+        a, b = summary_window(cfg)
+        shown = org_table(table, col, a)
+        caption = RT.t(key, lang, a=a, b=b)
         if len(shown) > MAX_TABLE_ROWS:
             caption += f" ({RT.t('rows_shown', lang, shown=MAX_TABLE_ROWS, n=len(shown))})"
         tables.append({
@@ -924,20 +925,43 @@ def _design_table(res: Results, lang: str) -> Markup | str:
     return Markup(t.to_html(border=0, index=False, float_format="%.3g"))
 
 
+MEMBERS_SHOWN = 60  # characters of a unit's member list in the table
+
+
 def org_table(table: pd.DataFrame, by: str, first_month: int) -> pd.DataFrame:
-    """Mean outcomes per unit (or level) over the summary window and the runs, when the table
-    is per step; otherwise the table as written."""
+    """One row per unit (or level): its posts, levels, members (shortened) and summary-window
+    rates as the run wrote them (units.parquet / levels.parquet); a per-step table is first
+    averaged over the summary window (and over runs)."""
     if by not in table:
         return table
-    rows = table[table["step"] >= first_month] if "step" in table else table
-    values = [c for c in rows.columns if c in i18n.OUTCOMES or c in ("n", "size", "cadres")]
-    if not values or rows.empty:
-        return table.set_index(by) if by in table else table
-    return rows.groupby(by, sort=True, observed=True)[values].mean()
+    outcomes = [c for c in table.columns if c in i18n.OUTCOMES]
+    if "step" in table:
+        rows = table[table["step"] >= first_month]
+        return rows.groupby(by, sort=True, observed=True)[outcomes].mean()
+    t = table.set_index(by)
+    if "level_min" in t and "level_max" in t:
+        lo, hi = t["level_min"].astype(str), t["level_max"].astype(str)
+        t["levels"] = lo.where(lo == hi, lo + "–" + hi)
+    if "members" in t:
+        t["members"] = [
+            m if len(m) <= MEMBERS_SHOWN else m[:MEMBERS_SHOWN].rsplit(", ", 1)[0] + ", …"
+            for m in t["members"].astype(str)
+        ]
+    info = [
+        c
+        for c in ("posts", "levels", "members")
+        if c in t and not (by == "level" and c == "levels")
+    ]
+    return t[info + outcomes]
 
 
 def _localise_org(t: pd.DataFrame, lang: str) -> pd.DataFrame:
-    return t.rename(columns=lambda o: i18n.outcome_name(str(o), lang))
+    t = t.rename(columns=lambda c: RT.t(f"org_{c}", lang) if f"org_{c}" in RT.TEXT
+                 else i18n.outcome_name(str(c), lang))  # fmt: skip
+    t.index.name = (
+        RT.t(f"org_{t.index.name}", lang) if f"org_{t.index.name}" in RT.TEXT else (t.index.name)
+    )
+    return t
 
 
 # ------------------------------------------------------------------ entry point

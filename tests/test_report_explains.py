@@ -179,15 +179,31 @@ def test_org_chart_is_drawn_with_unit_and_level_tables(tmp_path):
     res = simulate({"network.kind": "file", "network.path": str(chart), "steps": 4})
     folder = tmp_path / "run"
     res.write(folder)
-    units = pd.DataFrame({"step": [3, 3, 4, 4], "unit": [0, 1, 0, 1],
-                          "initiative_rate": [0.2, 0.4, 0.4, 0.6]})  # fmt: skip
+    # the tables a run writes for an org chart (model/orgtables.py): summary-window rates
+    members = ", ".join(f"c{i}" for i in range(1, 40))
+    units = pd.DataFrame({"unit": [0, 1], "posts": [1, 39], "level_min": [0, 1],
+                          "level_max": [0, 3], "members": ["c0", members], "months": 2,
+                          "initiative_rate": [0.25, 0.625]})  # fmt: skip
     units.to_parquet(folder / "units.parquet", index=False)
+    levels = pd.DataFrame({"level": [0, 1], "posts": [1, 3], "members": ["c0", "c1, c2, c3"],
+                           "months": 2, "initiative_rate": [0.125, 0.375]})  # fmt: skip
+    levels.to_parquet(folder / "levels.parquet", index=False)
     html = write_report(folder).read_text(encoding="utf-8")
     text = _text(folder / "report.en.html")
     assert 'id="fig-network"' in html and "Your organisation" in text
     assert "c39" in html  # the user's own node ids in the hover text
-    assert "Per unit" in text and "0.500" in text  # unit 1 over the summary window (3-4)
+    assert "Per unit: rates over months 3–4" in text and "0.625" in text and "1–3" in text
+    assert "c38" not in text.split("Per unit")[1]  # a long member list is shortened
+    assert "Per level: rates over months 3–4" in text and "0.375" in text
     assert "org.csv" in text  # the configuration names the user's file
+    zh = _text(write_report(folder, lang="zh"))
+    assert "分单位：第3–4月的比率" in zh and "岗位数" in zh and "主动作为率" in zh
+    # per-step tables (one row per step and unit) are averaged over the summary window
+    steps = pd.DataFrame({"step": [2, 3, 3, 4, 4], "unit": [1, 0, 1, 0, 1],
+                          "initiative_rate": [0.9, 0.2, 0.4, 0.4, 0.6]})  # fmt: skip
+    steps.to_parquet(folder / "units.parquet", index=False)
+    text = _text(write_report(folder))
+    assert "0.500" in text.split("Per unit")[1] and "0.900" not in text
 
 
 # ------------------------------------------------------------------ bounded and clean

@@ -195,10 +195,12 @@ def sweep_findings(
             name = i18n.outcome_name(outcome, lang)
             if not sob.empty:
                 r = sob.loc[sob["ST"].idxmax()]
-                out.append(
-                    t("sobol_finding", lang, param=i18n.param_name(str(r["parameter"]), lang),
-                      outcome=name, st=f"{r['ST']:.2f}", conf=f"{r['ST_conf']:.2f}")
-                )  # fmt: skip
+                line = t("sobol_finding", lang, param=i18n.param_name(str(r["parameter"]), lang),
+                         outcome=name, st=f"{r['ST']:.2f}", conf=f"{r['ST_conf']:.2f}")  # fmt: skip
+                flags = str(r.get("flags", "") or "")
+                if flags and flags != "nan":  # the sweep's own reliability flags
+                    line += t("sobol_flagged", lang, flags=flags, n=r.get("n_needed", "—"))
+                out.append(line)
             elif not mor.empty:
                 r = mor.loc[mor["mu_star"].idxmax()]
                 out.append(
@@ -224,8 +226,9 @@ def sweep_findings(
                         sig="" if sig else t("not_sig", lang),
                     )
                 )  # fmt: skip
-    if pareto is not None and not pareto.empty and "point_id" in runs:
-        out.append(t("pareto_finding", lang, k=len(pareto), n=runs["point_id"].nunique()))
+    if pareto is not None and not pareto.empty and levers:
+        settings = runs[levers].drop_duplicates().shape[0]
+        out.append(t("pareto_finding", lang, k=len(pareto), n=settings))
     return out
 
 

@@ -352,14 +352,18 @@ TEXT: dict[str, tuple[str, str]] = {
         "{param} has the largest total Sobol index for {outcome}: {st} ± {conf}.",
         "{param}对{outcome}的总效应Sobol指数最大：{st} ± {conf}。",
     ),
+    "sobol_flagged": (
+        " The sweep flags this index ({flags}): about N = {n} base points would settle it.",
+        "扫描将该指数标记为（{flags}）：约需 N = {n} 个基础样本点才能确定。",
+    ),
     "morris_finding": (
         "{param} has the largest Morris μ* for {outcome}: {mu} ± {conf}.",
         "{param}对{outcome}的Morris μ*最大：{mu} ± {conf}。",
     ),
     "pareto_finding": (
-        "{k} of {n} design points are on the Pareto front (no other point has both more "
-        "initiative and fewer honest errors).",
-        "{n}个设计点中有{k}个位于帕累托前沿（没有其他点同时具有更高主动作为和更少无心之失）。",
+        "{k} of {n} lever settings are on the Pareto front (no other setting is at least as "
+        "good on every objective of the sweep and better on one).",
+        "{n}个杠杆设置中有{k}个位于帕累托前沿（没有其他设置在扫描的各项目标上都不差且至少一项更好）。",
     ),
     "single_finding": (
         "Over months {a}–{b}, {init} of cadres took initiative in a month, {err} made an honest "

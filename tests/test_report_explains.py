@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from _charts_tables import compare_folder
+from _charts_tables import compare_folder, sensitivity_table
 
 from cadresim import cli, simulate
 from cadresim.experiments import report_findings as KF
@@ -99,6 +99,19 @@ def test_sweep_findings_rank_levers_by_fitted_effect():
     lines = KF.sweep_findings(runs, ["policy.a", "policy.b"], None, None, "en", top=2)
     assert "a from" in lines[0] and "(not significant)" not in lines[0]
     assert "(not significant)" in lines[1]
+
+
+def test_sweep_findings_read_the_sensitivity_table():
+    sens = sensitivity_table()
+    lines = KF.sweep_findings(pd.DataFrame(), [], sens, None, "en")
+    assert lines[0] == (
+        "Tolerance coverage has the largest total Sobol index for Initiative rate: 0.60 ± 0.06."
+    )
+    sens["flags"], sens["n_needed"] = "wide", 4096
+    assert (
+        "flags this index (wide): about N = 4096"
+        in KF.sweep_findings(pd.DataFrame(), [], sens, None, "en")[0]
+    )
 
 
 # ------------------------------------------------------------------ the report's text

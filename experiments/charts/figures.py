@@ -377,7 +377,13 @@ def paired_difference_over_time(
     return _finish(
         fig,
         i18n.text("paired_diff", lang, outcome=name)
-        + f"<br><sup>{i18n.text('paired_band', lang)}</sup>",
+        + "<br><sup>"
+        + (
+            i18n.text("paired_band", lang)
+            if d["diff_low"].notna().any()
+            else _ci_subtitle(False, lang)
+        )
+        + "</sup>",
         i18n.text("step", lang),
         i18n.text("diff_axis", lang, outcome=i18n.outcome_label(outcome, lang)),
         (source or Source()).note(lang),

@@ -528,7 +528,7 @@ th, td {{ border: 1px solid #ddd; padding: 3px 8px; text-align: right; }}
 th {{ background: #f5f5f5; }} td:first-child, th:first-child {{ text-align: left; }}
 .figure {{ margin: 18px 0 30px; }} .meta, .note {{ color: #666; font-size: 13px; }}
 .findings li {{ margin-bottom: 6px; }} dt {{ font-weight: bold; margin-top: 8px; }}
-dd {{ margin-left: 18px; }}
+dd {{ margin-left: 18px; }} table.config td {{ text-align: left; }}
 pre {{ background: #f7f7f7; padding: 10px; overflow-x: auto; font-size: 12px; }}
 """
 TIME_SERIES = ("over_time_", "campaign_gap_", "type_composition")
@@ -585,6 +585,7 @@ def render_html(res: Results, figs: dict[str, go.Figure], lang: str, static: Seq
     full = json.dumps(cfg, indent=2, ensure_ascii=False, default=str) if cfg else ""
     context = {
         "html_lang": "zh-CN" if lang == "zh" else "en",
+        "colon": "：" if lang == "zh" else ": ",
         "title": i18n.text("title", lang, name=name),
         "css": Markup(CSS),
         "plotlyjs": Markup(get_plotlyjs()),

@@ -75,7 +75,18 @@ def regime_finding(rows: pd.DataFrame, regime: str, baseline: str, lang: str) ->
     sentence = head + (("，" if lang == "zh" else ", ") + errors if errors else "")
     if rest:
         sentence += t("and", lang) + t("and", lang).join(rest)
-    return sentence + t("finding_end", lang)
+    sentence += t("finding_end", lang)
+    if _direction(r, "initiative_rate") < 0 < _direction(r, "value"):
+        sentence += " " + t("less_but_more_value", lang, regime=name)
+    return sentence
+
+
+def _direction(r: pd.DataFrame, outcome: str) -> int:
+    """+1 / -1 for a significant rise / fall of `outcome`, 0 otherwise."""
+    if outcome not in r.index:
+        return 0
+    d, lo, hi = (float(r.loc[outcome, k]) for k in ("diff", "diff_low", "diff_high"))
+    return int(np.sign(d)) if significant(lo, hi) else 0
 
 
 def comparison_findings(comparison: pd.DataFrame, baseline: str, lang: str) -> list[str]:

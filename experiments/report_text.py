@@ -297,6 +297,12 @@ TEXT: dict[str, tuple[str, str]] = {
     "value_up": ("net public value is higher by {v}", "净公共价值高出 {v}"),
     "value_down": ("net public value is lower by {v}", "净公共价值低 {v}"),
     "value_same": ("net public value does not differ significantly", "净公共价值无显著差异"),
+    "less_but_more_value": (
+        "{regime} yields more net public value with less initiative: the error damage and "
+        "misconduct harm it deters outweigh the successes it forgoes (see the glossary).",
+        "{regime}以更少的主动作为换来更高的净公共价值：它所遏制的差错损害与违纪危害超过了其放弃的成功"
+        "（见术语）。",
+    ),
     "no_ci": (
         "{regime}: one replication, so no interval and no difference can be called significant "
         "(differences: {diffs}).",

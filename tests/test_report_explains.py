@@ -78,6 +78,11 @@ def test_findings_state_only_what_the_intervals_support():
     [text] = KF.comparison_findings(down, "baseline", "en")
     assert "lowers initiative by 0.100 [0.060, 0.140]" in text
     assert "honest errors do not differ significantly" in text
+    assert "more net public value with less initiative" not in text
+    # less initiative but more net value: the report says why
+    strict = _comparison({"initiative_rate": (-0.1, -0.14, -0.06), "value": (0.02, 0.01, 0.03)})
+    [text] = KF.comparison_findings(strict, "baseline", "en")
+    assert "a yields more net public value with less initiative" in text
 
 
 def test_findings_with_one_replication_claim_nothing():

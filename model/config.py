@@ -556,11 +556,11 @@ def load_config(
     `overrides` is a list such as ``["policy=three_mechanisms", "population.size=500"]`` or a
     mapping ``{"policy": "three_mechanisms", "policy.tolerance.coverage": 0.8}``.
     """
-    from .compose import compose_config  # avoids an import cycle
+    from .compose import fast_config  # avoids an import cycle
 
     if isinstance(overrides, Mapping):
         overrides = [f"{k}={_override_value(v)}" for k, v in overrides.items()]
-    return to_config(compose_config(list(overrides or [])))
+    return fast_config(list(overrides or []))
 
 
 def _override_value(value: Any, nested: bool = False) -> str:

@@ -68,11 +68,16 @@ def _temp(path: Path, temps: list[str]) -> str:
 # Keys that say how to write, not what runs: kept out of the hash, so a run's folder name and
 # its identity do not change with them.
 UNHASHED = ("overwrite",)
+# experiment.dry_run writes nothing, so it is never part of a written run's identity
+UNHASHED_EXPERIMENT = ("dry_run",)
 
 
 def config_hash(cfg: CadreConfig) -> str:
     """Short stable hash of the full config (output folder names, resume checks)."""
     data = {k: v for k, v in asdict(cfg).items() if k not in UNHASHED}
+    data["experiment"] = {
+        k: v for k, v in data["experiment"].items() if k not in UNHASHED_EXPERIMENT
+    }
     blob = json.dumps(data, sort_keys=True, default=str).encode()
     return hashlib.sha256(blob).hexdigest()[:10]
 

@@ -48,6 +48,8 @@ def workers(cfg: CadreConfig) -> int:
 
 
 def duration(seconds: float) -> str:
+    if seconds < 1:
+        return f"{seconds * 1000:.0f} ms"
     if seconds < 60:
         return f"{seconds:.1f} s"
     minutes, secs = divmod(round(seconds), 60)

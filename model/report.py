@@ -100,6 +100,5 @@ def print_combined(results: list[tuple[str, SimulationResult]]) -> None:
     """The closing table of a multirun: every job side by side."""
     if not results:
         return
-    lo, hi = results[0][1].summary["summary_window"]
     print(f"All {len(results)} jobs: mean per cadre and month over the summary window, all cadres:")
     print(combined_frame(results).to_string(float_format=lambda x: f"{x:.3f}"))

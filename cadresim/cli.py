@@ -228,6 +228,8 @@ def main(argv: list[str] | None = None) -> int:
     global _task_started
     _task_started = False
     argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0] in SUBCOMMAND_MODULES:  # its own --help
+        return subcommand(argv[0])(argv[1:])
     if "--help" in argv or "-h" in argv:
         from cadresim.help import main_help  # noqa: PLC0415
 
@@ -238,8 +240,6 @@ def main(argv: list[str] | None = None) -> int:
 
         print(f"cadresim {__version__}")
         return 0
-    if argv and argv[0] in SUBCOMMAND_MODULES:
-        return subcommand(argv[0])(argv[1:])
     started = time.time()
     try:
         return _dispatch(argv)

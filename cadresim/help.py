@@ -160,6 +160,9 @@ def _bad(message: str) -> int:
 
 def knobs_main(argv: list[str]) -> int:
     """`cadresim knobs [GROUP]`: every knob under GROUP (all without one)."""
+    if argv in (["-h"], ["--help"]):
+        print("usage: cadresim knobs [GROUP]   every knob under GROUP (e.g. policy.tolerance)")
+        return 0
     if len(argv) > 1 or (argv and argv[0].startswith("-")):
         return _bad("usage: cadresim knobs [GROUP], e.g. cadresim knobs policy.tolerance")
     group = argv[0] if argv else ""
@@ -180,6 +183,9 @@ def knobs_main(argv: list[str]) -> int:
 
 def help_main(argv: list[str]) -> int:
     """`cadresim help KEY`: one knob's meaning, default, allowed values and preset values."""
+    if argv in (["-h"], ["--help"]):
+        print("usage: cadresim help KEY   one knob's meaning, default, allowed values, presets")
+        return 0
     if len(argv) != 1 or argv[0].startswith("-"):
         return _bad("usage: cadresim help KEY, e.g. cadresim help policy.tolerance.coverage")
     key = argv[0]

@@ -227,6 +227,8 @@ def main(argv: list[str] | None = None) -> int:
     """Console entry point."""
     global _task_started
     _task_started = False
+    _PROGRESS[:] = [0, 0]
+    _WATCH.clear()
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv and argv[0] in SUBCOMMAND_MODULES:  # its own --help
         return subcommand(argv[0])(argv[1:])

@@ -71,8 +71,10 @@ def full_config(overrides: list[str]) -> CadreConfig:
 def fast_config(overrides: list[str]) -> CadreConfig:
     """The validated config for `overrides`, composing each choice of presets only once."""
     split = _split(tuple(overrides))
-    if split is None:
-        return full_config(overrides)
+    if split is None:  # composed in full, once per distinct command line without resolvers
+        if any("${" in o for o in overrides):
+            return full_config(overrides)
+        return copy.deepcopy(_full_config_cached(tuple(overrides)))
     presets, values = split
     try:
         cfg = copy.deepcopy(_preset_config(presets))
@@ -82,6 +84,11 @@ def fast_config(overrides: list[str]) -> CadreConfig:
         return validate(cfg)
     except Exception:  # noqa: BLE001 - the full path raises the exact message, or agrees
         return full_config(overrides)
+
+
+@functools.lru_cache(maxsize=64)
+def _full_config_cached(overrides: tuple[str, ...]) -> CadreConfig:
+    return full_config(list(overrides))
 
 
 @functools.lru_cache(maxsize=64)

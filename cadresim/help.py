@@ -93,10 +93,19 @@ def _show(value: Any) -> str:
     return str(value)
 
 
+def choices(key: str) -> tuple[str, ...]:
+    """The allowed values of a choice knob; experiment kinds are those the command registers."""
+    if key == "experiment.name":
+        from cadresim.cli import EXPERIMENT_MODULES  # noqa: PLC0415
+
+        return ("single", *EXPERIMENT_MODULES)
+    return tuple(leaves()[key][1].metadata.get("choices", ()))
+
+
 def allowed(key: str) -> str:
     tp, f = leaves()[key]
-    if f.metadata.get("choices"):
-        return "one of " + ", ".join(f.metadata["choices"])
+    if choices(key):
+        return "one of " + ", ".join(choices(key))
     lo, hi = f.metadata.get("range", (None, None))
     _, kind = _type_text(tp)
     if lo is not None or hi is not None:
@@ -107,8 +116,8 @@ def allowed(key: str) -> str:
 def short_allowed(key: str) -> str:
     """`allowed` in a table column: [0, 1], int [1, 1000000], a|b, true|false, text."""
     tp, f = leaves()[key]
-    if f.metadata.get("choices"):
-        return "|".join(f.metadata["choices"])
+    if choices(key):
+        return "|".join(choices(key))
     lo, hi = f.metadata.get("range", (None, None))
     if lo is not None or hi is not None:
         if hi is not None and hi >= 2**62:

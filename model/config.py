@@ -311,9 +311,7 @@ class ExperimentConfig:
 
     `name` selects the runner: single, compare_regimes or sweep."""
 
-    name: str = setting(
-        "single", "the runner", ("single", "compare_regimes", "sweep", "lever_by_type", "crackdown")
-    )
+    name: str = setting("single", "the runner: single, or an experiment kind (see cadresim --help)")
     description: str = setting(
         "One run of the chosen scenario.", "one-line description of the experiment preset"
     )

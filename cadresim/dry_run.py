@@ -9,7 +9,7 @@ import time
 
 from cadresim.model.config import CadreConfig
 
-CALIBRATION_STEPS = 3
+CALIBRATION_STEPS = 12  # one evaluation cycle by default: its month costs more than others
 
 
 def planned(overrides: list[str], cfg: CadreConfig) -> tuple[int, CadreConfig]:
@@ -26,9 +26,10 @@ def planned(overrides: list[str], cfg: CadreConfig) -> tuple[int, CadreConfig]:
 
 
 def calibrate(cfg: CadreConfig, steps: int = CALIBRATION_STEPS) -> tuple[float, float]:
-    """(set-up seconds, seconds per step) of one run, from its first `steps` steps (CPU time,
-    so other work on the machine does not inflate it)."""
+    """(set-up seconds, seconds per step) of one run, from its first `steps` steps and their
+    step table (CPU time, so other work on the machine does not inflate it)."""
     from cadresim.model.engine import Engine  # noqa: PLC0415
+    from cadresim.model.metrics import step_table  # noqa: PLC0415
 
     start = time.process_time()
     engine = Engine(cfg)
@@ -37,6 +38,7 @@ def calibrate(cfg: CadreConfig, steps: int = CALIBRATION_STEPS) -> tuple[float, 
     start = time.process_time()
     for _ in range(n):
         engine.step()
+    step_table(engine.tally_array())  # the tables grow with the steps too
     return setup, (time.process_time() - start) / n
 
 
@@ -87,7 +89,7 @@ def dry_run(jobs: list[tuple[list[str], CadreConfig]]) -> int:
             f"{min(CALIBRATION_STEPS, sample.steps)} steps of one run -> about "
             f"{duration(per_run)} per run"
         )
-        where = f" on {width} workers" if width > 1 else ""
+        where = f" on {width} workers, plus their start-up" if width > 1 else ""
         print(f"  estimate: about {duration(wall)}{where} ({duration(cpu)} of compute)")
         total_runs, total_cpu, total_wall = total_runs + count, total_cpu + cpu, total_wall + wall
     if len(jobs) > 1:

@@ -8,10 +8,10 @@ from typing import Any
 
 from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, html, no_update
 
-from cadresim.agents.types import TYPE_NAMES
 from cadresim.model.config import ConfigError
+from cadresim.vocabulary import regime_label
 
-from . import figures
+from . import figures, validate
 from .cards import card_for
 from .i18n import t
 from .levers import (
@@ -23,12 +23,12 @@ from .levers import (
     preset_names,
     widget_value,
 )
-from .session import COUNTERS, STORE, Scenario, Session
+from .session import COUNTERS, STORE, Scenario, Session, StoreFull
+from .validate import SPEEDS, InputError, message
 
 FIGURES = ("series", "types", "gates", "network")
 # Triggers that rebuild the runs (the population and network are drawn at the start of a run).
 RESETS = {"reset-btn", "regime", "compare", "mix", "size", "seed"}
-SPEEDS = (1, 2, 5, 10)  # months per tick the page offers; the server accepts no other
 
 
 @dataclass
@@ -62,18 +62,18 @@ def handle(session: Session | None, triggers: set[str], inp: Inputs) -> Session:
     if session is None:
         try:
             session = Session.start(inp.scenario(use_levers))
-            session.message = ""
+            session.error = None
         except ConfigError as exc:
             session = Session.start(Scenario(preset=inp.preset, mix=default_mix()))
-            session.message = str(exc)
+            session.error = exc
         return session
     try:
         if triggers & RESETS:
             session.reset(inp.scenario(use_levers))
-            session.message = ""
+            session.error = None
         elif "lever" in triggers:
             session.set_levers(inp.levers)
-            session.message = ""
+            session.error = None
         if "step-btn" in triggers:
             session.step(1)
         if "run-btn" in triggers:
@@ -81,7 +81,7 @@ def handle(session: Session | None, triggers: set[str], inp: Inputs) -> Session:
         if "tick" in triggers and session.running:
             session.step(months_per_tick(inp.speed))
     except ConfigError as exc:
-        session.message = str(exc)
+        session.error = exc
     return session
 
 
@@ -108,13 +108,21 @@ def render_run(session: Session, i: int, lang: str) -> dict[str, Any]:
     }
 
 
+def run_title(session: Session, i: int, lang: str) -> str:
+    """The regime's name in `lang`, marked "(modified)" when the levers moved off its preset;
+    "left:" / "right:" when two run side by side."""
+    preset = session.scenario.preset if i == 0 else session.scenario.compare or ""
+    name = regime_label(preset, lang, modified=i == 0 and session.modified())
+    if len(session.runs) > 1:
+        return f"{t('left' if i == 0 else 'right', lang)}: {name}"
+    return name
+
+
 def _render_head(session: Session, i: int, lang: str) -> dict[str, Any]:
     run = session.runs[i]
     counts = run.counters()
     return {
-        "title": f"{t('left' if i == 0 else 'right', lang)}: {run.config.policy.name}"
-        if len(session.runs) > 1
-        else run.config.policy.name,
+        "title": run_title(session, i, lang),
         "counters": [f"{counts[name]:,}" for name in COUNTERS],
     }
 
@@ -169,8 +177,35 @@ def lever_text(key: str, widget: Any, lang: str) -> str:
     return f"{value:g}"
 
 
+def safe_lever_text(key: str, widget: Any, lang: str) -> str:
+    """`lever_text` of a value the page could have sent; "?" for any other."""
+    try:
+        validate.lever(key, widget)
+    except InputError:
+        return "?"
+    return lever_text(key, widget, lang)
+
+
+def parse_inputs(
+    preset: Any, compare: Any, levers: Any, mix: Any, size: Any, seed: Any, speed: Any
+) -> Inputs:
+    """The `update` callback's inputs, checked (raises InputError for any value the page
+    could not have sent)."""
+    return Inputs(
+        preset=validate.preset(preset),
+        compare=validate.preset(compare, "compare", optional=True),
+        levers=validate.levers(levers),
+        mix=validate.mix(mix),
+        size=validate.size(size),
+        seed=validate.seed(seed),
+        speed=validate.speed(speed),
+    )
+
+
 def render_message(session: Session, lang: str) -> str:
-    return f"{t('bad_input', lang)} {session.message}" if session.message else ""
+    if session.error is None:
+        return ""
+    return f"{t('bad_input', lang)} {message(session.error, lang)}"
 
 
 def render_cards(preset: str, compare: str | None, lang: str) -> list[Any]:
@@ -220,6 +255,8 @@ def register(app: Dash) -> None:
         Input("regime", "value"),
     )
     def preset_levers(preset: str) -> list[Any]:
+        if preset not in preset_names():  # a crafted request; `update` says so
+            return [no_update] * len(LEVER_KEYS)
         return [
             widget_value(key, value)
             for key, value in zip(LEVER_KEYS, preset_lever_values(preset), strict=True)
@@ -232,7 +269,11 @@ def register(app: Dash) -> None:
     )
     def lever_labels(values: list[Any], lang: str) -> list[str]:
         keys = [o["id"]["key"] for o in ctx.outputs_list]
-        return [lever_text(k, v, lang) for k, v in zip(keys, values, strict=True)]
+        if not isinstance(values, list) or len(values) != len(keys) or set(keys) - set(LEVER_KEYS):
+            return [no_update] * len(keys)  # a crafted request: nothing to say per lever
+        return [
+            safe_lever_text(k, v, validate.lang(lang)) for k, v in zip(keys, values, strict=True)
+        ]
 
     @app.callback(
         Output("month", "children"),
@@ -273,17 +314,17 @@ def register(app: Dash) -> None:
         sid,
         shown,
     ):  # noqa: ANN001, ANN202
-        inp = Inputs(
-            preset=preset,
-            compare=compare or None,
-            levers={k: from_widget(k, v) for k, v in zip(LEVER_KEYS, levers, strict=True)},
-            mix=dict(zip(TYPE_NAMES, mix, strict=True)),
-            size=size,
-            seed=seed,
-            speed=speed,
-        )
+        lang = validate.lang(lang)
+        blank = [no_update] * (len(run_outputs) + 6)
+        try:
+            inp = parse_inputs(preset, compare, levers, mix, size, seed, speed)
+        except InputError as exc:  # a crafted request: say so, touch nothing
+            return [no_update, f"{t('bad_input', lang)} {exc.text(lang)}", *blank[2:]]
         triggers = _trigger_names()
-        session, created = STORE.get_or_create(sid, lambda: handle(None, triggers, inp))
+        try:
+            session, created = STORE.get_or_create(sid, lambda: handle(None, triggers, inp))
+        except StoreFull as exc:
+            return [no_update, exc.text(lang), True, *blank[3:]]
         if not created:
             with session.lock:
                 handle(session, triggers, inp)
@@ -344,4 +385,7 @@ def register(app: Dash) -> None:
         Input("lang", "value"),
     )
     def cards(preset: str, compare: str, lang: str) -> list[Any]:
-        return render_cards(preset, compare or None, lang)
+        known = preset_names()
+        if preset not in known or (compare and compare not in known):
+            return no_update  # a crafted request; `update` says so
+        return render_cards(preset, compare or None, validate.lang(lang))

@@ -17,26 +17,19 @@ from typing import Any
 import numpy as np
 from dash import Patch
 
+from cadresim import palette
 from cadresim.agents.types import TYPE_NAMES
 from cadresim.model.metrics import GATES
 
 from .i18n import t
 from .session import A_IDLE, ACTIONS, SERIES, Run
 
-TYPE_COLOURS = ("#8c8c8c", "#e6a100", "#d0556f", "#8e6bbf", "#2f8fd0", "#17becf")
-ACTION_COLOURS = {
-    "idle": "rgba(0,0,0,0)",
-    "initiative": "#1a7f37",
-    "error": "#ff7f0e",
-    "misconduct": "#6a0dad",
-    "exempted": "#1f5fff",
-    "sanctioned": "#d62728",
+# The project's one palette (cadresim.palette): the report's colours for types, actions, outcomes.
+TYPE_COLOURS = tuple(palette.TYPE_COLOURS[name] for name in TYPE_NAMES)
+ACTION_COLOURS = {name: palette.ACTION_COLOURS[name] for name in ACTIONS} | {
+    "idle": "rgba(0,0,0,0)"  # no ring
 }
-SERIES_COLOURS = {
-    "initiative_rate": "#1a7f37",
-    "error_rate": "#ff7f0e",
-    "misconduct_rate": "#6a0dad",
-}
+SERIES_COLOURS = {name: palette.OUTCOME_COLOURS[name] for name in SERIES}
 FONT = {"family": "Noto Sans CJK SC, Noto Sans, DejaVu Sans, sans-serif", "size": 11}
 
 

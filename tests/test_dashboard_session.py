@@ -24,7 +24,6 @@ from cadresim.dashboard.callbacks import (
 )
 from cadresim.dashboard.cards import CARDS
 from cadresim.dashboard.i18n import LABELS, t
-from cadresim.vocabulary import type_label
 from cadresim.dashboard.layout_network import hierarchy_layout
 from cadresim.dashboard.levers import (
     LEVER_KEYS,
@@ -42,6 +41,7 @@ from cadresim.dashboard.session import Run, Scenario, Session, SessionStore, Sto
 from cadresim.model.config import ConfigError, load_config
 from cadresim.model.metrics import GATES, step_table
 from cadresim.model.network import build_organisation
+from cadresim.vocabulary import type_label
 
 SMALL = 300
 

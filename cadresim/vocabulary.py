@@ -115,6 +115,8 @@ LEVERS: dict[str, tuple[str, tuple[str, str]]] = {
     "policy.tolerance.clarification": ("澄清正名概率", ("0–1", "0–1")),
     "policy.training.share": ("教育培训覆盖面", ("share per step", "每期占比")),
     "policy.education.rate": ("思想政治教育（月度力度，0为不开展）", ("per month", "每月")),
+    "population.beliefs.sanction_risk": ("初始感知问责风险", ("0–1", "0–1")),
+    "population.beliefs.awareness": ("初始容错政策知晓率", ("share of cadres", "干部占比")),
     "policy.careers.transfer": ("提拔后能力的延续", ("0–1", "0 彼得原理 – 1")),
 }
 LEVER_FALLBACK = {

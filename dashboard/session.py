@@ -22,7 +22,7 @@ import numpy as np
 
 from cadresim.model.cadre_model import CadreModel
 from cadresim.model.config import CadreConfig, ConfigError
-from cadresim.model.metrics import GATES, IDX, N_TYPES
+from cadresim.model.metrics import GATES, IDX, N_TYPES, RATES
 from cadresim.model.state import ERROR, MISCONDUCT, SUCCESS
 
 from .layout_network import NetworkLayout, hierarchy_layout
@@ -108,6 +108,20 @@ class Run:
                     ("misconduct_rate", "misconduct"),
                 )
             } | {"share": n / max(n.sum(), 1.0)}
+
+    def window_rates(self, window: int, names: tuple[str, ...]) -> dict[str, float]:
+        """Outcomes of all cadres (RATES of cadresim.model.metrics) over the last `window`
+        months; NaN before the first month."""
+        rows = self.engine.tallies[1:][-window:]
+        if not rows:
+            return dict.fromkeys(names, float("nan"))
+        total = np.stack(rows)[:, 0, :].sum(axis=0)
+        out = {}
+        for name in names:
+            num, den = RATES[name]
+            d = total[IDX[den]]
+            out[name] = float(total[IDX[num]] / d) if d > 0 else float("nan")
+        return out
 
     def gate_means(self) -> np.ndarray:
         """Mean of each decision gate (O, W, E, Dc, De; columns) in each cohort (cadres by
@@ -332,6 +346,12 @@ class SessionStore:
             if sid not in self._sessions and len(self._sessions) >= self.capacity:
                 raise self._full()
             self._sessions[sid], self._seen[sid] = session, now
+
+    def peek(self, sid: str) -> Any | None:
+        """The session with this id, without counting as a use (it may still expire)."""
+        with self._lock:
+            self._expire(self.clock())
+            return self._sessions.get(sid)
 
     def discard(self, sid: str) -> None:
         with self._lock:

@@ -133,6 +133,18 @@ def controls() -> html.Div:
             label("levers", html.H4),
             *_levers(),
             html.Hr(),
+            label("export", html.H4),
+            html.Div(
+                [
+                    html.Button(t("export_html", "en"), id="export-html-btn", className="btn"),
+                    html.Button(t("export_csv", "en"), id="export-csv-btn", className="btn"),
+                    html.Button(t("export_cmd", "en"), id="export-cmd-btn", className="btn"),
+                ],
+                className="buttons",
+            ),
+            html.Pre("", id="export-cmd", className="command"),
+            dcc.Download(id="download"),
+            html.Hr(),
             label("population", html.H4),
             html.Div([_mix_input(name, mix[name]) for name in TYPE_NAMES], className="mixes"),
             html.Div(

@@ -11,7 +11,7 @@ from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, html,
 from cadresim.model.config import ConfigError
 from cadresim.vocabulary import regime_label
 
-from . import figures, validate
+from . import export, figures, validate
 from .cards import card_for
 from .i18n import t
 from .levers import (
@@ -202,6 +202,26 @@ def parse_inputs(
     )
 
 
+def session_commands(session: Session) -> list[str]:
+    presets = [session.scenario.preset, session.scenario.compare]
+    return [export.command(run.config, p) for run, p in zip(session.runs, presets, strict=False)]
+
+
+def render_export(session: Session, what: Any, lang: str) -> tuple[Any, Any]:
+    """The download (HTML snapshot or CSV of the main run) or the commands, for the page."""
+    stamp = f"{session.scenario.preset}-month{session.runs[0].step_count}"
+    if what == "export-html-btn":
+        runs = [(run_title(session, i, lang), run) for i, run in enumerate(session.runs)]
+        page = export.snapshot_html(
+            f"cadresim — {runs[0][0]}", runs, session.history, session_commands(session), lang
+        )
+        return {"content": page, "filename": f"cadresim-{stamp}.html"}, no_update
+    if what == "export-csv-btn":
+        csv = export.step_csv(session.runs[0])
+        return {"content": csv, "filename": f"cadresim-{stamp}.csv"}, no_update
+    return no_update, "\n".join(session_commands(session))
+
+
 def render_message(session: Session, lang: str) -> str:
     if session.error is None:
         return ""
@@ -364,9 +384,13 @@ def register(app: Dash) -> None:
         Output("reset-btn", "children"),
         Output("month-label", "children"),
         Output("all-cards", "children"),
+        Output("export-html-btn", "children"),
+        Output("export-csv-btn", "children"),
+        Output("export-cmd-btn", "children"),
         Input("lang", "value"),
     )
     def translate(lang: str):  # noqa: ANN202
+        lang = validate.lang(lang)
         keys = [o["id"]["key"] for o in ctx.outputs_list[0]]
         types = [o["id"]["key"] for o in ctx.outputs_list[1]]
         return (
@@ -376,7 +400,27 @@ def register(app: Dash) -> None:
             t("reset", lang),
             t("month", lang),
             render_all_cards(lang),
+            t("export_html", lang),
+            t("export_csv", lang),
+            t("export_cmd", lang),
         )
+
+    @app.callback(
+        Output("download", "data"),
+        Output("export-cmd", "children"),
+        Input("export-html-btn", "n_clicks"),
+        Input("export-csv-btn", "n_clicks"),
+        Input("export-cmd-btn", "n_clicks"),
+        State("sid", "data"),
+        State("lang", "value"),
+        prevent_initial_call=True,
+    )
+    def export_session(_html, _csv, _cmd, sid, lang):  # noqa: ANN001, ANN202
+        session = STORE.get(sid) if isinstance(sid, str) else None
+        if session is None:
+            return no_update, no_update
+        with session.lock:
+            return render_export(session, ctx.triggered_id, validate.lang(lang))
 
     @app.callback(
         Output("cards", "children"),

@@ -75,6 +75,16 @@ LABELS: dict[str, tuple[str, str]] = {
     "transfer_hi": ("skills carry over", "能力完全延续"),
     "on": ("on", "开"),
     "off": ("off", "关"),
+    # export
+    "export": ("Keep this session", "保存本次推演"),
+    "export_html": ("Snapshot (HTML)", "快照（HTML）"),
+    "export_csv": ("Step table (CSV)", "逐月数据表（CSV）"),
+    "export_cmd": ("Show as command", "显示等效命令"),
+    "levers_col": ("Lever", "政策杠杆"),
+    "from_month": ("from month", "自第几月"),
+    "snapshot_taken": ("Snapshot taken", "快照时间"),
+    "lever_history": ("Levers as moved over time", "政策杠杆的调整过程"),
+    "command": ("The same settings as a cadresim command", "等效的 cadresim 命令"),
     # messages
     "bad_input": ("Not applied:", "未生效："),
     "left": ("left", "左"),

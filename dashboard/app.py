@@ -9,6 +9,7 @@ from typing import Any
 from dash import Dash, dcc, html
 
 from cadresim.agents.types import TYPE_NAMES
+from cadresim.vocabulary import regime_label
 
 from .callbacks import SPEEDS
 from .i18n import t
@@ -98,8 +99,13 @@ def _mix_input(name: str, value: float) -> html.Div:
     )
 
 
+def regime_options(lang: str, blank: bool = False) -> list[dict[str, str]]:
+    """The presets in a dropdown, named in `lang` (the value stays the preset's id)."""
+    options = [{"label": regime_label(p, lang), "value": p} for p in preset_names()]
+    return [{"label": "—", "value": ""}, *options] if blank else options
+
+
 def controls() -> html.Div:
-    presets = preset_names()
     mix = default_mix()
     return html.Div(
         [
@@ -111,11 +117,13 @@ def controls() -> html.Div:
                 inline=True,
             ),
             label("regime", html.Label),
-            dcc.Dropdown(id="regime", options=list(presets), value="baseline", clearable=False),
+            dcc.Dropdown(
+                id="regime", options=regime_options("en"), value="baseline", clearable=False
+            ),
             label("side_by_side", html.Label),
             dcc.Dropdown(
                 id="compare",
-                options=[{"label": "—", "value": ""}, *[{"label": p, "value": p} for p in presets]],
+                options=regime_options("en", blank=True),
                 value="",
                 clearable=False,
             ),

@@ -33,6 +33,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from cadresim.vocabulary import regime_label
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 FLAGS = (
@@ -184,14 +186,19 @@ def measure(
     from selenium.webdriver.common.by import By  # noqa: PLC0415
 
     driver.get(url)
-    _wait(driver, lambda d: _drawn(d, 0) and _text(d, "run-title-0") == "baseline")
+    _wait(
+        driver, lambda d: _drawn(d, 0) and _text(d, "run-title-0") == regime_label("baseline", "en")
+    )
     if regime != "baseline":
-        choose(driver, "regime", regime)
-        _wait(driver, lambda d: _text(d, "run-title-0") == regime)
+        choose(driver, "regime", regime_label(regime, "en"))
+        _wait(driver, lambda d: _text(d, "run-title-0") == regime_label(regime, "en"))
     if compare:
-        choose(driver, "compare", compare)
+        choose(driver, "compare", regime_label(compare, "en"))
         _wait(driver, lambda d: d.find_element(By.ID, "run-panel-1").is_displayed())
-        _wait(driver, lambda d: _drawn(d, 1) and compare in _text(d, "run-title-1"))
+        _wait(
+            driver,
+            lambda d: _drawn(d, 1) and regime_label(compare, "en") in _text(d, "run-title-1"),
+        )
     size = driver.find_element(By.ID, "size").get_attribute("value")
     run_btn = driver.find_element(By.ID, "run-btn")
     run_btn.click()

@@ -369,6 +369,8 @@ def register(app: Dash) -> None:
                 out += [no_update] * (1 + len(COUNTERS) + len(FIGURES) + 1)
         return out
 
+    from . import app as app_layout  # noqa: PLC0415  (app imports this module)
+
     for i in (0, 1):  # assets/rings.js restyles the drawn network (no output)
         app.clientside_callback(
             ClientsideFunction(namespace="cadresim", function_name="rings"),
@@ -387,6 +389,8 @@ def register(app: Dash) -> None:
         Output("export-html-btn", "children"),
         Output("export-csv-btn", "children"),
         Output("export-cmd-btn", "children"),
+        Output("regime", "options"),
+        Output("compare", "options"),
         Input("lang", "value"),
     )
     def translate(lang: str):  # noqa: ANN202
@@ -403,6 +407,8 @@ def register(app: Dash) -> None:
             t("export_html", lang),
             t("export_csv", lang),
             t("export_cmd", lang),
+            app_layout.regime_options(lang),
+            app_layout.regime_options(lang, blank=True),
         )
 
     @app.callback(

@@ -25,6 +25,7 @@ from werkzeug.serving import make_server
 from cadresim.agents.types import TYPE_NAMES
 from cadresim.dashboard.app import create_app
 from cadresim.dashboard.benchmark import CHROMEDRIVER, CHROMIUM, FLAGS, choose  # one setup
+from cadresim.vocabulary import type_label
 
 
 def free_port() -> int:
@@ -61,7 +62,7 @@ def page(server: str, browser: webdriver.Chrome) -> webdriver.Chrome:
     """A freshly loaded page (a new session id) with its first charts drawn."""
     browser.get(server)
     wait_for(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#network-0 .scatterlayer")))
-    wait_for(browser, lambda d: text(d, "run-title-0") == "baseline")
+    wait_for(browser, lambda d: text(d, "run-title-0") == "Baseline")
     return browser
 
 
@@ -96,7 +97,7 @@ def test_page_loads_offline_with_charts(page: webdriver.Chrome) -> None:
     assert urls, "no resources were loaded"
     assert all(u.startswith("http://127.0.0.1:") for u in urls), urls
     assert text(page, "month") == "0"
-    assert "baseline" in page.find_element(By.ID, "cards").text
+    assert "baseline" in page.find_element(By.ID, "cards").text  # the card names the preset id
 
 
 def test_step_advances_time(page: webdriver.Chrome) -> None:
@@ -122,12 +123,12 @@ def test_tolerance_slider_changes_next_steps(page: webdriver.Chrome) -> None:
 
 
 def test_side_by_side_shows_two_runs(page: webdriver.Chrome) -> None:
-    choose(page, "regime", "strict_accountability")
-    wait_for(page, lambda d: text(d, "run-title-0") == "strict_accountability")
-    choose(page, "compare", "three_mechanisms")
+    choose(page, "regime", "Strict accountability")
+    wait_for(page, lambda d: text(d, "run-title-0") == "Strict accountability")
+    choose(page, "compare", "Three mechanisms")
     wait_for(page, lambda d: d.find_element(By.ID, "run-panel-1").is_displayed())
-    assert "three_mechanisms" in text(page, "run-title-1")
-    assert "strict_accountability" in text(page, "run-title-0")
+    assert "Three mechanisms" in text(page, "run-title-1")
+    assert "Strict accountability" in text(page, "run-title-0")
     step(page, 3)
     wait_for(page, lambda d: count(d, "exemptions", 1) > 0)
     assert count(page, "exemptions", 0) == 0
@@ -156,7 +157,7 @@ def test_gate_view_and_protection_switch(page: webdriver.Chrome) -> None:
     values = [float(c.text) for c in page.find_elements(By.CSS_SELECTOR, cells) if c.text]
     assert len(values) == 30 and all(0.0 <= v <= 1.0 for v in values)
     ticks = page.find_elements(By.CSS_SELECTOR, "#gates-0 .yaxislayer-above .ytick text")
-    assert sorted(tick.text for tick in ticks) == sorted(TYPE_NAMES)
+    assert sorted(tick.text for tick in ticks) == sorted(type_label(n, "en") for n in TYPE_NAMES)
     assert text(page, "message") == ""
 
 
@@ -205,7 +206,7 @@ return out;
 def test_views_updated_while_running_match_a_full_redraw(page: webdriver.Chrome) -> None:
     """Running sends patches (series, bars) and rings restyled in place (assets/rings.js); a
     language switch sends full figures of the same month: the page must look the same."""
-    choose(page, "compare", "three_mechanisms")
+    choose(page, "compare", "Three mechanisms")
     wait_for(page, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#network-1 .scatterlayer")))
     page.find_element(By.ID, "run-btn").click()
     wait_for(page, lambda d: int(text(d, "month")) >= 6, timeout=10.0)

@@ -211,7 +211,16 @@ def render_team(room: Room, team: Team, lang: str, shown: Any) -> dict[str, Any]
         month = team.run.step_count
         record = {"month": month, "lang": lang}
         counts = team.run.counters()
-        series = figures.time_series(team.run, lang) if shown != record else no_update
+        if shown == record:
+            series = no_update
+        elif (
+            isinstance(shown, dict)
+            and shown.get("lang") == lang
+            and 0 < shown.get("month", -1) < month
+        ):
+            series = figures.time_series_patch(team.run, shown["month"])  # the new months only
+        else:
+            series = figures.time_series(team.run, lang)
         return {
             "status": status_text(room, lang),
             "title": team_title(team, lang),

@@ -11,6 +11,7 @@ code 2.
 from __future__ import annotations
 
 import argparse
+import logging
 import socket
 import sys
 import time
@@ -158,6 +159,8 @@ def run(argv: list[str]) -> int:
         return 0
     from waitress import create_server  # noqa: PLC0415
 
+    if not args.verbose:  # "Task queue depth is N" once per busy request: only with --verbose
+        logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     wsgi = request_log(server) if args.verbose else server
     create_server(wsgi, host=args.host, port=args.port, threads=args.threads).run()
     return 0

@@ -57,6 +57,7 @@ class Run:
         self.model = CadreModel(config=cfg, agent_views=False, collect=False)
         self.layout: NetworkLayout = hierarchy_layout(self.model.engine.org)
         self.id = uuid.uuid4().hex  # tells this run's figures on the page from an earlier run's
+        self._summed, self._total = 1, None  # counters: tallies summed so far (row 0: month 0)
 
     @property
     def engine(self):  # noqa: ANN201
@@ -135,8 +136,15 @@ class Run:
             return np.where(n > 0, rows[:, GATE_COLUMNS] / n, np.nan)
 
     def counters(self) -> dict[str, int]:
-        """Cases so far: sanctions, exemptions, wrongful sanctions, shielded misconduct."""
-        total = self._tallies()[1:, 0, :].sum(axis=0) if self.step_count else None
+        """Cases so far: sanctions, exemptions, wrongful sanctions, shielded misconduct (a
+        running sum over the months, so a page polling every second costs one month's add)."""
+        tallies = self.engine.tallies
+        if self._summed > len(tallies):  # the engine was rebuilt: start again
+            self._summed, self._total = 1, None
+        for row in tallies[self._summed :]:
+            self._total = row[0].copy() if self._total is None else self._total + row[0]
+        self._summed = len(tallies)
+        total = self._total
         return {
             name: int(round(float(total[IDX[count]]))) if total is not None else 0
             for name, count in COUNTERS.items()

@@ -97,8 +97,9 @@ def test_dose_response_x_is_the_lever(sweep_runs):
     all_line = next(t for t in _lines(fig) if t.meta == "all")
     assert list(all_line.x) == [0.0, 0.5, 1.0]
     assert all_line.line.dash == "dash"
-    assert fig.layout.xaxis.title.text == "Tolerance coverage (share of honest errors)"
-    assert "vs Tolerance coverage" in fig.layout.title.text
+    # the lever's label comes from the vocabulary: the knob's doc, with its unit
+    assert fig.layout.xaxis.title.text == "Share of honest errors that qualify for exemption (0–1)"
+    assert "vs Share of honest errors that qualify for exemption" in fig.layout.title.text
 
 
 def test_heatmap_grid_and_interpolated(sweep_runs):

@@ -12,6 +12,7 @@ from cadresim.agents.types import TYPE_NAMES
 from cadresim.vocabulary import regime_label
 
 from .callbacks import SPEEDS
+from .figures import ORG_VIEWS
 from .i18n import t
 from .levers import DEFAULT_SIZE, LEVERS, SIZE_RANGE, Lever, default_mix, preset_names
 from .session import COUNTERS, STORE
@@ -105,6 +106,10 @@ def regime_options(lang: str, blank: bool = False) -> list[dict[str, str]]:
     return [{"label": "—", "value": ""}, *options] if blank else options
 
 
+def org_options(lang: str) -> list[dict[str, str]]:
+    return [{"label": t(f"org_{v}", lang), "value": v} for v in ORG_VIEWS]
+
+
 def controls() -> html.Div:
     mix = default_mix()
     return html.Div(
@@ -137,6 +142,8 @@ def controls() -> html.Div:
             ),
             label("speed", html.Label),
             dcc.RadioItems(id="speed", options=list(SPEEDS), value=1, inline=True),
+            label("org_view", html.Label),
+            dcc.RadioItems(id="org-view", options=org_options("en"), value="auto", inline=True),
             html.Hr(),
             label("levers", html.H4),
             *_levers(),

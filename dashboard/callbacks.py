@@ -97,14 +97,14 @@ def months_per_tick(speed: Any) -> int:
     return int(speed)
 
 
-def render_run(session: Session, i: int, lang: str) -> dict[str, Any]:
-    """Title, counters and figures of run i."""
+def render_run(session: Session, i: int, lang: str, org: str = "auto") -> dict[str, Any]:
+    """Title, counters and figures of run i (`org`: the organisation view chosen)."""
     run = session.runs[i]
     return _render_head(session, i, lang) | {
         "series": figures.time_series(run, lang),
         "types": figures.by_type(run, lang),
         "gates": figures.gates(run, lang),
-        "network": figures.network(run, lang),
+        "network": figures.org_figure(run, lang, org),
     }
 
 
@@ -128,7 +128,7 @@ def _render_head(session: Session, i: int, lang: str) -> dict[str, Any]:
 
 
 def render_views(
-    session: Session, lang: str, shown: dict[str, Any] | None
+    session: Session, lang: str, shown: dict[str, Any] | None, org: str = "auto"
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Every run's title, counters, figures and rings, and the record of what the page will
     show once it applies them.
@@ -147,10 +147,10 @@ def render_views(
     )
     views, record = [], []
     for i, run in enumerate(session.runs):
-        month, types_key = run.step_count, run.types_key()
+        month, types_key = run.step_count, figures.org_key(run, org)
         before = shown["runs"][i] if same_page and shown else None
         if before is None or before["run"] != run.id or before["month"] > month:
-            view = render_run(session, i, lang) | {"rings": no_update}
+            view = render_run(session, i, lang, org) | {"rings": no_update}
         elif before["month"] == month and before["types"] == types_key:
             view = _render_head(session, i, lang) | dict.fromkeys((*FIGURES, "rings"), no_update)
         else:
@@ -158,10 +158,12 @@ def render_views(
             view["series"] = figures.time_series_patch(run, before["month"])
             view["types"] = figures.by_type_patch(run)
             view["gates"] = figures.gates_patch(run)
-            if before["types"] == types_key:
+            if before["types"] != types_key:
+                view |= {"network": figures.org_figure(run, lang, org), "rings": no_update}
+            elif figures.org_view(run, org) == "cadres":
                 view |= {"network": no_update, "rings": figures.rings(run)}
-            else:
-                view |= {"network": figures.network(run, lang), "rings": no_update}
+            else:  # units: drawn from the counts, which did not change
+                view |= {"network": no_update, "rings": no_update}
         views.append(view)
         record.append({"run": run.id, "month": month, "types": types_key})
     return views, {"lang": lang, "runs": record}
@@ -315,6 +317,7 @@ def register(app: Dash) -> None:
         Input("seed", "value"),
         Input("speed", "value"),
         Input("lang", "value"),
+        Input("org-view", "value"),
         State("sid", "data"),
         State("shown", "data"),
     )
@@ -331,6 +334,7 @@ def register(app: Dash) -> None:
         seed,
         speed,
         lang,
+        org,
         sid,
         shown,
     ):  # noqa: ANN001, ANN202
@@ -338,6 +342,7 @@ def register(app: Dash) -> None:
         blank = [no_update] * (len(run_outputs) + 6)
         try:
             inp = parse_inputs(preset, compare, levers, mix, size, seed, speed)
+            org = validate.choice(org, "org_view", figures.ORG_VIEWS)
         except InputError as exc:  # a crafted request: say so, touch nothing
             return [no_update, f"{t('bad_input', lang)} {exc.text(lang)}", *blank[2:]]
         triggers = _trigger_names()
@@ -349,7 +354,7 @@ def register(app: Dash) -> None:
             with session.lock:
                 handle(session, triggers, inp)
         with session.lock:
-            runs, record = render_views(session, lang, shown)
+            runs, record = render_views(session, lang, shown, org)
             month = str(session.runs[0].step_count)
             running = session.running
             message = render_message(session, lang)
@@ -391,6 +396,7 @@ def register(app: Dash) -> None:
         Output("export-cmd-btn", "children"),
         Output("regime", "options"),
         Output("compare", "options"),
+        Output("org-view", "options"),
         Input("lang", "value"),
     )
     def translate(lang: str):  # noqa: ANN202
@@ -409,6 +415,7 @@ def register(app: Dash) -> None:
             t("export_cmd", lang),
             app_layout.regime_options(lang),
             app_layout.regime_options(lang, blank=True),
+            app_layout.org_options(lang),
         )
 
     @app.callback(

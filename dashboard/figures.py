@@ -12,6 +12,7 @@ cadres that changed type.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import numpy as np
@@ -271,3 +272,116 @@ def _legend_entry(name: str, marker: dict[str, Any]) -> dict[str, Any]:
     """A trace with no points, drawn only as a legend symbol."""
     return {"type": "scatter", "mode": "markers", "x": [None], "y": [None], "name": name,
             "marker": marker}  # fmt: skip
+
+
+ORG_DETAIL_MAX = 400  # cadres drawn one by one up to this size; above, units ("auto" view)
+ORG_VIEWS = ("auto", "units", "cadres")
+UNIT_FILL = "#eef0f3"
+
+
+def org_view(run: Run, choice: str) -> str:
+    """The organisation view drawn: "units" (aggregated) or "cadres" (one point each)."""
+    if choice in ("units", "cadres"):
+        return choice
+    return "units" if run.engine.n > ORG_DETAIL_MAX else "cadres"
+
+
+def unit_counts(run: Run) -> np.ndarray:
+    """Cadres of each type (columns) in each unit (rows)."""
+    tree, n_types = run.tree, len(TYPE_NAMES)
+    flat = np.bincount(tree.unit * n_types + run.types(), minlength=tree.n_units * n_types)
+    return flat.reshape(tree.n_units, n_types)
+
+
+def organisation(run: Run, lang: str) -> dict[str, Any]:
+    """Units as tiles sized by headcount, split into their types' colours, under their
+    divisions (a treemap: click a division or a unit to zoom into it, the bar above to go
+    back). Readable at thousands of cadres, where one point per cadre is a solid block."""
+    tree, counts = run.tree, unit_counts(run)
+    n_types = len(TYPE_NAMES)
+    size = counts.sum(axis=1)
+    ids, labels, parents, values, colours = (
+        ["org"],
+        [t("organisation", lang)],
+        [""],
+        [run.engine.n],
+        ["white"],
+    )
+    if tree.n_divisions:
+        inside = tree.division >= 0
+        div_size = np.bincount(
+            tree.division[inside], weights=size[inside], minlength=tree.n_divisions
+        )
+        ids += [f"d{k}" for k in range(tree.n_divisions)]
+        labels += [f"{t('division', lang)} {k + 1}" for k in range(tree.n_divisions)]
+        parents += ["org"] * tree.n_divisions
+        values += div_size.astype(int).tolist()
+        colours += [UNIT_FILL] * tree.n_divisions
+    ids += [f"u{u}" for u in range(tree.n_units)]
+    labels += [f"{t('unit', lang)} {u + 1}" for u in range(tree.n_units)]
+    parents += [f"d{d}" if d >= 0 else "org" for d in tree.division.tolist()]
+    values += size.tolist()
+    colours += [UNIT_FILL] * tree.n_units
+    unit_idx, type_idx = np.nonzero(counts)
+    names = [t(name, lang) for name in TYPE_NAMES]
+    ids += [f"u{u}t{c}" for u, c in zip(unit_idx.tolist(), type_idx.tolist(), strict=True)]
+    labels += [names[c] for c in type_idx.tolist()]
+    parents += [f"u{u}" for u in unit_idx.tolist()]
+    values += counts[unit_idx, type_idx].tolist()
+    colours += [TYPE_COLOURS[c] for c in type_idx.tolist()]
+    key = " ".join(
+        f"<span style='color:{TYPE_COLOURS[c]}'>■</span> {names[c]}" for c in range(n_types)
+    )
+    return {
+        "data": [
+            {
+                "type": "treemap",
+                "ids": ids,
+                "labels": labels,
+                "parents": parents,
+                "values": values,
+                "branchvalues": "total",
+                "marker": {"colors": colours, "line": {"width": 0.5, "color": "white"}},
+                "textinfo": "label",
+                "hovertemplate": "%{label}: %{value}<extra></extra>",
+                "pathbar": {"visible": True},
+                "tiling": {"pad": 1},
+                "sort": False,
+            }
+        ],
+        "layout": _layout(
+            t("organisation_units", lang),
+            height=380,
+            margin={"l": 5, "r": 5, "t": 36, "b": 24},
+            uniformtext={"minsize": 9, "mode": "hide"},
+            annotations=[
+                {
+                    "text": key,
+                    "showarrow": False,
+                    "xref": "paper",
+                    "yref": "paper",
+                    "x": 0,
+                    "y": -0.01,
+                    "yanchor": "top",
+                    "xanchor": "left",
+                    "font": {"size": 10},
+                }
+            ],  # fmt: skip
+            meta={"units": run.id},
+        ),
+    }
+
+
+def organisation_key(run: Run) -> str:
+    """Names the units figure: this run and the count of each type in each unit."""
+    raw = np.ascontiguousarray(unit_counts(run)).tobytes()
+    return f"units:{run.id}:{hashlib.blake2b(raw, digest_size=8).hexdigest()}"
+
+
+def org_figure(run: Run, lang: str, choice: str = "auto") -> dict[str, Any]:
+    return organisation(run, lang) if org_view(run, choice) == "units" else network(run, lang)
+
+
+def org_key(run: Run, choice: str = "auto") -> str:
+    """What the drawn organisation figure depends on (besides the language)."""
+    return organisation_key(run) if org_view(run, choice) == "units" else run.types_key()

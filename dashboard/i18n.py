@@ -50,6 +50,17 @@ LABELS: dict[str, tuple[str, str]] = {
         "Organisation (colour: type; ring: this month's action)",
         "组织网络（颜色：类型；外圈：本月行为）",
     ),
+    "organisation": ("Organisation", "组织"),
+    "organisation_units": (
+        "Organisation by unit (size: headcount; colour: types; click to zoom in)",
+        "按单位的组织结构（面积：人数；颜色：干部类型；点击放大）",
+    ),
+    "division": ("Division", "部门"),
+    "unit": ("Unit", "单位"),
+    "org_view": ("Organisation view", "组织视图"),
+    "org_auto": ("auto", "自动"),
+    "org_units": ("units", "按单位"),
+    "org_cadres": ("each cadre", "逐个干部"),
     "gates": (
         "Why they hold back: mean gates by initial type, this month (1 = open)",
         "为何不作为：按初始类型，本月各道门槛的均值（1＝不构成障碍）",

@@ -25,7 +25,7 @@ from cadresim.model.config import CadreConfig, ConfigError
 from cadresim.model.metrics import GATES, IDX, N_TYPES, RATES
 from cadresim.model.state import ERROR, MISCONDUCT, SUCCESS
 
-from .layout_network import NetworkLayout, hierarchy_layout
+from .layout_network import NetworkLayout, UnitTree, hierarchy_layout, unit_tree
 from .levers import (
     LEVER_KEYS,
     lever_values,
@@ -56,6 +56,7 @@ class Run:
     def __init__(self, cfg: CadreConfig) -> None:
         self.model = CadreModel(config=cfg, agent_views=False, collect=False)
         self.layout: NetworkLayout = hierarchy_layout(self.model.engine.org)
+        self.tree: UnitTree = unit_tree(self.model.engine.org)
         self.id = uuid.uuid4().hex  # tells this run's figures on the page from an earlier run's
         self._summed, self._total = 1, None  # counters: tallies summed so far (row 0: month 0)
 

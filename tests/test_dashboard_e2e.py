@@ -28,6 +28,9 @@ from cadresim.dashboard.benchmark import CHROMEDRIVER, CHROMIUM, FLAGS, choose  
 from cadresim.vocabulary import type_label
 
 
+ORG_DRAWN = "#network-{i} .treemaplayer, #network-{i} .scatterlayer"  # units or cadres
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -61,7 +64,7 @@ def browser() -> Iterator[webdriver.Chrome]:
 def page(server: str, browser: webdriver.Chrome) -> webdriver.Chrome:
     """A freshly loaded page (a new session id) with its first charts drawn."""
     browser.get(server)
-    wait_for(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#network-0 .scatterlayer")))
+    wait_for(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, ORG_DRAWN.format(i=0))))
     wait_for(browser, lambda d: text(d, "run-title-0") == "Baseline")
     return browser
 
@@ -98,6 +101,9 @@ def test_page_loads_offline_with_charts(page: webdriver.Chrome) -> None:
     assert all(u.startswith("http://127.0.0.1:") for u in urls), urls
     assert text(page, "month") == "0"
     assert "baseline" in page.find_element(By.ID, "cards").text  # the card names the preset id
+    # 1,000 cadres: the organisation is drawn by unit (tiles sized by headcount), not per cadre
+    tiles = page.find_elements(By.CSS_SELECTOR, "#network-0 .treemaplayer path.surface")
+    assert len(tiles) > 100 and not page.find_elements(By.CSS_SELECTOR, "#network-0 .scatterlayer")
 
 
 def test_step_advances_time(page: webdriver.Chrome) -> None:
@@ -206,6 +212,7 @@ return out;
 def test_views_updated_while_running_match_a_full_redraw(page: webdriver.Chrome) -> None:
     """Running sends patches (series, bars) and rings restyled in place (assets/rings.js); a
     language switch sends full figures of the same month: the page must look the same."""
+    page.find_element(By.XPATH, "//label[contains(., 'each cadre')]").click()  # rings, not units
     choose(page, "compare", "Three mechanisms")
     wait_for(page, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#network-1 .scatterlayer")))
     page.find_element(By.ID, "run-btn").click()

@@ -58,6 +58,7 @@ def good_values() -> dict[str, Any]:
         "seed": 0,
         "speed": 1,
         "lang": "en",
+        "org-view": "auto",
     }
 
 
@@ -130,6 +131,7 @@ def month(response: dict[str, Any]) -> str | None:
         ("lever.value", {"lever": "x"}, "levers"),
         ("regime.value", {"regime": "no_such_regime"}, "regime"),
         ("compare.value", {"compare": 7}, "compare"),
+        ("org-view.value", {"org-view": "sideways"}, "org_view"),
     ],
 )
 def test_a_crafted_value_gets_a_message_and_changes_nothing(

@@ -27,7 +27,7 @@ from cadresim.dashboard.app import create_app
 from cadresim.dashboard.benchmark import CHROMEDRIVER, CHROMIUM, FLAGS, choose  # one setup
 from cadresim.vocabulary import type_label
 
-
+pytestmark = pytest.mark.browser
 ORG_DRAWN = "#network-{i} .treemaplayer, #network-{i} .scatterlayer"  # units or cadres
 
 

@@ -133,7 +133,7 @@ def test_sensitivity_figures():
     assert [t.name for t in sobol.data] == ["First order S1", "Total order ST"]
     st = np.asarray(sobol.data[1].y)
     assert np.all(np.diff(st) <= 0)  # sorted by total effect
-    assert list(sobol.data[0].x)[0] == "Tolerance coverage"
+    assert list(sobol.data[0].x)[0] == "Share of honest errors that qualify for exemption"
     morris = F.morris_screening(sens, "initiative_rate")
     pts = morris.data[1]
     assert len(pts.x) == 3 and pts.error_x.array is not None

@@ -73,6 +73,15 @@ OUTCOMES: dict[str, tuple[str, str, tuple[str, str]]] = {
     "demotion_rate": ("Demotion rate", "降职率", _SHARE),
     "warning_rate": ("Warning rate", "提醒谈话率", _SHARE),
     "share": ("Share of cadres", "干部占比", ("0–1", "0–1")),
+    "perceived_career_risk": ("Perceived career risk", "感知仕途风险", _MEAN01),
+    "doer_advantage": ("Perceived doer advantage", "感知担当者优势", ("−1–1", "−1–1")),
+    "leader_competence": ("Leader competence", "领导能力", _MEAN01),
+    # the gates of P = O W E Dc De (1 = open)
+    "gate_opportunity": ("O able", "O 会为", _MEAN01),
+    "gate_want": ("W want", "W 想为", _MEAN01),
+    "gate_bother": ("E bother", "E 愿为", _MEAN01),
+    "gate_career": ("Dc dare", "Dc 敢为", _MEAN01),
+    "gate_punish": ("De unafraid", "De 不怕为", _MEAN01),
 }
 
 # Cases counted over a run (the dashboard's counters): the counts behind the outcome rates.

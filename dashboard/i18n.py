@@ -69,11 +69,6 @@ LABELS: dict[str, tuple[str, str]] = {
         "The gates appear once the cadres have decided: press Step",
         "干部做出决策后显示：请点击“单步”",
     ),
-    "gate_opportunity": ("O able", "O 会为"),
-    "gate_want": ("W want", "W 想为"),
-    "gate_bother": ("E bother", "E 愿为"),
-    "gate_career": ("Dc dare", "Dc 敢为"),
-    "gate_punish": ("De unafraid", "De 不怕为"),
     "rate": ("share of cadres", "干部占比"),
     # levers, under a heading per mechanism
     "group_incentive": ("Incentives and promotion", "激励与用人导向"),

@@ -215,6 +215,7 @@ def run_panel(i: int) -> html.Div:
             dcc.Graph(id=f"types-{i}", config={"displayModeBar": False}),
             dcc.Graph(id=f"gates-{i}", config={"displayModeBar": False}),
             dcc.Graph(id=f"network-{i}", config={"displayModeBar": False}),
+            html.Div("", id=f"unit-detail-{i}", className="unit-detail"),  # a clicked unit
             dcc.Store(id=f"rings-{i}"),  # this month's rings, drawn by assets/rings.js
         ],
         id=f"run-panel-{i}",

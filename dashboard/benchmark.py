@@ -176,8 +176,7 @@ def choose(driver: Any, dropdown_id: str, option: str) -> None:
 def _drawn(driver: Any, i: int) -> bool:
     from selenium.webdriver.common.by import By  # noqa: PLC0415
 
-    drawn = f"#network-{i} .scatterlayer, #network-{i} .treemaplayer"  # cadres or units
-    return bool(driver.find_elements(By.CSS_SELECTOR, drawn))
+    return bool(driver.find_elements(By.CSS_SELECTOR, f"#network-{i} .scatterlayer"))
 
 
 def measure(

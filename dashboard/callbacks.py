@@ -224,6 +224,22 @@ def render_export(session: Session, what: Any, lang: str) -> tuple[Any, Any]:
     return no_update, "\n".join(session_commands(session))
 
 
+def unit_detail(sid: Any, i: int, click: Any, lang: Any) -> str:
+    """The unit a page clicked in run i's units view, in words ("" for anything else)."""
+    session = STORE.get(sid) if isinstance(sid, str) else None
+    try:
+        unit = click["points"][0]["customdata"]
+    except (TypeError, KeyError, IndexError):
+        return ""
+    if session is None or i >= len(session.runs):
+        return ""
+    with session.lock:
+        run = session.runs[i]
+        if isinstance(unit, bool) or not isinstance(unit, int) or not 0 <= unit < run.tree.n_units:
+            return ""
+        return figures.unit_text(run, unit, validate.lang(lang))
+
+
 def render_message(session: Session, lang: str) -> str:
     if session.error is None:
         return ""
@@ -375,6 +391,15 @@ def register(app: Dash) -> None:
         return out
 
     from . import app as app_layout  # noqa: PLC0415  (app imports this module)
+
+    for i in (0, 1):  # the units view: a clicked unit's cadres
+        app.callback(
+            Output(f"unit-detail-{i}", "children"),
+            Input(f"network-{i}", "clickData"),
+            Input("lang", "value"),
+            State("sid", "data"),
+            prevent_initial_call=True,
+        )(lambda click, lang, sid, i=i: unit_detail(sid, i, click, lang))
 
     for i in (0, 1):  # assets/rings.js restyles the drawn network (no output)
         app.clientside_callback(

@@ -293,83 +293,106 @@ def unit_counts(run: Run) -> np.ndarray:
     return flat.reshape(tree.n_units, n_types)
 
 
+UNIT_PX = (5.0, 26.0)  # marker diameter of the smallest and the largest unit
+
+
+def unit_text(run: Run, unit: int, lang: str) -> str:
+    """One unit in words: its division, headcount and types, and what its cadres did this
+    month (the drill-down shown when a unit is clicked)."""
+    tree = run.tree
+    members = np.flatnonzero(tree.unit == unit)
+    types = np.bincount(run.types()[members], minlength=len(TYPE_NAMES))
+    acts = np.bincount(run.actions()[members], minlength=len(ACTIONS))
+    d = int(tree.division[unit])
+    where = f"{t('division', lang)} {d + 1}" if d >= 0 else t("organisation", lang)
+    sep = "，" if lang == "zh" else ", "
+    mix = sep.join(
+        f"{t(n, lang)} {c}" for n, c in zip(TYPE_NAMES, types.tolist(), strict=True) if c
+    )
+    did = sep.join(
+        f"{t(a, lang)} {c}"
+        for a, c in zip(ACTIONS, acts.tolist(), strict=True)
+        if c and a != "idle"
+    )
+    month = f"{t('month', lang)} {run.step_count}"
+    return f"{t('unit', lang)} {unit + 1} · {where} · {members.size} — {mix}" + (
+        f" · {month}: {did}" if did else ""
+    )
+
+
 def organisation(run: Run, lang: str) -> dict[str, Any]:
-    """Units as tiles sized by headcount, split into their types' colours, under their
-    divisions (a treemap: click a division or a unit to zoom into it, the bar above to go
-    back). Readable at thousands of cadres, where one point per cadre is a solid block."""
+    """Units as bullseyes under their divisions: a unit's disc is sized by its headcount and
+    split into rings by type, each ring's area its type's share (the type mix at a glance);
+    a unit's cadres are listed when it is clicked. Readable at thousands of cadres, where one
+    point per cadre is a solid block, and cheap to redraw (one point per unit and type)."""
     tree, counts = run.tree, unit_counts(run)
-    n_types = len(TYPE_NAMES)
     size = counts.sum(axis=1)
-    ids, labels, parents, values, colours = (
-        ["org"],
-        [t("organisation", lang)],
-        [""],
-        [run.engine.n],
-        ["white"],
-    )
-    if tree.n_divisions:
-        inside = tree.division >= 0
-        div_size = np.bincount(
-            tree.division[inside], weights=size[inside], minlength=tree.n_divisions
-        )
-        ids += [f"d{k}" for k in range(tree.n_divisions)]
-        labels += [f"{t('division', lang)} {k + 1}" for k in range(tree.n_divisions)]
-        parents += ["org"] * tree.n_divisions
-        values += div_size.astype(int).tolist()
-        colours += [UNIT_FILL] * tree.n_divisions
-    ids += [f"u{u}" for u in range(tree.n_units)]
-    labels += [f"{t('unit', lang)} {u + 1}" for u in range(tree.n_units)]
-    parents += [f"d{d}" if d >= 0 else "org" for d in tree.division.tolist()]
-    values += size.tolist()
-    colours += [UNIT_FILL] * tree.n_units
-    unit_idx, type_idx = np.nonzero(counts)
-    names = [t(name, lang) for name in TYPE_NAMES]
-    ids += [f"u{u}t{c}" for u, c in zip(unit_idx.tolist(), type_idx.tolist(), strict=True)]
-    labels += [names[c] for c in type_idx.tolist()]
-    parents += [f"u{u}" for u in unit_idx.tolist()]
-    values += counts[unit_idx, type_idx].tolist()
-    colours += [TYPE_COLOURS[c] for c in type_idx.tolist()]
-    key = " ".join(
-        f"<span style='color:{TYPE_COLOURS[c]}'>■</span> {names[c]}" for c in range(n_types)
-    )
-    return {
-        "data": [
+    x, y = unit_positions(run)
+    outer = UNIT_PX[0] + (UNIT_PX[1] - UNIT_PX[0]) * np.sqrt(size / max(size.max(), 1))
+    # ring c spans the shares of types c.. (areas: sqrt), drawn largest first
+    tail = np.cumsum(counts[:, ::-1], axis=1)[:, ::-1] / np.maximum(size, 1)[:, None]
+    hover = [f"{t('unit', lang)} {u + 1}: {n}" for u, n in enumerate(size.tolist())]
+    traces: list[dict[str, Any]] = []
+    for c, name in enumerate(TYPE_NAMES):
+        traces.append(
             {
-                "type": "treemap",
-                "ids": ids,
-                "labels": labels,
-                "parents": parents,
-                "values": values,
-                "branchvalues": "total",
-                "marker": {"colors": colours, "line": {"width": 0.5, "color": "white"}},
-                "textinfo": "label",
-                "hovertemplate": "%{label}: %{value}<extra></extra>",
-                "pathbar": {"visible": True},
-                "tiling": {"pad": 1},
-                "sort": False,
+                "type": "scatter",
+                "mode": "markers",
+                "x": x,
+                "y": y,
+                "name": t(name, lang),
+                "showlegend": False,  # the legend entries below have one size
+                "customdata": list(range(tree.n_units)),
+                "text": hover,
+                "hovertemplate": "%{text}<extra></extra>",
+                "marker": {
+                    "color": TYPE_COLOURS[c],
+                    "size": np.round(outer * np.sqrt(tail[:, c]), 2).tolist(),
+                    "line": {"width": 0},
+                    "opacity": 1,
+                },
             }
-        ],
+        )
+    traces += [
+        _legend_entry(t(name, lang), {"color": TYPE_COLOURS[c], "size": 9})
+        for c, name in enumerate(TYPE_NAMES)
+    ]
+    return {
+        "data": traces,
         "layout": _layout(
             t("organisation_units", lang),
             height=380,
-            margin={"l": 5, "r": 5, "t": 36, "b": 24},
-            uniformtext={"minsize": 9, "mode": "hide"},
-            annotations=[
-                {
-                    "text": key,
-                    "showarrow": False,
-                    "xref": "paper",
-                    "yref": "paper",
-                    "x": 0,
-                    "y": -0.01,
-                    "yanchor": "top",
-                    "xanchor": "left",
-                    "font": {"size": 10},
-                }
-            ],  # fmt: skip
+            xaxis={"visible": False},
+            yaxis={"visible": False},
+            legend={"orientation": "h", "y": -0.02, "font": {"size": 10}},
+            margin={"l": 5, "r": 5, "t": 36, "b": 5},
+            hovermode="closest",
             meta={"units": run.id},
         ),
     }
+
+
+def unit_positions(run: Run) -> tuple[list[float], list[float]]:
+    """Divisions side by side, each one's units in a column under it; units outside any
+    division (the leadership team, or all units without a hierarchy) in a row on top."""
+    tree = run.tree
+    x = np.zeros(tree.n_units)
+    y = np.zeros(tree.n_units)
+    loose = np.flatnonzero(tree.division < 0)
+    inside = np.flatnonzero(tree.division >= 0)
+    if tree.n_divisions:
+        div = tree.division[inside]
+        order = np.argsort(div, kind="stable")
+        _, first, counts = np.unique(div[order], return_index=True, return_counts=True)
+        rank = np.empty(inside.size, dtype=np.int64)
+        rank[order] = np.arange(inside.size) - np.repeat(first, counts)
+        x[inside] = (div + 0.5) / tree.n_divisions
+        y[inside] = -1.0 - rank
+    if loose.size:
+        cols = loose.size if tree.n_divisions else int(np.ceil(np.sqrt(loose.size)))
+        x[loose] = (np.arange(loose.size) % cols + 0.5) / cols
+        y[loose] = -(np.arange(loose.size) // cols).astype(float) + (0.5 if tree.n_divisions else 0)
+    return np.round(x, 4).tolist(), np.round(y, 3).tolist()
 
 
 def organisation_key(run: Run) -> str:

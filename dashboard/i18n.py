@@ -52,8 +52,8 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "organisation": ("Organisation", "组织"),
     "organisation_units": (
-        "Organisation by unit (size: headcount; colour: types; click to zoom in)",
-        "按单位的组织结构（面积：人数；颜色：干部类型；点击放大）",
+        "Organisation by unit (disc: headcount; rings: type mix; click a unit for its cadres)",
+        "按单位的组织结构（圆面积：人数；色环：类型构成；点击单位查看干部）",
     ),
     "division": ("Division", "部门"),
     "unit": ("Unit", "单位"),

@@ -17,6 +17,7 @@ import pytest
 from PIL import Image
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
@@ -28,7 +29,7 @@ from cadresim.dashboard.benchmark import CHROMEDRIVER, CHROMIUM, FLAGS, choose  
 from cadresim.vocabulary import type_label
 
 pytestmark = pytest.mark.browser
-ORG_DRAWN = "#network-{i} .treemaplayer, #network-{i} .scatterlayer"  # units or cadres
+ORG_DRAWN = "#network-{i} .scatterlayer"  # units or cadres
 
 
 def free_port() -> int:
@@ -73,6 +74,10 @@ def wait_for(driver: webdriver.Chrome, cond, timeout: float = 10.0):  # noqa: AN
     return WebDriverWait(driver, timeout, poll_frequency=0.05).until(cond)
 
 
+def by_id(driver: webdriver.Chrome, element_id: str):  # noqa: ANN201
+    return driver.find_element(By.ID, element_id)
+
+
 def text(driver: webdriver.Chrome, element_id: str) -> str:
     return driver.find_element(By.ID, element_id).text
 
@@ -101,9 +106,14 @@ def test_page_loads_offline_with_charts(page: webdriver.Chrome) -> None:
     assert all(u.startswith("http://127.0.0.1:") for u in urls), urls
     assert text(page, "month") == "0"
     assert "baseline" in page.find_element(By.ID, "cards").text  # the card names the preset id
-    # 1,000 cadres: the organisation is drawn by unit (tiles sized by headcount), not per cadre
-    tiles = page.find_elements(By.CSS_SELECTOR, "#network-0 .treemaplayer path.surface")
-    assert len(tiles) > 100 and not page.find_elements(By.CSS_SELECTOR, "#network-0 .scatterlayer")
+    # 1,000 cadres: the organisation is drawn by unit (one disc per unit, a ring per type)
+    traces = page.find_elements(By.CSS_SELECTOR, "#network-0 .scatterlayer .trace")
+    assert len(traces) == 2 * len(TYPE_NAMES)  # a ring per type, then the legend entries
+    units = traces[0].find_elements(By.CSS_SELECTOR, "path.point")
+    assert 100 < len(units) < 400  # units, not 1,000 cadres
+    page.execute_script("arguments[0].scrollIntoView()", by_id(page, "network-0"))
+    ActionChains(page).move_to_element(units[len(units) // 2]).click().perform()
+    wait_for(page, lambda d: text(d, "unit-detail-0").startswith("Unit "))
 
 
 def test_step_advances_time(page: webdriver.Chrome) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 import numpy as np
 from dash import no_update
 
@@ -37,27 +35,35 @@ def test_units_partition_the_cadres_and_sit_in_one_division() -> None:
     assert len(heads) == tree.n_divisions == (org.level == 0).sum()
 
 
-def test_treemap_values_add_up_and_leaves_carry_type_colours() -> None:
+def test_units_view_discs_are_sized_by_headcount_and_ringed_by_type_shares() -> None:
     run = run_of(2000)
-    fig = figures.organisation(run, "en")["data"][0]
-    children = defaultdict(int)
-    for parent, value in zip(fig["parents"], fig["values"], strict=True):
-        if parent:
-            children[parent] += value
-    by_id = dict(zip(fig["ids"], fig["values"], strict=True))
-    assert all(by_id[p] == total for p, total in children.items())  # branchvalues "total"
-    assert by_id["org"] == 2000
-    leaves = [i for i in fig["ids"] if "t" in i]
-    assert sum(by_id[i] for i in leaves) == 2000
-    colours = {c for i, c in zip(fig["ids"], fig["marker"]["colors"], strict=True) if "t" in i}
-    assert colours <= set(figures.TYPE_COLOURS)
-    counts = np.bincount(run.types(), minlength=len(TYPE_NAMES))
-    per_type = defaultdict(int)
-    for i, v in zip(fig["ids"], fig["values"], strict=True):
-        if "t" in i:
-            per_type[int(i.split("t")[1])] += v
-    assert [per_type[c] for c in range(len(TYPE_NAMES))] == counts.tolist()
-    assert "部门" in figures.organisation(run, "zh")["data"][0]["labels"][1]
+    fig = figures.organisation(run, "en")
+    traces = fig["data"][: len(TYPE_NAMES)]  # then the legend entries
+    assert [tr["marker"]["color"] for tr in traces] == list(figures.TYPE_COLOURS)
+    counts = figures.unit_counts(run)
+    assert counts.sum() == 2000 and counts.shape == (run.tree.n_units, len(TYPE_NAMES))
+    assert all(len(tr["x"]) == run.tree.n_units for tr in traces)
+    sizes = np.array([tr["marker"]["size"] for tr in traces])  # types x units, diameters
+    outer = sizes[0]
+    size = counts.sum(axis=1)
+    assert np.all(np.diff(outer[np.argsort(size)]) >= -1e-9)  # bigger unit, bigger disc
+    # ring c's area (between disc c and disc c+1) is type c's share of the unit's disc
+    area = sizes**2
+    rings = area - np.vstack([area[1:], np.zeros((1, area.shape[1]))])
+    np.testing.assert_allclose(rings / area[0], counts.T / size, atol=0.01)
+    zh = figures.organisation(run, "zh")
+    assert zh["data"][0]["name"] == "不想为" and "单位" in zh["data"][0]["text"][0]
+
+
+def test_clicking_a_unit_lists_its_cadres() -> None:
+    run = run_of(1000)
+    run.step(1)
+    text = figures.unit_text(run, 5, "en")
+    members = int((run.tree.unit == 5).sum())
+    assert text.startswith("Unit 6 · Division ") and f" · {members} — " in text
+    acted = bool((run.actions()[run.tree.unit == 5] != 0).any())
+    assert ("Month 1: " in text) == acted
+    assert "单位 6" in figures.unit_text(run, 5, "zh")
 
 
 def test_auto_view_aggregates_large_organisations_and_redraws_on_type_changes() -> None:
@@ -67,7 +73,7 @@ def test_auto_view_aggregates_large_organisations_and_redraws_on_type_changes() 
     assert figures.org_figure(large, "en", "cadres")["data"][1]["type"] == "scatter"
     s = handle(None, set(), Inputs(size=1000))
     views, record = render_views(s, "en", None)
-    assert views[0]["network"]["data"][0]["type"] == "treemap"
+    assert views[0]["network"]["layout"]["meta"] == {"units": s.runs[0].id}
     sent = 0
     for _ in range(12):
         before = record["runs"][0]["types"]
@@ -77,6 +83,6 @@ def test_auto_view_aggregates_large_organisations_and_redraws_on_type_changes() 
         if record["runs"][0]["types"] == before:  # no unit's type counts changed: nothing sent
             assert views[0]["network"] is no_update
         else:
-            assert views[0]["network"]["data"][0]["type"] == "treemap"
+            assert views[0]["network"]["layout"]["meta"] == {"units": s.runs[0].id}
             sent += 1
     assert 0 < sent  # types do move within a year

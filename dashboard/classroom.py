@@ -127,9 +127,10 @@ class Room:
         ):
             raise InputError("months", months, f"a whole number in [1, {MAX_ADVANCE}]")
         with self.lock:
-            runs = [self.reference] + [team.run for team in self.teams()]
-            for run in runs:
-                run.step(months)
+            self.reference.step(months)
+            for team in self.teams():
+                with team.lock:  # not while the team's levers are being set or its page drawn
+                    team.run.step(months)
             self.month += months
             return self.month
 

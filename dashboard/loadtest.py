@@ -34,8 +34,8 @@ from .levers import LEVERS
 HOST = "127.0.0.1"  # the only host this script talks to
 PARTICIPANTS_RANGE = (1, 200)
 SECONDS_RANGE = (5, 600)
-POLL_S = 1.0  # the team page's poll period (classroom_app.POLL_MS)
-TICK_S = 1.0  # the facilitator's clock (classroom_app.TICK_MS)
+POLL_S = 1.0  # the team page's poll period (team_page.POLL_MS)
+TICK_S = 1.0  # the facilitator's clock (facilitator_page.TICK_MS)
 
 
 class Client:

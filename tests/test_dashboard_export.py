@@ -12,9 +12,9 @@ from cadresim.dashboard import command, export
 from cadresim.dashboard.callbacks import Inputs, handle, render_export
 from cadresim.dashboard.challenges import load_challenge
 from cadresim.dashboard.classroom import Room
-from cadresim.dashboard.classroom_app import team_export
 from cadresim.dashboard.levers import LEVER_KEYS, lever_values
 from cadresim.dashboard.session import SessionStore
+from cadresim.dashboard.team_page import team_export
 from cadresim.model.config import load_config
 
 SIZE = 200

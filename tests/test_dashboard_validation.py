@@ -18,14 +18,11 @@ from cadresim.agents.types import TYPE_NAMES
 from cadresim.dashboard.app import create_app
 from cadresim.dashboard.challenges import challenge_names, load_challenge
 from cadresim.dashboard.classroom import Room
-from cadresim.dashboard.classroom_app import (
-    create_classroom,
-    facilitator_action,
-    join_action,
-    lever_action,
-)
+from cadresim.dashboard.classroom_app import create_classroom
+from cadresim.dashboard.facilitator_page import facilitator_action
 from cadresim.dashboard.levers import LEVER_KEYS, default_mix, preset_lever_values, widget_value
 from cadresim.dashboard.session import SessionStore
+from cadresim.dashboard.team_page import join_action, lever_action
 from cadresim.dashboard.validate import InputError
 from cadresim.vocabulary import LANGS, lever_name
 

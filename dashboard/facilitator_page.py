@@ -198,7 +198,7 @@ def team_series(run: Any, outcome: str) -> tuple[list[int], list[float | None]]:
 
 def render_overlay(room: Room, outcome: str, lang: str) -> dict[str, Any]:
     """Every team's time series of one outcome, the untouched challenge dashed."""
-    spare = list(palette.REGIME_COLOURS.values())
+    spare = [c for c in palette.REGIME_COLOURS.values() if c != palette.REGIME_COLOURS["baseline"]]
     traces = []
     x, y = team_series(room.reference, outcome)
     traces.append({"type": "scatter", "mode": "lines", "x": x, "y": y, "name": t("reference", lang),

@@ -108,6 +108,10 @@ class NetworkConfig:
     path: str | None = None
     nodes_path: str | None = None
     allow_disconnected: bool = False
+    node_steps: bool = field(
+        default=False,
+        metadata={"doc": "network.kind=file: also write nodes.parquet, one row per node and step"},
+    )
 
 
 # ---------------------------------------------------------------- policy
@@ -268,6 +272,7 @@ class BehaviourConfig:
 EXECUTORS = ("serial", "processes", "ray")
 DESIGNS = ("grid", "lhs", "sobol", "morris")
 PROGRESS = ("auto", "bar", "lines", "none")
+FORMATS = ("parquet", "csv", "xlsx")  # experiment.format: tables besides the parquet files
 
 
 @dataclass
@@ -294,6 +299,10 @@ class ExperimentConfig:
     report: bool = True  # write the HTML report into the results folder at the end
     lang: str = "en"  # report language: en | zh
     static: list[str] = field(default_factory=list)  # also export figures: png, svg, pdf
+    format: str = field(
+        default="parquet",
+        metadata={"doc": "also write the tables as csv or xlsx (parquet is always written)"},
+    )
 
 
 @dataclass
@@ -304,7 +313,9 @@ class SweepConfig:
     other than two numbers (discrete choices)."""
 
     design: str = "lhs"  # grid | lhs | sobol | morris
-    points: int = knob(64, 1, 10_000_000, "lhs: points; sobol: base N; morris: trajectories")
+    points: int = knob(
+        64, 0, 10_000_000, "lhs: points; sobol: base N; morris: trajectories; 0 = by factors"
+    )
     levels: int = knob(5, 2, 1000, "grid: values per range")
     morris_levels: int = knob(4, 2, 1000, "morris: levels of the trajectory grid (even)")
     replications: int = knob(3, 1, 100_000, "runs per design point (common seeds)")
@@ -315,6 +326,9 @@ class SweepConfig:
     )
     maximise: list[str] = field(default_factory=lambda: ["initiative_rate"])
     minimise: list[str] = field(default_factory=lambda: ["error_rate", "misconduct_rate"])
+    max_points: int = knob(
+        200_000, 1, 50_000_000, "refuse a design with more points (raise it to plan a larger one)"
+    )
 
 
 @dataclass
@@ -399,6 +413,7 @@ def validate(cfg: CadreConfig) -> CadreConfig:
     _check_choice("experiment.executor", cfg.experiment.executor, EXECUTORS)
     _check_choice("experiment.progress", cfg.experiment.progress, PROGRESS)
     _check_choice("experiment.lang", cfg.experiment.lang, ("en", "zh"))
+    _check_choice("experiment.format", cfg.experiment.format, FORMATS)
     for fmt in cfg.experiment.static:
         _check_choice("experiment.static", fmt, ("png", "svg", "pdf"))
     _check_choice("sweep.design", cfg.sweep.design, DESIGNS)

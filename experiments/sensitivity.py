@@ -29,8 +29,6 @@ from .designs import Design
 RESOLUTION = 0.1  # CI half-width at which an index counts as resolved even if it touches 0 or 1
 CONF_LEVEL = 0.95
 RESAMPLES = 200  # SALib bootstrap resamples
-MIN_BASE = 512  # smallest automatic Sobol base sample
-PER_FACTOR = 128  # automatic Sobol base sample per factor
 FLAGS = ("ci_crosses_0", "ci_crosses_1", "s1_above_st")
 
 SENSITIVITY_COLUMNS = [
@@ -50,16 +48,6 @@ SENSITIVITY_COLUMNS = [
     "n_needed",
 ]
 FLOAT_COLUMNS = SENSITIVITY_COLUMNS[4:11]
-
-
-def sobol_base_n(factors: int) -> int:
-    """Automatic Sobol base sample: the power of 2 >= max(512, 128 d).
-
-    Bootstrap half-widths fall as 1 / sqrt(N); at N = 512 the Ishigami function's six indices
-    (three factors, strongly non-additive) have half-widths <= 0.1, and each factor adds
-    indices that must all be resolved at once, hence the growth with d."""
-    want = max(MIN_BASE, PER_FACTOR * max(factors, 1))
-    return 1 << (want - 1).bit_length()
 
 
 def power_of_two_at_least(x: float) -> int:

@@ -210,8 +210,9 @@ def sensitivity_warnings(table: pd.DataFrame) -> list[str]:
     need = int(bad["n_needed"].max())
     d = table["parameter"].nunique()
     lines = [
-        f"warning: {len(bad)} of {2 * len(table)} Sobol indices are not resolved at base N = {n} "
-        f"(95% CI crosses 0 or 1 wider than ±{RESOLUTION:g}, or S1 > ST beyond its CI):"
+        f"warning: {len(bad)} of {len(table)} outcome x factor pairs have Sobol indices not "
+        f"resolved at base N = {n} (95% CI crosses 0 or 1 and is wider than ±{RESOLUTION:g}, or "
+        "S1 > ST beyond its CI):"
     ]
     for _, r in bad.iterrows():
         lines.append(

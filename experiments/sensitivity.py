@@ -100,7 +100,9 @@ def sobol_indices(
     return table
 
 
-def check_indices(table: pd.DataFrame, diff_conf: np.ndarray, n: int) -> tuple[list[str], list]:
+def check_indices(
+    table: pd.DataFrame, diff_conf: np.ndarray, n: int
+) -> tuple[list[str], list[int]]:
     """Flags (comma-joined, '' when resolved) and the base N each factor's indices need."""
     need = np.full(len(table), float(n))
     codes: list[list[str]] = [[] for _ in range(len(table))]

@@ -221,16 +221,16 @@ def format_sweep(result: ExperimentResult, top: int = 8) -> str:
             cols = ["mu_star", "mu_star_conf", "sigma"]
         view = sens.set_index(["outcome", "parameter"])[cols]
         lines.append(view.to_string(float_format=lambda x: f"{x:.3f}"))
-        lines.extend(f"cadresim: {line}" if i == 0 else line
-                     for i, line in enumerate(sensitivity_warnings(sens)))  # fmt: skip
+        if warning := sensitivity_warnings(sens):
+            lines += [f"cadresim: {warning[0]}", *warning[1:]]
     front = result.tables.get("pareto")
     sw = result.plan.cfg.sweep
     if front is not None and front.empty and not d.get("levers"):
         lines.append("Pareto set: none, the sweep has no levers (only uncertainties)")
     elif front is not None and not front.empty:
         order = (sw.maximise or sw.minimise)[0]
-        settings = int(result.tables["design"][[p["key"] for p in d["levers"]]].drop_duplicates()
-                       .shape[0])  # fmt: skip
+        lever_keys = [p["key"] for p in d["levers"]]
+        settings = len(result.tables["design"][lever_keys].drop_duplicates())
         lines.append(
             f"Pareto set over levers (max {', '.join(sw.maximise) or '-'}; min "
             f"{', '.join(sw.minimise) or '-'}; each setting's mean over uncertainties and "

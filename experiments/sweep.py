@@ -68,17 +68,17 @@ def plan_sweep(cfg: CadreConfig, overrides: list[str]) -> tuple[Plan, Design]:
     if sw.points == 0:  # chosen from the number of factors; recorded as chosen
         sw.points = base_points(sw.design, len(params))
     points = expected_points(sw, params)
+    if points * sw.replications > MAX_RUNS:
+        raise ConfigError(
+            f"sweep: {points} points x {sw.replications} replications exceeds "
+            f"{MAX_RUNS} runs; lower sweep.points or sweep.levels"
+        )
     if points > sw.max_points:
         minutes = points * SECONDS_PER_POINT / 60
         raise ConfigError(
             f"sweep: the {sw.design} design has {points} points, above sweep.max_points = "
             f"{sw.max_points} (planning alone would take about {minutes:.0f} min and hold "
             "every point in memory); lower sweep.points, or raise sweep.max_points to plan it"
-        )
-    if points * sw.replications > MAX_RUNS:
-        raise ConfigError(
-            f"sweep: {points} points x {sw.replications} replications exceeds "
-            f"{MAX_RUNS} runs; lower sweep.points or sweep.levels"
         )
     design = make_design(sw, params, cfg.seed)
     base = base_config(compose_overrides(overrides))

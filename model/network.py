@@ -11,10 +11,13 @@ import io
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
 import scipy.sparse as sp
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 from .config import ConfigError, NetworkConfig
 
@@ -35,6 +38,8 @@ class Organisation:
 
     def graph(self) -> nx.Graph:
         """A networkx view (for layouts and inspection, not for stepping)."""
+        import networkx as nx  # noqa: PLC0415 - only the graph kinds and views need it
+
         g = nx.from_scipy_sparse_array(self.adjacency)
         nx.set_node_attributes(g, dict(enumerate(self.level.tolist())), "level")
         nx.set_node_attributes(g, dict(enumerate(self.unit.tolist())), "unit")
@@ -47,6 +52,8 @@ def build_organisation(cfg: NetworkConfig, n: int, rng: np.random.Generator) -> 
         return hierarchy(n, cfg.span, cfg.peer_prob, cfg.cross_ties, rng, cfg.levels)
     if cfg.kind == "file":
         return load_organisation(cfg)
+    import networkx as nx  # noqa: PLC0415 - a hierarchy (the default) never needs it
+
     seed = int(rng.integers(2**32))
     if cfg.kind == "small_world":
         k = min(cfg.degree, n - 1) // 2 * 2
@@ -308,6 +315,8 @@ def _organisation_from(
     if n < 2:
         raise ConfigError(f"network.path: {where} has {n} node(s); at least 2 are needed")
     index = {label: i for i, label in enumerate(labels)}
+    import networkx as nx  # noqa: PLC0415 - a hierarchy (the default) never needs it
+
     g = nx.Graph()
     g.add_nodes_from(range(n))
     supervisor = np.full(n, -1, dtype=np.int64)

@@ -1,7 +1,12 @@
-"""The one-call API: `simulate(config) -> SimulationResult` (a tidy step table and a summary)."""
+"""The one-call API: `simulate(config) -> SimulationResult` (a tidy step table and a summary).
+
+It steps the engine directly: the Mesa shell (`CadreModel`) adds agent views and a data
+collector a plain run never reads, and importing Mesa costs more than a small run. The engine
+draws only from its own streams, so the results are those of `CadreModel` stepped as often."""
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import os
@@ -14,8 +19,8 @@ from typing import Any
 
 import pandas as pd
 
-from .cadre_model import CadreModel
 from .config import CadreConfig, load_config, to_config
+from .engine import Engine
 from .formats import summary_table, table_writers
 from .metrics import step_table, summarise
 from .orgtables import OrgRecorder, org_notice, print_notice_once
@@ -78,11 +83,17 @@ def _temp(path: Path, temps: list[str]) -> str:
 # Keys that say how to write, not what runs: kept out of the hash, so a run's folder name and
 # its identity do not change with them.
 UNHASHED = ("overwrite",)
+# experiment.dry_run writes nothing, so it is never part of a written run's identity;
+# experiment.format only adds CSV/Excel copies of the same tables
+UNHASHED_EXPERIMENT = ("dry_run", "format")
 
 
 def config_hash(cfg: CadreConfig) -> str:
     """Short stable hash of the full config (output folder names, resume checks)."""
     data = {k: v for k, v in asdict(cfg).items() if k not in UNHASHED}
+    data["experiment"] = {
+        k: v for k, v in data["experiment"].items() if k not in UNHASHED_EXPERIMENT
+    }
     blob = json.dumps(data, sort_keys=True, default=str).encode()
     return hashlib.sha256(blob).hexdigest()[:10]
 
@@ -106,20 +117,20 @@ def simulate(
     """Run one simulation and return its step table and run summary."""
     cfg = resolve(config)
     start = time.perf_counter()
-    model = CadreModel(cfg, agent_views=False, collect=False)
+    engine = Engine(copy.deepcopy(cfg))  # as CadreModel: the run never edits the caller's config
     # the window starts after that share of the run, and holds at least the last step
     first = min(int(cfg.summary_from * cfg.steps) + 1, max(cfg.steps, 1))
     org = None
     if cfg.network.kind == "file":
-        if notice := org_notice(cfg, model.engine.n):
+        if notice := org_notice(cfg, engine.n):
             print_notice_once(notice)
-        org = OrgRecorder(model.engine, first, cfg.network.node_steps)
+        org = OrgRecorder(engine, first, cfg.network.node_steps)
     for _ in range(cfg.steps):
-        model.step()
+        engine.step()
         if org is not None:
-            org.record(model.engine)
+            org.record(engine)
     elapsed = time.perf_counter() - start
-    tallies = model.engine.tally_array()
+    tallies = engine.tally_array()
     table = step_table(tallies)
     table.insert(0, "seed", cfg.seed)
     table.insert(1, "policy", cfg.policy.name)
@@ -129,7 +140,7 @@ def simulate(
         "network": cfg.network.name,
         "seed": cfg.seed,
         "steps": cfg.steps,
-        "cadres": model.engine.n,
+        "cadres": engine.n,
         "summary_window": [first, cfg.steps],
         "config_hash": config_hash(cfg),
         **summarise(tallies, first),
@@ -138,7 +149,7 @@ def simulate(
         "versions": library_versions(),
         "config": asdict(cfg),
     }
-    tables = org.tables(model.engine) if org is not None else {}
+    tables = org.tables(engine) if org is not None else {}
     return SimulationResult(cfg, table, summary, elapsed, tables)
 
 

@@ -79,6 +79,7 @@ def test_figures_follow_the_tables(compare, sweep):
     assert not any(k.startswith("over_time") for k in sweep_figs)
 
 
+@pytest.mark.browser
 @pytest.mark.parametrize("which", ["en", "zh", "sweep"])
 def test_report_renders_offline_in_chromium(reports, which, tmp_path):
     from selenium import webdriver  # noqa: PLC0415
@@ -127,6 +128,7 @@ def _png_size(path: Path) -> tuple[int, int]:
     return struct.unpack(">II", head[16:24])
 
 
+@pytest.mark.slow
 def test_static_export_sizes_and_formats(compare, tmp_path):
     figs = build_figures(load_results(compare), "zh")
     paths = export_figures(
@@ -152,6 +154,7 @@ def test_report_static_without_browser_still_writes_html(compare, tmp_path, monk
     assert not (tmp_path / "figures").exists()
 
 
+@pytest.mark.slow
 def test_cli_report_writes_html_and_static(compare, tmp_path, capsys):
     out = tmp_path / "cli.html"
     assert (

@@ -39,6 +39,7 @@ EXECUTION_KEYS = (
     "report",
     "lang",
     "static",
+    "format",  # CSV/Excel copies of the tables: the same experiment
 )
 MAX_BATCH = 50
 TARGET_PARTS = 40

@@ -199,6 +199,8 @@ def _load_plugins() -> None:
         "cadresim.experiments.report_command",  # `cadresim report <folder>`
         "cadresim.experiments.validation.command",  # `cadresim validate`
         "cadresim.dashboard.command",  # `cadresim dashboard`
+        "cadresim.experiments.optimise",  # `cadresim optimise` (experiment=optimise)
+        "cadresim.experiments.discover",  # `cadresim discover <sweep folder>`
     ):
         try:
             importlib.import_module(name)

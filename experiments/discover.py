@@ -200,7 +200,9 @@ def find_boxes(
             x[col] = x[col].astype(np.int64)
         elif x[col].dtype == object:
             x[col] = x[col].astype(str)
-    p = prim.Prim(x, y.astype(bool), peel_alpha=peel_alpha, mass_min=mass_min)
+    with warnings.catch_warnings():  # pandas deprecation notes from inside ema_workbench
+        warnings.simplefilter("ignore")
+        p = prim.Prim(x, y.astype(bool), peel_alpha=peel_alpha, mass_min=mass_min)
     base_rate = float(np.mean(y)) if len(y) else 0.0
     if density is None:
         density = max(0.8, (1.0 + base_rate) / 2)

@@ -66,7 +66,6 @@ SCENARIO_STREAM = 2  # SeedSequence([seed, 2]): the scenarios; [seed, 3]: pymoo'
 SEARCH_STREAM = 3
 LEVER_DIGITS = 4
 GENERATIONS = "generations"
-OPTIMISE_PREFIX = "optimise."
 # optimise.* keys that say how to report, not what is searched: outside the fingerprint
 NOT_THE_SEARCH = ("recommend",)
 CONSTRAINT = re.compile(
@@ -233,7 +232,7 @@ def plan_optimise(cfg: CadreConfig, overrides: list[str]) -> OptimisePlan:
         unit = qmc.LatinHypercube(
             d=len(uncertainties), rng=np.random.default_rng(_stream_seed(cfg.seed, SCENARIO_STREAM))
         ).random(n_scen)
-        values = {p.key: p.from_unit(unit[:, i]) for i, p in enumerate(uncertainties)}
+        values = decode(uncertainties, unit)
     else:
         values = {}
     scenarios = pd.DataFrame({"scenario": np.arange(n_scen, dtype=np.int64), **values})
@@ -456,8 +455,9 @@ def evaluate_generation(
 
 
 def decode(levers: list[Parameter], X: np.ndarray) -> dict[str, list[Any]]:
-    """Lever values of the candidates X; ranges are rounded to LEVER_DIGITS decimals, so a
-    package's command line is short and runs exactly the package that was evaluated."""
+    """Parameter values of the unit points X (candidates' levers, scenarios' uncertainties);
+    ranges are rounded to LEVER_DIGITS decimals, so a package's command line is short and runs
+    exactly what was evaluated."""
     out = {}
     for i, p in enumerate(levers):
         values = _plain(p.from_unit(X[:, i]))

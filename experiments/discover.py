@@ -303,7 +303,7 @@ def _folder_name(threshold: Threshold, compare: str | None) -> str:
     return slug(name + (f"-{compare}" if compare else ""))
 
 
-def _figures(traj: pd.DataFrame, boxes: list[Box], threshold: Threshold) -> dict[str, Any]:
+def _figures(traj: pd.DataFrame, boxes: list[Box], question: str) -> dict[str, Any]:
     import plotly.graph_objects as go  # noqa: PLC0415
 
     peel = go.Figure()
@@ -323,7 +323,7 @@ def _figures(traj: pd.DataFrame, boxes: list[Box], threshold: Threshold) -> dict
             )
         )  # fmt: skip
     peel.update_layout(
-        title=f"PRIM peeling trajectory: {threshold.text}", xaxis_title="coverage",
+        title=f"PRIM peeling trajectory: {question}", xaxis_title="coverage",
         yaxis_title="density", xaxis_range=[0, 1.02], yaxis_range=[0, 1.02],
     )  # fmt: skip
     bars = go.Figure()
@@ -435,7 +435,8 @@ def _write(
     for name, table in (("peeling", traj), ("boxes", limits)):
         store.write_parquet(target / f"{name}.parquet", table)
         store.atomic_write(target / f"{name}.csv", lambda f, t=table: t.to_csv(f, index=False))
-    for name, fig in _figures(traj, found, threshold).items():
+    question = threshold.text + (f" ({compare}: {values[0]} -> {values[1]})" if compare else "")
+    for name, fig in _figures(traj, found, question).items():
         text = fig.to_html(include_plotlyjs="directory", full_html=True)
         store.atomic_write(target / name, lambda f, t=text: Path(f).write_text(t, encoding="utf-8"))
     if not (target / "plotly.min.js").exists():

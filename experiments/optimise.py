@@ -630,6 +630,10 @@ def _finish(
     front["command"] = [package_command(plan, row) for row in front.to_dict("records")]
     front = front.drop(columns=[c for c in front.columns if re.fullmatch(r"u\d+", c)])
     front = front.reset_index(drop=True)
+    F, _ = _objective_matrices(plan, front)
+    picked = spread(F, plan.cfg.optimise.recommend)
+    front.insert(1, "recommended", 0)
+    front.loc[picked, "recommended"] = np.arange(1, len(picked) + 1)
     report = constraint_report(plan, unique)
     store.write_parquet(folder / "archive.parquet", archive)
     store.write_parquet(folder / "pareto.parquet", front)
@@ -639,6 +643,27 @@ def _finish(
 
     write_charts(folder, plan_summary(plan), archive, front)
     return OptimiseResult(plan, folder, archive, front, report, ran, {"pareto": front})
+
+
+def spread(F: np.ndarray, k: int) -> list[int]:
+    """k rows of F spread over the front: the best row for each objective first, then
+    repeatedly the row farthest from those chosen (objectives scaled to [0, 1]). A front of
+    many near-identical packages is then shown by its distinct choices, not its top k."""
+    n = len(F)
+    if n == 0 or k <= 0:
+        return []
+    span = F.max(axis=0) - F.min(axis=0)
+    Z = (F - F.min(axis=0)) / np.where(span > 0, span, 1.0)
+    chosen: list[int] = []
+    for j in range(F.shape[1]):
+        best = int(np.argmin(Z[:, j]))
+        if best not in chosen and len(chosen) < k:
+            chosen.append(best)
+    while len(chosen) < min(k, n):
+        dist = np.min(np.linalg.norm(Z[:, None, :] - Z[None, chosen, :], axis=2), axis=1)
+        dist[chosen] = -1.0
+        chosen.append(int(np.argmax(dist)))
+    return chosen
 
 
 def plan_summary(plan: OptimisePlan) -> dict[str, Any]:
@@ -691,15 +716,16 @@ def format_result(result: OptimiseResult) -> str:
             lines.append(
                 f"constraint {c['constraint']!r}: met by {c['met_by']} of {c['of']} candidates"
             )
-    n = min(o.recommend, len(front))
+    rec = front[front["recommended"] > 0].sort_values("recommended")
     lines.append(
-        f"Pareto set: {len(front)} packages of {len(result.archive)} candidates evaluated; "
-        f"top {n} by {plan.objectives[0].label}:"
+        f"Pareto set: {len(front)} packages of {len(result.archive)} candidates evaluated "
+        f"(pareto.csv); {len(rec)} recommended, spread over the front (the best for each "
+        "objective, then the most different):"
     )
     shown = [p.key for p in plan.levers] + [ob.name for ob in plan.objectives]
-    view = front.head(n)[["package", *shown]].rename(columns=lambda c: c.rsplit(".", 1)[-1])
+    view = rec[["package", *shown]].rename(columns=lambda c: c.rsplit(".", 1)[-1])
     lines.append(view.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
-    for row in front.head(n).to_dict("records"):
+    for row in rec.to_dict("records"):
         lines.append(f"package {row['package']}: {row['command']}")
     return "\n".join(lines)
 

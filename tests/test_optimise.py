@@ -140,3 +140,16 @@ def test_constraint_parser():
     assert c.violation(np.array([0.04, 0.06])).tolist() == pytest.approx([-0.01, 0.01])
     with pytest.raises(ConfigError):
         opt.parse_constraint("misconduct_rate <= 0.05 and more")
+
+
+def test_recommended_packages_spread_over_the_front():
+    F = np.array([[0.0, 1.0], [0.01, 0.99], [0.5, 0.5], [1.0, 0.0], [0.02, 0.98]])
+    picked = opt.spread(F, 3)
+    assert picked[:2] == [0, 3]  # the best for each objective
+    assert picked[2] == 2  # then the package farthest from both, not a near-duplicate
+    assert len(opt.spread(F, 10)) == 5 and opt.spread(F, 0) == []
+
+
+def test_pareto_marks_recommended(tiny):
+    rec = tiny.pareto["recommended"]
+    assert rec.max() == min(tiny.plan.cfg.optimise.recommend, len(tiny.pareto))

@@ -153,3 +153,16 @@ def test_recommended_packages_spread_over_the_front():
 def test_pareto_marks_recommended(tiny):
     rec = tiny.pareto["recommended"]
     assert rec.max() == min(tiny.plan.cfg.optimise.recommend, len(tiny.pareto))
+
+
+def test_package_command_reruns_its_scenario_0_run(tiny):
+    import shlex
+
+    from cadresim.model.simulate import simulate
+
+    row = tiny.pareto.iloc[0]
+    runs = pd.read_parquet(tiny.folder / "generations" / f"runs-{row['generation']:04d}.parquet")
+    stored = runs[(runs["candidate"] == row["candidate"]) & (runs["scenario"] == 0)].iloc[0]
+    again = simulate(shlex.split(row["command"])[1:])
+    assert again.summary["all"]["initiative_rate"] == stored["initiative_rate"]
+    assert again.summary["all"]["misconduct_rate"] == stored["misconduct_rate"]

@@ -53,6 +53,8 @@ SUBCOMMAND_MODULES: dict[str, tuple[str, str]] = {
     ),
     "dashboard": ("cadresim.dashboard.command", "start the training dashboard (Dash)"),
     "export": ("cadresim.experiments.export", "write a results folder's tables as CSV or Excel"),
+    "optimise": ("cadresim.experiments.optimise", "search lever packages (NSGA-II, robust)"),
+    "discover": ("cadresim.experiments.discover", "PRIM: where a sweep's policy fails"),
 }
 # `cadresim experiment=NAME`: the module that registers NAME in EXPERIMENTS (and EXPERIMENT_PLANS).
 EXPERIMENT_MODULES: dict[str, str] = {
@@ -60,6 +62,7 @@ EXPERIMENT_MODULES: dict[str, str] = {
     "sweep": "cadresim.experiments.commands",
     "lever_by_type": "cadresim.experiments.commands",
     "crackdown": "cadresim.experiments.commands",
+    "optimise": "cadresim.experiments.optimise",
 }
 SUBCOMMANDS: dict[str, Callable[[list[str]], int]] = {}
 EXPERIMENTS: dict[str, Callable[[CadreConfig, DictConfig], int]] = {}
@@ -141,7 +144,7 @@ def check_run_output(out: Path, cfg: CadreConfig) -> None:
 
 
 # Keys of a single run's config that say how to run or where to write, not what runs.
-NOT_THE_RUN = ("output_dir", "write", "overwrite", "experiment", "sweep")
+NOT_THE_RUN = ("output_dir", "write", "overwrite", "experiment", "sweep", "optimise")
 
 
 def _run_identity(config: dict) -> dict:

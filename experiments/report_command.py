@@ -37,6 +37,15 @@ def report_main(argv: list[str]) -> int:
         "--out", default=None, help="HTML file to write (default: FOLDER/report.LANG.html)"
     )
     args = p.parse_args(argv)
+    from .optimise_report import is_optimise_folder, write_optimise_report  # noqa: PLC0415
+
+    if is_optimise_folder(args.folder):  # an optimise folder has its own report
+        try:
+            path = write_optimise_report(args.folder, lang=args.lang, out=args.out)
+        except ValueError as exc:
+            cli.fail(str(exc))
+        print(f"cadresim: report written to {path}")
+        return 0
     try:
         path = write_report(args.folder, lang=args.lang, static=args.static, out=args.out)
     except (ReportError, ValueError) as exc:

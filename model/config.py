@@ -378,6 +378,34 @@ class SweepConfig:
     )
 
 
+OPTIMISE_ALGORITHMS = ("auto", "nsga2", "nsga3")
+ROBUSTNESS = ("mean", "percentile")
+
+
+@dataclass
+class OptimiseConfig:
+    """Policy search (`cadresim optimise`): NSGA-II/III over the levers of `sweep.levers`, each
+    candidate judged over scenarios drawn once from `sweep.uncertainties` (shared by all).
+
+    Objectives are outcomes (model/metrics.py OUTCOMES) or `policy_cost`, priced by `costs`:
+    a map of term name -> {unit_cost, keys, unit}; a term costs unit_cost x the product of the
+    run config's values at `keys` (true/false count as 1/0). Constraints read like
+    "misconduct_rate <= 0.05"."""
+
+    algorithm: str = "auto"  # auto (nsga2; nsga3 above 3 objectives) | nsga2 | nsga3
+    generations: int = knob(40, 1, 100_000, "generations of the search")
+    population: int = knob(40, 4, 100_000, "candidates per generation")
+    scenarios: int = knob(4, 1, 100_000, "uncertainty scenarios per candidate (shared)")
+    replications: int = knob(1, 1, 10_000, "seeds per scenario (shared by all candidates)")
+    robustness: str = "mean"  # mean | percentile (of a candidate's runs, worse tail)
+    percentile: float = knob(90.0, 50.0, 100.0, "robustness=percentile: which, worse tail")
+    maximise: list[str] = field(default_factory=lambda: ["initiative_rate"])
+    minimise: list[str] = field(default_factory=lambda: ["misconduct_rate", "policy_cost"])
+    constraints: list[str] = field(default_factory=list)
+    costs: dict[str, Any] = field(default_factory=dict)
+    recommend: int = knob(5, 0, 10_000, "Pareto packages printed with their commands")
+
+
 @dataclass
 class CadreConfig:
     seed: int = knob(0, 0, 2**63 - 1, "seed of the run's random streams")
@@ -399,6 +427,7 @@ class CadreConfig:
     behaviour: BehaviourConfig = field(default_factory=BehaviourConfig)
     experiment: ExperimentConfig = field(default_factory=ExperimentConfig)
     sweep: SweepConfig = field(default_factory=SweepConfig)
+    optimise: OptimiseConfig = field(default_factory=OptimiseConfig)
 
 
 NETWORK_KINDS = ("hierarchy", "small_world", "scale_free", "file")
@@ -466,6 +495,8 @@ def validate(cfg: CadreConfig) -> CadreConfig:
     for fmt in cfg.experiment.static:
         _check_choice("experiment.static", fmt, ("png", "svg", "pdf"))
     _check_choice("sweep.design", cfg.sweep.design, DESIGNS)
+    _check_choice("optimise.algorithm", cfg.optimise.algorithm, OPTIMISE_ALGORITHMS)
+    _check_choice("optimise.robustness", cfg.optimise.robustness, ROBUSTNESS)
     from cadresim.policies.schedule import check_schedule  # noqa: PLC0415 (import cycle)
 
     check_schedule(cfg)

@@ -77,7 +77,8 @@ def test_bad_input_exits_2_without_traceback_or_output(tmp_path, inproc, args, f
         (
             "experiment=nope",
             "experiment = 'nope' is not a preset (no configs/experiment/nope.yaml); "
-            "allowed compare_regimes, crackdown, lever_by_type, sensitivity, single, sweep",
+            "allowed compare_regimes, crackdown, lever_by_type, optimise, sensitivity, single, "
+            "sweep",
         ),
         ("stpes=3", "stpes is not a config key (did you mean steps?); allowed at the top level"),
         ("+foo=1", "foo is not a config key; allowed at the top level"),

@@ -1,0 +1,168 @@
+"""cadresim optimise: a tiny robust search is non-dominated, reproducible, resumable; bad input."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cadresim.experiments import optimise as opt
+from cadresim.experiments.costs import parse_costs, policy_cost
+from cadresim.model.config import ConfigError, load_config
+
+TINY = [
+    "population.size=60",
+    "steps=12",
+    "optimise.generations=2",
+    "optimise.population=4",
+    "optimise.scenarios=2",
+    "experiment.executor=serial",
+    "experiment.progress=none",
+    "experiment.report=false",
+]
+LEVERS = {"policy.tolerance.coverage": [0.0, 1.0], "policy.incentive.reward": [0.0, 2.0]}
+
+
+def _search(folder, **kw):
+    return opt.optimise([*TINY, f"experiment.output_dir={folder}"], levers=LEVERS, **kw)
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    return _search(tmp_path_factory.mktemp("opt") / "a")
+
+
+def test_pareto_set_is_non_dominated_and_feasible(tiny):
+    plan, front = tiny.plan, tiny.pareto
+    assert len(tiny.archive) == 8  # 2 generations x 4 candidates
+    assert not front.empty and front["feasible"].all()
+    F_front, _ = opt._objective_matrices(plan, front)
+    pool = tiny.archive[tiny.archive["feasible"]]
+    F_all, _ = opt._objective_matrices(plan, pool)
+    for f in F_front:  # no evaluated feasible candidate dominates a package
+        dominated = np.all(F_all <= f, axis=1) & np.any(F_all < f, axis=1)
+        assert not dominated.any()
+    # every package carries the command that runs it, and the folder holds the tables
+    assert all(c.startswith("cadresim ") and "policy.tolerance.coverage=" in c
+               for c in front["command"])  # fmt: skip
+    for name in ("pareto.parquet", "pareto.csv", "parallel.html", "tradeoff.html"):
+        assert (tiny.folder / name).is_file()
+    manifest = json.loads((tiny.folder / "manifest.json").read_text())
+    assert manifest["kind"] == "optimise" and manifest["versions"]["pymoo"][0].isdigit()
+
+
+def test_objectives_are_the_mean_of_the_shared_scenarios(tiny):
+    runs = pd.read_parquet(tiny.folder / "generations" / "runs-0000.parquet")
+    assert sorted(runs["scenario"].unique()) == [0, 1]
+    # common random numbers: every candidate ran the same scenarios with the same seed
+    per_cand = runs.groupby("candidate")[["scenario", "seed"]].apply(
+        lambda t: tuple(map(tuple, t.to_numpy()))
+    )
+    assert per_cand.nunique() == 1
+    gen0 = tiny.archive[tiny.archive["generation"] == 0].set_index("candidate")
+    means = runs.groupby("candidate")["initiative_rate"].mean()
+    np.testing.assert_allclose(gen0["initiative_rate"], means)
+
+
+def test_same_seed_same_search(tiny, tmp_path):
+    again = _search(tmp_path / "b")
+    pd.testing.assert_frame_equal(tiny.archive, again.archive)
+    other = opt.optimise([*TINY, f"experiment.output_dir={tmp_path / 'c'}", "seed=1"],
+                         levers=LEVERS)  # fmt: skip
+    assert not np.array_equal(other.archive["u0"], tiny.archive["u0"])
+
+
+def test_resumes_after_an_interruption(tiny, tmp_path, monkeypatch):
+    real, calls = opt.evaluate_generation, []
+
+    def interrupted(plan, gen, X):
+        calls.append(gen)
+        if gen == 1 and calls.count(1) == 1:
+            raise KeyboardInterrupt
+        return real(plan, gen, X)
+
+    monkeypatch.setattr(opt, "evaluate_generation", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        _search(tmp_path / "r")
+    assert (tmp_path / "r" / "generations" / "gen-0000.parquet").exists()
+    assert not (tmp_path / "r" / "pareto.parquet").exists()
+    resumed = _search(tmp_path / "r")
+    assert calls == [0, 1, 1]  # generation 0 replayed from disk, not run again
+    assert resumed.generations_run == 1
+    pd.testing.assert_frame_equal(resumed.archive, tiny.archive)
+
+
+def test_a_constraint_nobody_meets_is_reported(tmp_path):
+    res = _search(tmp_path / "x", constraints=["initiative_rate >= 2"])
+    assert res.constraints[0]["met_by"] == 0
+    assert not res.pareto["feasible"].any()
+    assert "met by no candidate" in opt.format_result(res)
+
+
+def test_cost_model_prices_the_config():
+    cfg = load_config(["experiment=optimise"])
+    terms = parse_costs(cfg)
+    cfg.policy.incentive.reward, cfg.policy.incentive.excellence_quota = 2.0, 0.25
+    cfg.policy.training.enabled = False
+    cost = policy_cost(terms, cfg)
+    cfg.policy.incentive.reward = 0.0
+    assert cost - policy_cost(terms, cfg) == pytest.approx(2.0 * 0.25)  # reward_budget term
+    cfg.optimise.costs = {"x": {"unit_cost": -1, "keys": ["policy.incentive.reward"], "unit": "u"}}
+    with pytest.raises(ConfigError, match="optimise.costs.x.unit_cost"):
+        parse_costs(cfg)
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("optimise.maximise=[initiative]", "optimise.maximise: 'initiative' is not an outcome"),
+        ("sweep.levers.policy.tolerance.coverag=[0,1]", "is not a config key"),
+        ("sweep.levers.policy.tolerance.coverage=[0,1.5]", "outside the range"),
+        ("optimise.constraints=['misconduct_rate =< 0.05']", "is not a constraint"),
+        ("optimise.constraints=['misconduct <= 0.05']", "is not an outcome"),
+        ("optimise.robustness=worst", "optimise.robustness"),
+    ],
+)
+def test_bad_input_one_line_exit_2_nothing_written(inproc, tmp_path, override, message):
+    out = tmp_path / "never"
+    r = inproc("optimise", *TINY, f"experiment.output_dir={out}", override)
+    assert r.returncode == 2
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("cadresim: error: ") and message in lines[0]
+    assert not out.exists()
+
+
+def test_constraint_parser():
+    c = opt.parse_constraint("misconduct_rate<=5e-2")
+    assert (c.outcome, c.op, c.bound) == ("misconduct_rate", "<=", 0.05)
+    assert c.violation(np.array([0.04, 0.06])).tolist() == pytest.approx([-0.01, 0.01])
+    with pytest.raises(ConfigError):
+        opt.parse_constraint("misconduct_rate <= 0.05 and more")
+
+
+def test_recommended_packages_spread_over_the_front():
+    F = np.array([[0.0, 1.0], [0.01, 0.99], [0.5, 0.5], [1.0, 0.0], [0.02, 0.98]])
+    picked = opt.spread(F, 3)
+    assert picked[:2] == [0, 3]  # the best for each objective
+    assert picked[2] == 2  # then the package farthest from both, not a near-duplicate
+    assert len(opt.spread(F, 10)) == 5 and opt.spread(F, 0) == []
+
+
+def test_pareto_marks_recommended(tiny):
+    rec = tiny.pareto["recommended"]
+    assert rec.max() == min(tiny.plan.cfg.optimise.recommend, len(tiny.pareto))
+
+
+def test_package_command_reruns_its_scenario_0_run(tiny):
+    import shlex
+
+    from cadresim.model.simulate import simulate
+
+    row = tiny.pareto.iloc[0]
+    runs = pd.read_parquet(tiny.folder / "generations" / f"runs-{row['generation']:04d}.parquet")
+    stored = runs[(runs["candidate"] == row["candidate"]) & (runs["scenario"] == 0)].iloc[0]
+    again = simulate(shlex.split(row["command"])[1:])
+    assert again.summary["all"]["initiative_rate"] == stored["initiative_rate"]
+    assert again.summary["all"]["misconduct_rate"] == stored["misconduct_rate"]

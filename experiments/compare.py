@@ -54,15 +54,21 @@ def run_compare(
     cfg: CadreConfig,
     overrides: list[str],
     callback: Callable[[BatchResult], None] | None = None,
+    derive: Callable[[ExperimentResult], None] | None = None,
 ) -> ExperimentResult:
+    """Run the plan; `derive` adds tables of its own (lever_by_type) while the folder's lock
+    is still held."""
     plan = plan_compare(cfg, overrides)
     folder, fp = open_folder(plan)
-    done = execute_plan(plan, folder, fp, callback, label=cfg.experiment.name)
-    tables: dict[str, pd.DataFrame] = {}
-    if not done.runs.empty:
-        table = comparison_table(done.runs, plan.design["regimes"], cfg.experiment.baseline)
-        store.write_parquet(folder / "comparison.parquet", table)
-        tables["comparison"] = table
+    with store.keep_locked(folder):  # derived tables are written by the lock's holder too
+        done = execute_plan(plan, folder, fp, callback, label=cfg.experiment.name)
+        tables: dict[str, pd.DataFrame] = {}
+        if not done.runs.empty:
+            table = comparison_table(done.runs, plan.design["regimes"], cfg.experiment.baseline)
+            store.write_parquet(folder / "comparison.parquet", table)
+            tables["comparison"] = table
+        if derive is not None:
+            derive(ExperimentResult(plan, done, tables))
     return ExperimentResult(plan, done, tables)
 
 

@@ -146,14 +146,17 @@ def run_lever_by_type(
     callback: Callable[[BatchResult], None] | None = None,
 ) -> ExperimentResult:
     """compare_regimes over the levers, then selectivity.parquet beside comparison.parquet."""
-    result = run_compare(cfg, overrides, callback)
-    if not result.runs.empty:
+
+    def add_selectivity(result: ExperimentResult) -> None:
+        if result.runs.empty:
+            return
         table = selectivity_table(
             result.runs, result.plan.design["regimes"], cfg.experiment.baseline, seed=cfg.seed
         )
         store.write_parquet(result.folder / "selectivity.parquet", table)
         result.tables["selectivity"] = table
-    return result
+
+    return run_compare(cfg, overrides, callback, derive=add_selectivity)
 
 
 def lever_by_type(

@@ -560,7 +560,11 @@ def load_config(
 
     if isinstance(overrides, Mapping):
         overrides = [f"{k}={_override_value(v)}" for k, v in overrides.items()]
-    return to_config(compose_config(list(overrides or [])))
+    overrides = list(overrides or [])
+    from cadresim.safety import check_overrides  # noqa: PLC0415 (import cycle)
+
+    check_overrides(overrides)  # no ${oc.env:...} through the Python API either
+    return to_config(compose_config(overrides))
 
 
 def _override_value(value: Any, nested: bool = False) -> str:

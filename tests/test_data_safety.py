@@ -481,3 +481,90 @@ def test_ctrl_c_is_one_line_exit_130_and_the_resume_finishes(
     again = inproc(*CLI_SWEEP, "experiment.output_dir=cut")
     assert again.returncode == 0 and "4 executed now" in again.stdout, again.stderr
     same_tables(tmp_path / "cut", reference)
+
+
+# ------------------------------------------------------------------ derived tables under the lock
+
+
+def _lock_is_free(folder: Path) -> bool:
+    """Whether another writer could take the folder's lock now (a second open file description
+    conflicts with this process's own flock)."""
+    fd = os.open(folder / store.LOCK, os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return True
+    finally:
+        os.close(fd)
+
+
+DERIVED = {
+    "compare": {"comparison.parquet"},
+    "lever_by_type": {"comparison.parquet", "selectivity.parquet"},
+    "crackdown": {"comparison.parquet", "crackdown.parquet", "deterrence.parquet"},
+    "sweep": {"design.parquet", "parameters.parquet", "pareto.parquet"},
+}
+
+
+@pytest.mark.parametrize("kind", sorted(DERIVED))
+def test_derived_tables_are_written_while_the_folder_lock_is_held(tmp_path, monkeypatch, kind):
+    from cadresim.experiments import compare_regimes, crackdown, lever_by_type
+
+    real = store.write_parquet
+    seen: dict[str, bool] = {}
+
+    def spy(path, table, replace=True):
+        if path.parent == folder:
+            seen[path.name] = _lock_is_free(folder)
+        return real(path, table, replace)
+
+    monkeypatch.setattr(store, "write_parquet", spy)
+    folder = tmp_path / kind
+    small = {"executor": "serial", "progress": "none", "output_dir": str(folder)}
+    regimes = ["baseline", "tolerance_only"]
+    if kind == "compare":
+        compare_regimes(SMALL, regimes=regimes, replications=2, **small)
+    elif kind == "lever_by_type":
+        lever_by_type(SMALL, regimes=regimes, replications=2, **small)
+    elif kind == "crackdown":
+        schedule = "policy.schedule=[{start:3,end:6,regime:strict_accountability}]"
+        crackdown([*SMALL, schedule], replications=2, **small)
+    else:
+        sweep(folder)
+    assert DERIVED[kind] <= set(seen) and not any(seen.values()), seen
+    assert _lock_is_free(folder)  # and released at the end
+
+
+# ------------------------------------------------------------------ the Python API's overrides
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [["policy.name=${oc.env:HOME}"], {"output_dir": "${oc.env:HOME}/x"}, ["seed=${oc.decode:'3'}"]],
+)
+def test_resolvers_are_refused_in_python_api_overrides(tmp_path, overrides):
+    from cadresim import simulate
+
+    with pytest.raises(ConfigError, match="OmegaConf resolver"):
+        simulate([*SMALL, *overrides] if isinstance(overrides, list) else {**overrides})
+    with pytest.raises(ConfigError, match="OmegaConf resolver"):
+        run_sweep(overrides, levers=COVERAGE, output_dir=str(tmp_path / "api"))
+    assert not (tmp_path / "api").exists()
+
+
+# ------------------------------------------------------------------ the user's umask
+
+
+@pytest.mark.parametrize("mask", [0o027, 0o002])
+def test_files_follow_the_umask_set_after_import(tmp_path, mask):
+    old = os.umask(mask)
+    try:
+        store.write_json(tmp_path / "m.json", {})
+        store.write_parquet(tmp_path / "t.parquet", pd.DataFrame({"a": [1]}))
+    finally:
+        os.umask(old)
+    for name in ("m.json", "t.parquet"):
+        assert (tmp_path / name).stat().st_mode & 0o777 == 0o666 & ~mask

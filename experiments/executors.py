@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import select
 import signal
 import sys
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -21,6 +24,7 @@ from cadresim.model.config import ConfigError
 from .runs import Batch, BatchResult, run_batch
 
 IN_FLIGHT_PER_WORKER = 2
+EXIT_OWNER_GONE = 70  # a pool worker whose main process died
 BLAS_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
@@ -120,7 +124,7 @@ def _pool(
             yield result
 
     with ProcessPoolExecutor(
-        max_workers=workers, mp_context=ctx, initializer=_ignore_interrupt
+        max_workers=workers, mp_context=ctx, initializer=_worker_start, initargs=(os.getpid(),)
     ) as pool:
         try:
             for batch in source:
@@ -150,10 +154,40 @@ def _pool(
             raise
 
 
-def _ignore_interrupt() -> None:
-    """Workers leave Ctrl+C to the main process (which stops them), so the terminal shows one
-    line, not a traceback per worker."""
+def _worker_start(owner: int) -> None:
+    """Set up a pool worker: Ctrl+C is left to the main process (which stops the workers), so
+    the terminal shows one line, not a traceback per worker; and the worker exits as soon as
+    the main process `owner` is gone, however it died (SIGKILL, OOM killer). A worker is a
+    child of the forkserver, not of the main process, so PR_SET_PDEATHSIG cannot tie it to
+    the main; and the forkserver and the resource tracker live as long as any worker holds
+    their pipes, so once the workers exit they exit too."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with, args=(owner,), name="cadresim-owner", daemon=True).start()
+
+
+def _exit_with(owner: int) -> None:
+    """Block until process `owner` ends, then end this process (no cleanup: its batch is
+    unfinished and nobody is left to take the result)."""
+    try:
+        fd = os.pidfd_open(owner)  # Linux 5.3+: readable once the process has exited
+    except ProcessLookupError:
+        os._exit(EXIT_OWNER_GONE)
+    except (AttributeError, OSError):  # not Linux, or an old kernel: look every second
+        while _alive(owner):
+            time.sleep(1.0)
+        os._exit(EXIT_OWNER_GONE)
+    select.select([fd], [], [])
+    os._exit(EXIT_OWNER_GONE)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _worker_died(batch: Batch) -> BatchResult:

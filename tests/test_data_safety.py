@@ -568,3 +568,51 @@ def test_files_follow_the_umask_set_after_import(tmp_path, mask):
         os.umask(old)
     for name in ("m.json", "t.parquet"):
         assert (tmp_path / name).stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+# ------------------------------------------------------------------ the main process killed
+
+
+def _session(sid: int) -> list[int]:
+    """Live (not zombie) processes of session `sid`: the main process and all it started."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == sid and fields[0] != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
+def test_no_child_outlives_a_sweep_whose_main_process_is_killed(tmp_path):
+    import signal
+    import time
+
+    code = (
+        "from cadresim.experiments import run_sweep\n"
+        "run_sweep(['population.size=300', 'steps=300'], levers={'policy.tolerance.coverage': "
+        "[0, 1]}, points=16, replications=2, batch_size=1, executor='processes', workers=2, "
+        f"progress='none', output_dir={str(tmp_path / 'k')!r})\n"
+    )
+    main = subprocess.Popen(
+        [sys.executable, "-c", code], start_new_session=True, stderr=subprocess.DEVNULL
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while len(_session(main.pid)) < 5 and time.monotonic() < deadline:  # main, tracker,
+            time.sleep(0.1)  # forkserver and two workers
+        assert len(_session(main.pid)) >= 5, "the pool never started"
+        os.kill(main.pid, signal.SIGKILL)
+        main.wait()
+        deadline = time.monotonic() + 5
+        while _session(main.pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _session(main.pid) == []
+    finally:
+        for pid in _session(main.pid):
+            os.kill(pid, signal.SIGKILL)

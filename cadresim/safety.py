@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
@@ -103,3 +104,128 @@ def results_bytes(steps: int, runs: int = 1, save_steps: bool = True) -> int:
     """A rough upper estimate of the bytes a run or an experiment writes."""
     per_run = RUN_BYTES + ((steps + 1) * STEP_BYTES if save_steps else 0)
     return runs * per_run + MIB
+
+
+# ------------------------------------------------------------------ hard limits from the machine
+#
+# Measured peaks (RSS) of one run: about 180 MiB of interpreter and libraries, 0.95 KiB per
+# cadre on a hierarchy (1.4 KiB on networkx-built small_world/scale_free networks), about
+# 14 KiB per stored step (the step table has one row per step x group whatever the size); a
+# planned run of an experiment holds about 2 KiB (its spec, the manifest's list and the
+# fingerprint's JSON) and its rows in runs.parquet, read whole at the end, a few more. The
+# constants below double those, and the cap is half of the machine's memory, so a run that
+# passes leaves room for the rest of the machine.
+LIMIT_KEY = "experiment.allow_large"
+BASE_BYTES = 256 * MIB
+CADRE_BYTES = {"small_world": 3 * 1024, "scale_free": 3 * 1024}
+CADRE_BYTES_DEFAULT = 2 * 1024
+STEP_KEEP_BYTES = 32 * 1024
+RUN_PLAN_BYTES = 8 * 1024
+COMPARE_KINDS = ("compare_regimes", "lever_by_type")
+
+
+@functools.cache
+def machine_memory() -> int:
+    """Bytes of memory this process may use: the physical memory, or a lower cgroup limit (a
+    container, a SLURM job)."""
+    try:
+        total = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        total = 0
+    for path in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
+        try:
+            text = Path(path).read_text().strip()
+        except OSError:
+            continue
+        if text.isdigit() and 0 < int(text) < (total or int(text) + 1):
+            total = int(text)
+    return total or 8 * 1024 * MIB  # unknown: assume a modest 8 GiB machine
+
+
+def memory_cap() -> int:
+    return machine_memory() // 2
+
+
+def _gib(n: int) -> str:
+    return f"{n / (1024 * MIB):,.1f} GiB" if n >= 1024 * MIB else _mib(n)
+
+
+def run_memory(cfg: CadreConfig) -> tuple[int, int, int]:
+    """(bytes, of which for the cadres, of which for the stored steps) of one run at its peak."""
+    cadres = cfg.population.size * CADRE_BYTES.get(cfg.network.kind, CADRE_BYTES_DEFAULT)
+    steps = (cfg.steps + 1) * STEP_KEEP_BYTES
+    return BASE_BYTES + cadres + steps, cadres, steps
+
+
+def planned_runs(cfg: CadreConfig) -> tuple[int, str, str]:
+    """(runs, the key that sets their number, a description) of the experiment `cfg` names,
+    counted before anything is planned (in Python integers: a grid can be astronomically
+    large). A sweep whose space cannot be read yet counts as one run: planning reports it."""
+    exp = cfg.experiment
+    if exp.name in COMPARE_KINDS:
+        n = len(dict.fromkeys(exp.regimes))
+        return n * exp.replications, "experiment.replications", f"{n} regimes x "
+    if exp.name == "crackdown":
+        return 2 * exp.replications, "experiment.replications", "2 arms x "
+    if exp.name == "sweep":
+        from cadresim.experiments.designs import expected_points  # noqa: PLC0415 (cycle)
+        from cadresim.experiments.space import parse_space  # noqa: PLC0415
+
+        try:
+            points = expected_points(cfg.sweep, parse_space(cfg))
+        except ConfigError:
+            return 1, "sweep.points", ""
+        key = "sweep.levels" if cfg.sweep.design == "grid" else "sweep.points"
+        return points * cfg.sweep.replications, key, f"{points:,} design points x "
+    return 1, "population.size", ""
+
+
+def check_limits(cfg: CadreConfig) -> None:
+    """Refuse, before any work, a run or an experiment whose memory estimate exceeds half of
+    this machine's memory (cadres and stored steps of each run, times the runs that are in
+    memory at once, plus the planned runs' specs and result rows), unless
+    experiment.allow_large=true. The message names the key to lower, the estimate and the flag."""
+    if cfg.experiment.allow_large:
+        return
+    cap = memory_cap()
+    one, cadres, steps = run_memory(cfg)
+    runs, runs_key, what = planned_runs(cfg)
+    exp = cfg.experiment
+    parallel = 1
+    pool = runs > 1 and (
+        exp.executor == "processes" or (exp.executor == "ray" and not exp.ray_address)
+    )
+    if pool:
+        try:
+            cores = len(os.sched_getaffinity(0))
+        except AttributeError:  # not Linux
+            cores = os.cpu_count() or 1
+        parallel = min(runs, min(exp.workers, cores) if exp.workers else cores)
+    plan = runs * RUN_PLAN_BYTES
+    need = parallel * one + plan + (BASE_BYTES if pool else 0)  # a pool's driver: one more
+    if need <= cap:
+        return
+    at_once = f" x {parallel} runs at once" if parallel > 1 else ""
+    if plan >= parallel * (cadres + steps):
+        value = cfg.sweep.levels if runs_key == "sweep.levels" else None
+        value = value or (cfg.sweep.points if runs_key == "sweep.points" else exp.replications)
+        told = f"{runs_key} = {value}: {what}{_replications(cfg)} = {runs:,} runs"
+        lower = runs_key
+    elif cadres >= steps:
+        told = f"population.size = {cfg.population.size}: runs of {cfg.population.size:,} cadres"
+        told += at_once
+        lower = "population.size"
+    else:
+        told = f"steps = {cfg.steps}: runs of {cfg.steps:,} stored steps{at_once}"
+        lower = "steps"
+    raise ConfigError(
+        f"{told} need about {_gib(need)} of memory, more than the {_gib(cap)} allowed on this "
+        f"machine (half of its {_gib(machine_memory())}); lower {lower}, or set "
+        f"{LIMIT_KEY}=true to run it anyway"
+    )
+
+
+def _replications(cfg: CadreConfig) -> str:
+    exp = cfg.experiment
+    reps = cfg.sweep.replications if exp.name == "sweep" else exp.replications
+    return f"{reps} replications"

@@ -294,6 +294,13 @@ class ExperimentConfig:
     report: bool = True  # write the HTML report into the results folder at the end
     lang: str = "en"  # report language: en | zh
     static: list[str] = field(default_factory=list)  # also export figures: png, svg, pdf
+    allow_large: bool = field(
+        default=False,
+        metadata={
+            "doc": "run beyond the memory cap derived from this machine (half its memory; "
+            "cadres x stored steps per run, runs at once, planned runs), knowingly"
+        },
+    )
 
 
 @dataclass
@@ -405,6 +412,9 @@ def validate(cfg: CadreConfig) -> CadreConfig:
     from cadresim.policies.schedule import check_schedule  # noqa: PLC0415 (import cycle)
 
     check_schedule(cfg)
+    from cadresim.safety import check_limits  # noqa: PLC0415 (import cycle)
+
+    check_limits(cfg)  # memory estimate vs this machine, before any work
     return cfg
 
 

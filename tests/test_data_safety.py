@@ -370,7 +370,7 @@ def test_run_folder_name_is_a_slug(tmp_path, inproc):
 # ------------------------------------------------------------------ sizes in Python integers
 
 
-def test_a_grid_of_256_levels_over_8_factors_is_refused_by_the_run_cap(tmp_path):
+def test_a_grid_of_256_levels_over_8_factors_is_refused_by_the_memory_cap(tmp_path):
     keys = [
         "policy.tolerance.coverage",
         "policy.tolerance.screening",
@@ -381,7 +381,7 @@ def test_a_grid_of_256_levels_over_8_factors_is_refused_by_the_run_cap(tmp_path)
         "policy.incentive.recognition",
         "policy.incentive.excellence_quota",
     ]
-    with pytest.raises(ConfigError, match=f"sweep: {256**8} points x 1 replications exceeds"):
+    with pytest.raises(ConfigError, match=f"sweep.levels = 256: {256**8:,} design points x 1 "):
         sweep(
             tmp_path / "g",
             levers={k: [0.0, 1.0] for k in keys},

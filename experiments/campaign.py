@@ -32,6 +32,7 @@ from cadresim.model.config import CadreConfig, ConfigError, load_config, validat
 from cadresim.policies.schedule import PolicyTimeline
 
 from . import store
+from .compare import check_org_charts
 from .overrides import _key, as_list, base_config, compose_overrides, replay_overrides
 from .result import ExperimentResult
 from .runner import Execution, Plan, execute_plan, open_folder
@@ -80,6 +81,7 @@ def plan_crackdown(cfg: CadreConfig, overrides: list[str]) -> Plan:
         name: replay_overrides(no_schedule, control),
         name + CAMPAIGN_SUFFIX: replay_overrides(overrides, campaign),
     }
+    check_org_charts(arms.values())
     seeds = replicate_seeds(cfg.seed, cfg.experiment.replications)
     runs = [
         RunSpec(run_id=i * len(seeds) + r, regime=arm, replicate=r, seed=seed)

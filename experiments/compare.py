@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from cadresim.model.config import CadreConfig, ConfigError, load_config, validate
+from cadresim.model.network import load_organisation
 
 from . import store
 from .overrides import as_list, base_config, compose_overrides, replay_overrides
@@ -40,6 +41,7 @@ def plan_compare(cfg: CadreConfig, overrides: list[str]) -> Plan:
         except ConfigError as exc:
             raise ConfigError(f"experiment.regimes: regime {regime!r}: {exc}") from None
         base_ov[regime] = replay_overrides(overrides, bases[regime])
+    check_org_charts(bases.values())
     seeds = replicate_seeds(cfg.seed, exp.replications)
     runs = [
         RunSpec(run_id=i * len(seeds) + r, regime=regime, replicate=r, seed=seed)
@@ -48,6 +50,18 @@ def plan_compare(cfg: CadreConfig, overrides: list[str]) -> Plan:
     ]
     design = {"regimes": regimes, "baseline": exp.baseline, "replications": exp.replications}
     return Plan(cfg, bases, base_ov, runs, seeds, design)
+
+
+def check_org_charts(bases: Iterable[CadreConfig]) -> None:
+    """Read and check each org-chart file the runs use once, here, so a bad file stops the
+    experiment with its one-line message before the folder is made, not as a failure of
+    every run."""
+    seen: set[tuple[str, str | None]] = set()
+    for base in bases:
+        net = base.network
+        if net.kind == "file" and (str(net.path), net.nodes_path) not in seen:
+            seen.add((str(net.path), net.nodes_path))
+            load_organisation(net)
 
 
 def run_compare(

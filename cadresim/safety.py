@@ -27,14 +27,68 @@ MIB = 1024 * 1024
 
 
 def check_overrides(argv: list[str]) -> None:
-    """Refuse an override that calls an OmegaConf resolver (oc.env, oc.decode, ...)."""
-    for arg in argv:
+    """Refuse an override that calls an OmegaConf resolver (oc.env, oc.decode, ...); give one
+    line, not Python's or Hydra's text, for a number too long for Python to read and for an
+    unquoted value Hydra's lexer cannot read (Chinese text, or a value the shell split at a
+    space)."""
+    for i, arg in enumerate(argv):
         if RESOLVER.search(arg):
             key = arg.split("=", 1)[0].lstrip("+~") if "=" in arg else arg
             raise ConfigError(
                 f"{key}: the override {arg!r} uses an OmegaConf resolver (${{oc.…}}), which "
                 "reads values from outside the config; give the value itself"
             )
+        if arg.startswith("-") or (i and argv[i - 1].startswith("-") and "=" not in arg):
+            continue  # a flag, or a flag's argument (--cfg job): Hydra's to read
+        _check_digits(arg)
+        _check_lexable(arg, argv[i - 1] if i else None, argv[i + 1 : i + 2])
+
+
+LONG_NUMBER = re.compile(r"\d{4000,}")  # Python refuses to read an int of over 4300 digits
+
+
+def _check_digits(arg: str) -> None:
+    match = LONG_NUMBER.search(arg)
+    if not match or "=" not in arg:
+        return
+    from cadresim.model.config import _field_at, _range_text  # noqa: PLC0415
+
+    key = arg.split("=", 1)[0].lstrip("+~")
+    found = _field_at(key)
+    lo, hi = found[1].metadata.get("range", (None, None)) if found and found[1] else (None, None)
+    allowed = f"; allowed {_range_text(lo, hi)}" if lo is not None or hi is not None else ""
+    raise ConfigError(
+        f"{key} = <a number of {len(match.group()):,} digits> is out of range{allowed}"
+    )
+
+
+def _check_lexable(arg: str, before: str | None, after: list[str]) -> None:
+    """Hydra's lexer reads unquoted values of ASCII letters, digits and a few signs only."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser  # noqa: PLC0415
+    from hydra.errors import OverrideParseException  # noqa: PLC0415
+
+    try:
+        OverridesParser.create().parse_overrides([arg])
+    except OverrideParseException as exc:
+        text = str(exc)
+    else:
+        return
+    if "=" in arg and "LexerNoViableAltException" in text:
+        key, value = arg.split("=", 1)
+        if after and "=" not in after[0] and not after[0].startswith("-"):
+            value = f"{value} {after[0]}"  # the shell split the value at a space
+        raise ConfigError(
+            f"{key}: cannot read the override {arg!r}: a value with spaces, Chinese or other "
+            f"non-ASCII text must be quoted, e.g. \"{key}='{value}'\" (the double quotes are "
+            "for the shell, the single ones for cadresim)"
+        )
+    if "=" not in arg and before and "=" in before and not before.startswith("-"):
+        key, value = before.split("=", 1)
+        raise ConfigError(
+            f"{key}: cannot read {arg!r}, which is not key=value; if it is the rest of the "
+            f"value of {key} (the shell splits at spaces), quote the whole value, e.g. "
+            f"\"{key}='{value} {arg}'\""
+        )
 
 
 def check_name(key: str, name: object) -> None:

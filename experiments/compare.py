@@ -13,6 +13,7 @@ import pandas as pd
 
 from cadresim.model.config import CadreConfig, ConfigError, load_config, validate
 from cadresim.model.network import load_organisation
+from cadresim.safety import check_name
 
 from . import store
 from .overrides import as_list, base_config, compose_overrides, replay_overrides
@@ -28,6 +29,8 @@ def plan_compare(cfg: CadreConfig, overrides: list[str]) -> Plan:
     regimes = list(dict.fromkeys(exp.regimes))
     if not regimes:
         raise ConfigError("experiment.regimes is empty; name at least one policy preset")
+    for regime in regimes:  # each is a policy preset: a name, never a path
+        check_name("experiment.regimes", regime)
     if exp.baseline not in regimes:
         raise ConfigError(
             f"experiment.baseline = {exp.baseline!r} is not one of experiment.regimes "

@@ -262,9 +262,15 @@ def _check_folder(folder: Path, print_key: str, fp: str, resume: bool) -> None:
         except (OSError, ValueError):
             old = None
         if old is None:
+            n = len(done_parts(folder))
             raise ConfigError(
                 f"{print_key} = {str(folder)!r}: its {MANIFEST} is unreadable, so the runs in it "
-                f"cannot be matched to this experiment; they are kept. Choose another {print_key}"
+                "cannot be matched to this experiment; nothing was changed, and its "
+                f"{n} finished part(s) in runs/ and steps/ are kept (do not delete them). To "
+                f"resume them, if they are this experiment's runs, restore {MANIFEST} or write "
+                f'{{"fingerprint": "{fp}"}} into it and run the same command again (each '
+                f"part is checked against {LEDGER}); or choose another {print_key} to start "
+                "afresh"
             )
         if old != fp:
             raise ConfigError(

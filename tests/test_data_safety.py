@@ -616,3 +616,66 @@ def test_no_child_outlives_a_sweep_whose_main_process_is_killed(tmp_path):
     finally:
         for pid in _session(main.pid):
             os.kill(pid, signal.SIGKILL)
+
+
+# ------------------------------------------------------------------ one-line messages
+
+
+def test_a_regime_that_is_a_path_gets_one_line(tmp_path, inproc):
+    out = inproc("experiment=compare_regimes", "experiment.regimes=[../x]", *SMALL)
+    assert out.returncode == 2
+    lines = out.stderr.splitlines()
+    assert len(lines) == 1, out.stderr
+    assert lines[0].startswith("cadresim: error: experiment.regimes = '../x' is not a valid name")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_corrupt_manifest_keeps_the_runs_and_says_how_to_resume(tmp_path, reference, inproc):
+    folder = tmp_path / "m"
+    first = inproc(*CLI_SWEEP, f"experiment.output_dir={folder}")
+    assert first.returncode == 0, first.stderr
+    fp = json.loads((folder / "manifest.json").read_text())["fingerprint"]
+    (folder / "manifest.json").write_text('{"fingerprint": "trunc')
+    before = sorted(p.relative_to(folder) for p in folder.rglob("*") if p.name != store.LOCK)
+    out = inproc(*CLI_SWEEP, f"experiment.output_dir={folder}")
+    assert out.returncode == 2
+    (line,) = out.stderr.splitlines()
+    assert "nothing was changed" in line and "4 finished part(s)" in line
+    assert "do not delete them" in line and f'{{"fingerprint": "{fp}"}}' in line
+    assert "run the same command again" in line
+    assert sorted(p.relative_to(folder) for p in folder.rglob("*") if p.name != store.LOCK) == (
+        before
+    )
+    (folder / "manifest.json").write_text(json.dumps({"fingerprint": fp}))  # as the line says
+    again = inproc(*CLI_SWEEP, f"experiment.output_dir={folder}")
+    assert again.returncode == 0 and "0 executed now" in again.stdout, again.stderr
+    same_tables(folder, reference)
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["policy.name=容错", "试点"], "\"policy.name='容错 试点'\""),
+        (["policy.name=容错"], "\"policy.name='容错'\""),
+        (["policy.name=my", "policy"], "\"policy.name='my policy'\""),
+    ],
+)
+def test_unquoted_values_get_one_line_with_a_hint_to_quote(tmp_path, inproc, args, fragment):
+    out = inproc(*SMALL, *args)
+    assert out.returncode == 2
+    lines = out.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("cadresim: error: policy.name: cannot read")
+    assert "quote" in lines[0] and fragment in lines[0], lines[0]
+    assert "LexerNoViableAltException" not in lines[0]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_5000_digit_number_gets_our_line_not_pythons(tmp_path, inproc):
+    out = inproc("population.size=60", "steps=" + "9" * 5000)
+    assert out.returncode == 2
+    assert out.stderr.splitlines() == [
+        "cadresim: error: steps = <a number of 5,000 digits> is out of range; allowed [1, 1000000]"
+    ]
+    with pytest.raises(ConfigError, match="steps = <a number of 5,000 digits> is out of range"):
+        run_sweep(["steps=" + "9" * 5000], levers=COVERAGE, output_dir=str(tmp_path / "api"))
+    assert list(tmp_path.iterdir()) == []

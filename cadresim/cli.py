@@ -1,42 +1,71 @@
-"""The `cadresim` command: Hydra composes the config; `run` validates it and does the job.
+"""The `cadresim` command: compose the config once, validate it, and do the job.
 
     cadresim                                    # default scenario, prints a summary by type
     cadresim policy=three_mechanisms policy.tolerance.coverage=0.8 population.size=5000 seed=3
-    cadresim -m policy=baseline,tolerance_only seed='range(3)'     # Hydra multirun
+    cadresim -m policy=baseline,tolerance_only seed='range(3)'     # multirun, one combined table
+    cadresim --help | knobs [GROUP] | help KEY | report | validate | dashboard | --version
+
+A single run and a multirun of single runs compose each job's config once (model.compose) and
+run it here; experiment kinds go through Hydra, which their commands read the overrides from.
+Experiment kinds, subcommands and their heavy imports (scipy.stats, reports, Dash) load only
+when the command line names them: add a kind or a command with one line in EXPERIMENT_MODULES
+or SUBCOMMAND_MODULES, and let that module register its function in EXPERIMENTS/SUBCOMMANDS.
 
 Bad input (an out-of-range value, an unknown key or preset, a malformed network file, a name
 that is a path, an `${oc.env:...}` override, an output folder that is a file, not writable or
 holds another run's results) prints one message and exits with code 2, before anything is
 written; a multirun's jobs are all checked before the first starts (cadresim.multirun). A
 write that fails (a full disk) prints one line and exits with code 1; nothing is replaced.
+Ctrl+C prints how many runs are saved and exits 130; the same command resumes.
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import hydra
-from omegaconf import DictConfig
-
-from cadresim.model.compose import CONFIG_MODULE
-from cadresim.model.config import CadreConfig, ConfigError, load_config, to_config
-from cadresim.model.report import print_run
-from cadresim.model.simulate import config_hash, simulate
-from cadresim.multirun import check_jobs
+from cadresim.model.config import CadreConfig, ConfigError, load_config
+from cadresim.multirun import HYDRA_KEYS, check_jobs, multirun_jobs
 from cadresim.safety import check_names, check_output, check_overrides, results_bytes, slug
+
+if TYPE_CHECKING:
+    from omegaconf import DictConfig
 
 EXIT_WRITE_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
-# Subcommands other than a run (`cadresim NAME ...`), registered by the modules that own them.
+
+# `cadresim NAME ...`: the module that registers NAME in SUBCOMMANDS, and a line for --help.
+SUBCOMMAND_MODULES: dict[str, tuple[str, str]] = {
+    "knobs": ("cadresim.help", "list knobs with default, allowed values and meaning"),
+    "help": ("cadresim.help", "one knob: meaning, default, allowed values, presets"),
+    "report": ("cadresim.experiments.report_command", "write the HTML report of a results folder"),
+    "validate": (
+        "cadresim.experiments.validation.command",
+        "check the model against the literature",
+    ),
+    "dashboard": ("cadresim.dashboard.command", "start the training dashboard (Dash)"),
+}
+# `cadresim experiment=NAME`: the module that registers NAME in EXPERIMENTS (and EXPERIMENT_PLANS).
+EXPERIMENT_MODULES: dict[str, str] = {
+    "compare_regimes": "cadresim.experiments.commands",
+    "sweep": "cadresim.experiments.commands",
+    "lever_by_type": "cadresim.experiments.commands",
+    "crackdown": "cadresim.experiments.commands",
+}
 SUBCOMMANDS: dict[str, Callable[[list[str]], int]] = {}
-# Experiment kinds other than a single run (`cadresim experiment=NAME`).
 EXPERIMENTS: dict[str, Callable[[CadreConfig, DictConfig], int]] = {}
+# kind -> (config, overrides) -> (run count, first run's config): what experiment.dry_run uses
+EXPERIMENT_PLANS: dict[str, Callable[[CadreConfig, list[str]], tuple[int, CadreConfig]]] = {}
+# results folders an interrupted experiment may be writing (its output_dir, if set)
+_WATCH: list[Path] = []
 
 _task_started = False
 
@@ -53,9 +82,28 @@ def write_failed(where: Path, exc: OSError, hint: str) -> None:
     raise SystemExit(EXIT_WRITE_FAILED)
 
 
+def subcommand(name: str) -> Callable[[list[str]], int]:
+    """The function of `cadresim NAME`, importing the module that registers it."""
+    if name not in SUBCOMMANDS:
+        importlib.import_module(SUBCOMMAND_MODULES[name][0])
+    return SUBCOMMANDS[name]
+
+
+def experiment_runner(kind: str) -> Callable[[CadreConfig, DictConfig], int]:
+    """The runner of `experiment=KIND`, importing its module; bad input if there is none."""
+    if kind not in EXPERIMENTS and kind in EXPERIMENT_MODULES:
+        importlib.import_module(EXPERIMENT_MODULES[kind])
+    if kind not in EXPERIMENTS:
+        known = ", ".join(["single", *dict.fromkeys([*EXPERIMENT_MODULES, *EXPERIMENTS])])
+        fail(f"experiment = {kind!r} has no runner; known: {known}")
+    return EXPERIMENTS[kind]
+
+
 def run_dir(cfg: CadreConfig) -> Path:
     if cfg.output_dir:
         return Path(cfg.output_dir)
+    from cadresim.model.simulate import config_hash  # noqa: PLC0415
+
     return Path("results") / "runs" / f"{slug(cfg.policy.name)}-seed{cfg.seed}-{config_hash(cfg)}"
 
 
@@ -100,30 +148,13 @@ def _run_identity(config: dict) -> dict:
     return {k: v for k, v in config.items() if k not in NOT_THE_RUN}
 
 
-@hydra.main(config_path=f"pkg://{CONFIG_MODULE}", config_name="config", version_base=None)
-def _hydra_run(dcfg: DictConfig) -> None:
-    global _task_started
-    _task_started = True
+def run_single(cfg: CadreConfig) -> Any:
+    """One run: check its folder, simulate, write, print; returns the SimulationResult."""
+    from cadresim.model.report import print_run  # noqa: PLC0415
+    from cadresim.model.simulate import simulate  # noqa: PLC0415
+
+    out = run_dir(cfg)
     try:
-        cfg = to_config(dcfg)
-        check_names(cfg)
-        kind = cfg.experiment.name
-        if kind != "single":
-            if kind not in EXPERIMENTS:
-                fail(
-                    f"experiment = {kind!r} has no runner; known: single, {', '.join(EXPERIMENTS)}"
-                )
-            try:
-                code = EXPERIMENTS[kind](cfg, dcfg)
-            except OSError as exc:
-                where = Path(exc.filename) if exc.filename else Path("the results folder")
-                write_failed(
-                    where, exc, "the finished runs are kept: run the same command again to finish"
-                )
-            if code:
-                raise SystemExit(code)
-            return
-        out = run_dir(cfg)
         if cfg.write:
             check_run_output(out, cfg)
         result = simulate(cfg)
@@ -141,70 +172,169 @@ def _hydra_run(dcfg: DictConfig) -> None:
             print(f"report:     {report_after_run(out, cfg)}")
     except BrokenPipeError:  # output piped into `head` and closed: not an error
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+    return result
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Console entry point."""
-    argv = sys.argv[1:] if argv is None else argv
-    _load_plugins()
-    if argv and argv[0] in SUBCOMMANDS:
-        return SUBCOMMANDS[argv[0]](argv[1:])
-    try:
-        check_overrides(argv)  # no ${oc.env:...}: nothing typed reaches outside the config
+def _hydra_task(dcfg: DictConfig) -> None:
+    """The Hydra task (experiment kinds, and whatever Hydra's flags ask for)."""
+    global _task_started
+    _task_started = True
+    from hydra.core.hydra_config import HydraConfig  # noqa: PLC0415
+
+    try:  # the job's overrides hit the compose cache: not a second full compose
+        cfg = load_config(list(HydraConfig.get().overrides.task))
+        check_names(cfg)
     except ConfigError as exc:
         fail(str(exc))
-    _check_overrides(argv)  # a single run's config
+    kind = cfg.experiment.name
+    if kind == "single":
+        run_single(cfg)
+        return
+    runner = experiment_runner(kind)
     try:
-        check_jobs(argv)  # a multirun's jobs, all before the first runs
+        code = runner(cfg, dcfg)
     except ConfigError as exc:
         fail(str(exc))
+    except OSError as exc:
+        where = Path(exc.filename) if exc.filename else Path("the results folder")
+        write_failed(where, exc, "the finished runs are kept: run the same command again to finish")
+    if code:
+        raise SystemExit(code)
+
+
+def _run_hydra(argv: list[str]) -> int:
+    """Hand the command line to Hydra (experiment kinds, --cfg, --info, other sweepers)."""
+    import hydra  # noqa: PLC0415
+
+    from cadresim.model.compose import CONFIG_MODULE  # noqa: PLC0415
+
+    task = hydra.main(config_path=f"pkg://{CONFIG_MODULE}", config_name="config", version_base=None)
     sys.argv = [sys.argv[0], *argv]
+    before = _multirun_dirs() if Path("results").is_dir() else None
     try:
-        _hydra_run()
+        task(_hydra_task)()
     except SystemExit as exc:
         # Hydra exits 1 on a config it cannot compose (unknown key or preset): that is bad input.
         if exc.code == 1 and not _task_started:
             raise SystemExit(EXIT_BAD_INPUT) from None
         raise
-    except KeyboardInterrupt:
-        print(
-            "cadresim: interrupted; finished results are kept (an experiment resumes from them: "
-            "run the same command again)",
-            file=sys.stderr,
-        )
-        raise SystemExit(EXIT_INTERRUPTED) from None
+    finally:
+        _remove_empty_multirun_dirs(before)
     return 0
 
 
-def _check_overrides(argv: list[str]) -> None:
-    """Compose and validate a single run's overrides before Hydra starts, so bad input gets one
-    `cadresim: error:` line instead of Hydra's multi-line report (and nothing is written).
+def main(argv: list[str] | None = None) -> int:
+    """Console entry point."""
+    global _task_started
+    _task_started = False
+    _PROGRESS[:] = [0, 0]
+    _WATCH.clear()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0] in SUBCOMMAND_MODULES:  # its own --help
+        return subcommand(argv[0])(argv[1:])
+    if "--help" in argv or "-h" in argv:
+        from cadresim.help import main_help  # noqa: PLC0415
 
-    Invocations with flags are left to Hydra (--help, --cfg, --info print, not run) or to
-    `check_jobs` (-m/--multirun: its sweep values cannot be composed as one config)."""
-    if any(arg.startswith("-") for arg in argv):
-        return
+        print(main_help())
+        return 0
+    if "--version" in argv or "-V" in argv:
+        from cadresim import __version__  # noqa: PLC0415
+
+        print(f"cadresim {__version__}")
+        return 0
+    started = time.time()
     try:
-        check_names(load_config(argv))
+        return _dispatch(argv)
+    except KeyboardInterrupt:
+        from cadresim.interrupt import interrupted_line  # noqa: PLC0415
+
+        print(interrupted_line(started, _PROGRESS, tuple(_WATCH)), file=sys.stderr)
+        raise SystemExit(EXIT_INTERRUPTED) from None
+
+
+# (runs saved, runs planned) of the runs this process executes itself (multirun, single run)
+_PROGRESS: list[int] = [0, 0]
+
+
+def _dispatch(argv: list[str]) -> int:
+    try:
+        check_overrides(argv)  # no ${oc.env:...}: nothing typed reaches outside the config
     except ConfigError as exc:
         fail(str(exc))
-
-
-def _load_plugins() -> None:
-    """Import the modules that register subcommands and experiment kinds, if present."""
-    import importlib  # noqa: PLC0415
-
-    for name in (
-        "cadresim.experiments.commands",  # experiment kinds (compare_regimes, sweep, ...)
-        "cadresim.experiments.report_command",  # `cadresim report <folder>`
-        "cadresim.experiments.validation.command",  # `cadresim validate`
-        "cadresim.dashboard.command",  # `cadresim dashboard`
-    ):
+    if not any(arg.startswith("-") for arg in argv):
         try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if not exc.name or not name.startswith(exc.name):
-                raise
+            cfg = load_config(argv)
+            check_names(cfg)
+        except ConfigError as exc:
+            fail(str(exc))
+        if cfg.experiment.dry_run:
+            from cadresim.dry_run import dry_run  # noqa: PLC0415
+
+            return dry_run([(argv, cfg)])
+        if cfg.experiment.name == "single":
+            _PROGRESS[:] = [0, 1]
+            run_single(cfg)
+            _PROGRESS[0] = 1 if cfg.write else 0
+            return 0
+        experiment_runner(cfg.experiment.name)  # an unknown kind: bad input before Hydra starts
+        _WATCH[:] = [Path(d) for d in (cfg.experiment.output_dir, cfg.output_dir) if d][:1]
+        return _run_hydra(argv)
+    jobs = multirun_jobs(argv)
+    if jobs and not any(o.lstrip("+~").startswith(HYDRA_KEYS) for o in jobs[0]):
+        try:
+            configs = check_jobs(argv)  # every job composed once and checked before the first
+        except ConfigError as exc:
+            fail(str(exc))
+        if any(cfg.experiment.dry_run for cfg in configs):
+            from cadresim.dry_run import dry_run  # noqa: PLC0415
+
+            return dry_run(list(zip(jobs, configs, strict=True)))
+        if all(cfg.experiment.name == "single" for cfg in configs):
+            return _run_jobs(jobs, configs)
+        for cfg in configs:
+            experiment_runner(cfg.experiment.name)
+    return _run_hydra(argv)
+
+
+def _run_jobs(jobs: list[list[str]], configs: list[CadreConfig]) -> int:
+    """A multirun of single runs, here rather than through Hydra's launcher: each job's config
+    is composed once (by check_jobs), no empty job folders are left, and one combined table
+    ends the output."""
+    from cadresim.model.report import print_combined  # noqa: PLC0415
+
+    swept = [i for i in range(len(jobs[0])) if len({job[i] for job in jobs}) > 1]
+    _PROGRESS[:] = [0, len(jobs)]
+    results = []
+    for num, (job, cfg) in enumerate(zip(jobs, configs, strict=True)):
+        label = " ".join(job[i] for i in swept) or " ".join(job)
+        print(f"[job {num} of {len(jobs)}] {label}")
+        results.append((label, run_single(cfg)))
+        _PROGRESS[0] += 1 if cfg.write else 0
+        print()
+    print_combined(results)
+    return 0
+
+
+def _multirun_dirs() -> set[Path]:
+    root = Path("results") / "multirun"
+    return set(root.iterdir()) if root.is_dir() else set()
+
+
+def _remove_empty_multirun_dirs(before: set[Path] | None) -> None:
+    """Hydra's launcher makes a sweep folder with one folder per job; the config writes nothing
+    there (output_subdir null, results go to results/), so new empty ones are removed (and
+    results/ itself if this command made it and left it empty). `before`: the sweep folders
+    there before the command (None: no results/ folder)."""
+    for sweep in _multirun_dirs() - (before or set()):
+        for path in sorted(sweep.rglob("*"), key=lambda p: len(p.parts), reverse=True):
+            if path.is_dir() and not any(path.iterdir()):
+                path.rmdir()
+        if sweep.is_dir() and not any(sweep.iterdir()):
+            sweep.rmdir()
+    for folder in (Path("results") / "multirun", Path("results")):
+        made_now = before is None or (folder.name == "multirun" and not before)
+        if made_now and folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
 
 
 if __name__ == "__main__":

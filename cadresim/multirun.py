@@ -12,7 +12,8 @@ from __future__ import annotations
 import contextlib
 import io
 
-from cadresim.model.config import ConfigError, load_config
+from cadresim.model.config import CadreConfig, ConfigError, load_config
+from cadresim.safety import check_names
 
 HYDRA_KEYS = ("hydra.", "hydra/")
 
@@ -45,20 +46,25 @@ def multirun_jobs(argv: list[str]) -> list[list[str]] | None:
     return batches[0]
 
 
-def check_jobs(argv: list[str]) -> None:
-    """Raise ConfigError naming the first multirun job whose config is invalid, and its values."""
+def check_jobs(argv: list[str]) -> list[CadreConfig]:
+    """Each job's validated config, in job order (none if this is not a basic multirun); raise
+    ConfigError naming the first job whose config is invalid, and its values. The configs are
+    what the jobs run, so each job is composed once."""
     jobs = multirun_jobs(argv)
     if not jobs:
-        return
+        return []
     swept = [i for i in range(len(jobs[0])) if len({job[i] for job in jobs}) > 1]
+    configs: list[CadreConfig] = []
     for num, job in enumerate(jobs):
         try:
-            load_config([o for o in job if not _key(o).startswith(HYDRA_KEYS)])
+            configs.append(load_config([o for o in job if not _key(o).startswith(HYDRA_KEYS)]))
+            check_names(configs[-1])
         except ConfigError as exc:
             values = " ".join(job[i] for i in swept)
             raise ConfigError(
                 f"multirun job {num} of {len(jobs)} ({values}): {exc}; no job was run"
             ) from None
+    return configs
 
 
 def _key(override: str) -> str:

@@ -15,13 +15,15 @@ from omegaconf import DictConfig
 from cadresim import cli
 from cadresim.model.config import CadreConfig
 
-from .campaign import format_crackdown, run_crackdown
-from .compare import format_comparison, run_compare
+from .campaign import format_crackdown, plan_crackdown, run_crackdown
+from .compare import format_comparison, plan_compare, run_compare
 from .overrides import task_overrides
 from .report_command import report_after_run
 from .result import ExperimentResult
+from .runner import Plan
+from .runs import run_config
 from .selectivity import format_selectivity, run_lever_by_type
-from .sweep import format_sweep, run_planned_sweep
+from .sweep import format_sweep, plan_sweep, run_planned_sweep
 
 EXIT_FAILED_RUNS = 1
 
@@ -94,6 +96,18 @@ cli.EXPERIMENTS["compare_regimes"] = compare_command
 cli.EXPERIMENTS["sweep"] = sweep_command
 cli.EXPERIMENTS["lever_by_type"] = lever_by_type_command
 cli.EXPERIMENTS["crackdown"] = crackdown_command
+
+
+def _first_run(plan: Plan) -> tuple[int, CadreConfig]:
+    """(run count, first run's config): what `experiment.dry_run=true` calibrates on."""
+    spec = plan.runs[0]
+    return len(plan.runs), run_config(plan.bases[spec.regime], spec)
+
+
+cli.EXPERIMENT_PLANS["compare_regimes"] = lambda cfg, ov: _first_run(plan_compare(cfg, ov))
+cli.EXPERIMENT_PLANS["lever_by_type"] = lambda cfg, ov: _first_run(plan_compare(cfg, ov))
+cli.EXPERIMENT_PLANS["crackdown"] = lambda cfg, ov: _first_run(plan_crackdown(cfg, ov))
+cli.EXPERIMENT_PLANS["sweep"] = lambda cfg, ov: _first_run(plan_sweep(cfg, ov)[0])
 
 
 def _open_sweep_dicts() -> None:

@@ -2,191 +2,72 @@
 
     write_report("results/compare-2024", lang="zh", static=("png", "svg"))
 
-The report holds the question, the config, the regimes or design, every figure the folder's
-tables allow, summary tables and a methods note. plotly.js is inlined once, so the file opens
-offline. Static copies of the figures (kaleido 1.x + Chromium) go to `figures/<lang>/` next to it;
-without a browser, a message says how to get one and the HTML is still written.
+The report holds the question, key findings read from the numbers and their intervals, what
+varied, the regimes or design, every figure the folder's tables allow, the user's organisation,
+summary tables, a glossary of the outcomes and a methods note for the kind of experiment. It is
+rendered by a jinja2 template with autoescape (templates/report.html.j2); plotly.js is inlined
+once, so the file opens offline. Static copies of the figures (kaleido 1.x + Chromium) go to
+`figures/<lang>/` next to it; without a browser, a message says how to get one and the HTML is
+still written. The work is bounded: the network is drawn at month 0 from at most
+`figures.MAX_NODES` cadres, never by re-running the simulation.
+
+Beside this module: `report_results` reads and checks the folder, `report_sections` writes the
+prose sections, `report_findings` the key findings, `report_org` the organisation section, and
+`report_text` holds every report string in both languages.
 """
 
 from __future__ import annotations
 
-import html
 import json
 import os
 import sys
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
+import jinja2
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+from markupsafe import Markup
 from plotly.offline import get_plotlyjs
 
+from . import report_text as RT
 from .charts import figures as F
 from .charts import i18n
 from .charts.export import ExportError, export_figures, parse_formats
 from .charts.palette import FONT_FAMILY
 from .charts.stats import mean_ci
-
-KEY_OUTCOMES = (
-    "initiative_rate",
-    "success_rate",
-    "error_rate",
-    "misconduct_rate",
-    "sanction_rate",
-    "tolerated_rate",
-    "wrongful_sanction_rate",
-    "value",
+from .report_org import network_figure, organisation_section
+from .report_results import (  # re-exported: the report's public API reads folders too
+    KEY_OUTCOMES,
+    MAX_TABLE_ROWS,
+    ReportError,
+    Results,
+    load_results,
+    ordered,
+    resolved_config,
+    runs_from_steps,
+    schedule_episodes,
 )
-TABLE_FILES = (
-    "runs", "comparison", "design", "sensitivity", "pareto", "selectivity", "crackdown",
-    "deterrence",
-)  # fmt: skip
-MAX_TABLE_ROWS = 30
-NETWORK_MAX_CADRES = 259  # a 6-span hierarchy of four full levels: legible in one figure
+from .report_sections import (
+    config_rows,
+    cycle_note,
+    design_table,
+    glossary_intro,
+    key_findings,
+    methods_text,
+    question,
+    regimes,
+    shown_outcomes,
+    varied,
+)
 
-
-class ReportError(ValueError):
-    """The folder cannot be reported on (missing, or without result tables)."""
-
-
-@dataclass
-class Results:
-    """The tables of one results folder (None where the folder lacks one)."""
-
-    folder: Path
-    manifest: dict[str, Any] = field(default_factory=dict)
-    steps: pd.DataFrame | None = None
-    runs: pd.DataFrame | None = None
-    comparison: pd.DataFrame | None = None
-    design: pd.DataFrame | None = None
-    sensitivity: pd.DataFrame | None = None
-    pareto: pd.DataFrame | None = None
-    selectivity: pd.DataFrame | None = None  # lever_by_type
-    crackdown: pd.DataFrame | None = None  # crackdown: monthly paired differences
-    deterrence: pd.DataFrame | None = None  # crackdown: campaign gap and half-life
-
-    @property
-    def levers(self) -> list[str]:
-        """Varied parameters with more than one value."""
-        table = self.runs if self.runs is not None else self.steps
-        if table is None:
-            return []
-        return [c for c in F.varied_params(table) if table[c].nunique() > 1]
-
-    @property
-    def source(self) -> F.Source:
-        for table in (self.runs, self.steps, self.comparison):
-            if table is not None:
-                src = F.Source.of(table)
-                break
-        else:
-            src = F.Source()
-        if not src.seeds and self.manifest.get("seeds"):
-            src.seeds = [int(s) for s in self.manifest["seeds"]]
-        if self.manifest.get("version"):
-            src.version = str(self.manifest["version"])
-        return src
-
-    @property
-    def episodes(self) -> list[F.Episode]:
-        """The policy.schedule episodes of the runs, for shading time-series charts."""
-        return schedule_episodes(self.manifest)
-
-
-def schedule_episodes(manifest: dict[str, Any]) -> list[F.Episode]:
-    """(start, end, label, regimes) of every policy.schedule episode of the folder's runs, from
-    each regime's config in the manifest (or the run's config): PolicyTimeline's
-    episodes_for_report(). `regimes` names the regimes that have the episode when not all do
-    (a crackdown's campaign arm), else is empty."""
-    from cadresim.model.config import ConfigError, to_config  # noqa: PLC0415
-    from cadresim.policies.schedule import PolicyTimeline  # noqa: PLC0415
-
-    regimes = manifest.get("regimes")
-    configs = {
-        str(name): r["config"]
-        for name, r in (regimes.items() if isinstance(regimes, dict) else ())
-        if isinstance(r, dict) and isinstance(r.get("config"), dict)
-    }
-    if not configs and isinstance(manifest.get("config"), dict):
-        configs = {"": manifest["config"]}
-    found: dict[tuple[int, int, str], list[str]] = {}
-    for name, cfg in configs.items():
-        if not (cfg.get("policy") or {}).get("schedule"):
-            continue
-        try:
-            episodes = PolicyTimeline(to_config(cfg)).episodes_for_report()
-        except (ConfigError, TypeError, ValueError, KeyError):  # a folder from another version
-            continue
-        for episode in episodes:
-            found.setdefault(episode, []).append(name)
-    return [
-        (start, end, label, [] if len(names) == len(configs) else names)
-        for (start, end, label), names in sorted(found.items())
-    ]
-
-
-def load_results(folder: str | Path) -> Results:
-    """Read every contract table present in `folder`; ReportError if there is none."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise ReportError(f"results folder {str(folder)!r} does not exist")
-    res = Results(folder)
-    manifest = folder / "manifest.json"
-    try:
-        if manifest.is_file():
-            res.manifest = json.loads(manifest.read_text(encoding="utf-8"))
-        if (folder / "steps").is_dir() and any((folder / "steps").glob("*.parquet")):
-            res.steps = pd.read_parquet(folder / "steps")
-        elif (folder / "steps.parquet").is_file():  # a single run written by simulate().write
-            res.steps = _single_run(folder, res)
-        for name in TABLE_FILES:
-            path = folder / f"{name}.parquet"
-            if path.is_file():
-                setattr(res, name, pd.read_parquet(path))
-    except (OSError, ValueError) as exc:
-        raise ReportError(f"cannot read the tables in {str(folder)!r}: {exc}") from None
-    if all(getattr(res, n) is None for n in ("steps", *TABLE_FILES)):
-        raise ReportError(
-            f"results folder {str(folder)!r} holds no result tables (expected steps/, "
-            "runs.parquet, comparison.parquet or sensitivity.parquet, or a run's steps.parquet)"
-        )
-    if res.runs is None and res.steps is not None:
-        res.runs = runs_from_steps(res.steps, _summary_from(res.manifest))
-    return res
-
-
-def _single_run(folder: Path, res: Results) -> pd.DataFrame:
-    steps = pd.read_parquet(folder / "steps.parquet")
-    steps["run_id"], steps["replicate"] = 0, 0
-    summary = folder / "summary.json"
-    if summary.is_file() and not res.manifest:
-        s = json.loads(summary.read_text(encoding="utf-8"))
-        res.manifest = {"name": folder.name, "kind": "single", "config": s.get("config", {}),
-                        "seeds": [s.get("seed", 0)], "versions": s.get("versions")}  # fmt: skip
-    return steps
-
-
-def _summary_from(manifest: dict[str, Any]) -> float:
-    cfg = manifest.get("config") or {}
-    return float(cfg.get("summary_from", 0.5)) if isinstance(cfg, dict) else 0.5
-
-
-def runs_from_steps(steps: pd.DataFrame, summary_from: float = 0.5) -> pd.DataFrame:
-    """The runs table (summary-window means per run x grouping x type) from a steps table."""
-    last = steps.groupby("run_id" if "run_id" in steps else "seed")["step"].transform("max")
-    window = steps[steps["step"] >= ((summary_from * last).astype(int) + 1).clip(upper=last)]
-    keys = [c for c in steps.columns if c in ("run_id", "replicate", "seed", "policy")]
-    keys += [*F.varied_params(steps), "grouping", "type"]
-    values = [c for c in steps.columns if c in i18n.OUTCOMES]
-    return window.groupby(keys, observed=True, sort=False)[values].mean().reset_index()
-
-
-# ------------------------------------------------------------------ figures
+__all__ = [
+    "ReportError", "Results", "build_figures", "load_results", "render_html", "runs_from_steps",
+    "schedule_episodes", "summary_tables", "write_report",
+]  # fmt: skip
 
 
 def build_figures(res: Results, lang: str = "en") -> dict[str, go.Figure]:
@@ -237,49 +118,21 @@ def build_figures(res: Results, lang: str = "en") -> dict[str, go.Figure]:
         sens = res.sensitivity
         for method, fn in (("sobol", F.sobol_indices), ("morris", F.morris_screening)):
             rows = sens[sens["method"] == method]
-            for outcome in _ordered(pd.unique(rows["outcome"]))[:2]:
+            for outcome in ordered(pd.unique(rows["outcome"]))[:2]:
                 figs[f"{method}_{outcome}"] = fn(sens, outcome, lang, source=src)
     if res.steps is not None:
         figs["type_composition"] = F.type_composition(
             res.steps, lang, source=src, episodes=episodes
         )
-    net = _network_figure(res, lang)
+    net = network_figure(res, lang)
     if net is not None:
         figs["network"] = net
     return figs
 
 
-def _ordered(outcomes: Any) -> list[str]:
-    """Key outcomes first, in their usual order."""
-    found = [str(o) for o in outcomes]
-    return [o for o in KEY_OUTCOMES if o in found] + [o for o in found if o not in KEY_OUTCOMES]
-
-
-def _network_figure(res: Results, lang: str) -> go.Figure | None:
-    """The organisation of one illustrative run of the manifest's config (capped in size)."""
-    cfg_dict = res.manifest.get("config")
-    if not isinstance(cfg_dict, dict) or not cfg_dict:
-        return None
-    from cadresim.model.cadre_model import CadreModel  # noqa: PLC0415
-    from cadresim.model.config import ConfigError, to_config  # noqa: PLC0415
-
-    try:
-        cfg = to_config(cfg_dict)
-        cfg.population.size = min(cfg.population.size, NETWORK_MAX_CADRES)
-        if cfg.network.kind == "file":
-            return None
-        model = CadreModel(cfg, agent_views=False, collect=False)
-        for _ in range(cfg.steps):
-            model.step()
-    except (ConfigError, TypeError, ValueError, KeyError):
-        return None
-    return F.network(model, lang, colour_by="type")
-
-
-# ------------------------------------------------------------------ tables
-
-
 def _ci_cell(mean: float, low: float, high: float) -> str:
+    if pd.isna(low) or pd.isna(high):  # one replication: no interval
+        return f"{mean:.3f}"
     return f"{mean:.3f} [{low:.3f}, {high:.3f}]"
 
 
@@ -312,22 +165,26 @@ def summary_tables(res: Results, lang: str) -> list[tuple[str, pd.DataFrame]]:
                 ]
             )  # fmt: skip
             t = cells.pivot(index="regime", columns="outcome", values="cell")
-            t = t.reindex(index=pd.unique(c["regime"]), columns=_ordered(t.columns))
+            t = t.reindex(index=pd.unique(c["regime"]), columns=ordered(t.columns))
             t.columns.name = None
             out.append((f"{i18n.text(key, lang)} [{ci}]", _localise(t, lang)))
     elif res.runs is not None:
         rows = res.runs[res.runs["grouping"] == "all"]
         keys = F.point_keys(rows) if res.levers else [F._regime_col(rows)]
         cells = {}
+        replicated = (res.source.replications or 1) > 1
         for outcome in [o for o in KEY_OUTCOMES if o in rows]:
             s = mean_ci(rows, keys, outcome)
+            if not replicated:
+                s[["ci_low", "ci_high"]] = np.nan
             cells[outcome] = [
                 _ci_cell(*v) for v in s[["mean", "ci_low", "ci_high"]].itertuples(index=False)
             ]
         t = pd.DataFrame(
             cells, index=pd.MultiIndex.from_frame(s[keys]) if len(keys) > 1 else s[keys[0]]
         )
-        out.append((f"{i18n.text('mean', lang)} [{ci}]", _localise(t.head(MAX_TABLE_ROWS), lang)))
+        caption = f"{i18n.text('mean', lang)} [{ci}]" if replicated else RT.t("mean_one", lang)
+        out.append((caption, _localise(t.head(MAX_TABLE_ROWS), lang)))
     if res.sensitivity is not None:
         cols = [c for c in ("S1", "S1_conf", "ST", "ST_conf", "mu_star", "mu_star_conf", "sigma")
                 if c in res.sensitivity]  # fmt: skip
@@ -426,8 +283,6 @@ def _localise(t: pd.DataFrame, lang: str) -> pd.DataFrame:
     return t
 
 
-# ------------------------------------------------------------------ HTML
-
 CSS = f"""
 body {{ font-family: {FONT_FAMILY}; margin: 0 auto; max-width: 1100px; padding: 24px;
        color: #222; line-height: 1.5; }}
@@ -435,149 +290,115 @@ h1 {{ font-size: 26px; }} h2 {{ border-bottom: 1px solid #ddd; padding-bottom: 4
 table {{ border-collapse: collapse; font-size: 13px; margin: 8px 0 20px; }}
 th, td {{ border: 1px solid #ddd; padding: 3px 8px; text-align: right; }}
 th {{ background: #f5f5f5; }} td:first-child, th:first-child {{ text-align: left; }}
-.figure {{ margin: 18px 0 30px; }} .meta {{ color: #666; font-size: 13px; }}
+.figure {{ margin: 18px 0 30px; }} .meta, .note {{ color: #666; font-size: 13px; }}
+.findings li {{ margin-bottom: 6px; }} dt {{ font-weight: bold; margin-top: 8px; }}
+dd {{ margin-left: 18px; }} table.config td {{ text-align: left; }}
 pre {{ background: #f7f7f7; padding: 10px; overflow-x: auto; font-size: 12px; }}
 """
 
 
+TIME_SERIES = ("over_time_", "campaign_gap_", "type_composition")
+
+
+_ENV: jinja2.Environment | None = None
+
+
+def template() -> jinja2.Template:
+    """The report template, autoescaped: every label, regime name and note is escaped unless it
+    is marked as HTML (plotly's figure divs and pandas' tables, which escape their own text)."""
+    global _ENV
+    if _ENV is None:
+        _ENV = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            keep_trailing_newline=True,
+        )
+    return _ENV.get_template("report.html.j2")
+
+
+class _Labels(dict):
+    """`t.key` in the template: the report string `key` in one language."""
+
+    def __init__(self, lang: str) -> None:
+        super().__init__()
+        self.lang = lang
+
+    def __getattr__(self, key: str) -> str:
+        return RT.t(key, self.lang)
+
+
 def render_html(res: Results, figs: dict[str, go.Figure], lang: str, static: Sequence[Path]) -> str:
     m = res.manifest
-    e = html.escape
-    name = str(m.get("name") or res.folder.name)
+    name = str(m.get("name") or m.get("experiment") or res.folder.name)
     src = res.source
-    parts = [
-        f'<!DOCTYPE html>\n<html lang="{"zh-CN" if lang == "zh" else "en"}">\n<head>',
-        '<meta charset="utf-8">',
-        f"<title>{e(i18n.text('title', lang, name=name))}</title>",
-        f"<style>{CSS}</style>",
-        f'<script type="text/javascript">{get_plotlyjs()}</script>',
-        "</head>\n<body>",
-        f"<h1>{e(i18n.text('title', lang, name=name))}</h1>",
-        f'<p class="meta">{e(i18n.text("generated", lang))}: '
-        f"{datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')} · cadresim {e(src.version)}</p>",
-        f"<h2>{e(i18n.text('question', lang))}</h2>",
-        f"<p>{e(_question(m, lang))}</p>",
-        f"<h2>{e(i18n.text('config', lang))}</h2>",
-        _config_html(res, lang),
-        f"<h2>{e(i18n.text('design', lang))}</h2>",
-        _design_html(res, lang),
-        f"<h2>{e(i18n.text('figures', lang))}</h2>",
-    ]
+    cfg = resolved_config(res)
+    figures = []
     for key, fig in figs.items():
+        if key == "network":
+            continue
         div = fig.to_html(
             full_html=False, include_plotlyjs=False, div_id=f"fig-{key}",
             config={"displaylogo": False, "responsive": True},
         )  # fmt: skip
-        parts.append(f'<div class="figure">{div}</div>')
-    if static:
-        links = " · ".join(
-            f'<a href="{e(os.path.relpath(p, res.folder))}">{e(p.name)}</a>' for p in static
+        note = None
+        if key.startswith(TIME_SERIES) and not any(f["note"] for f in figures):
+            note = cycle_note(cfg, lang)  # once, under the first time series
+        figures.append({"html": Markup(div), "note": note})
+    tables = [
+        {"caption": caption, "html": Markup(table.to_html(border=0, na_rep="—"))}
+        for caption, table in summary_tables(res, lang)
+    ]
+    findings, findings_note = key_findings(res, lang)
+    full = json.dumps(cfg, indent=2, ensure_ascii=False, default=str) if cfg else ""
+    context = {
+        "html_lang": "zh-CN" if lang == "zh" else "en",
+        "colon": "：" if lang == "zh" else ": ",
+        "title": i18n.text("title", lang, name=name),
+        "css": Markup(CSS),
+        "plotlyjs": Markup(get_plotlyjs()),
+        "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "version": src.version,
+        "t": _Labels(lang),
+        "question": question(m, res.kind, lang),
+        "findings": findings,
+        "findings_note": findings_note,
+        "config_rows": config_rows(res, lang),
+        "full_config": full,
+        "regimes": regimes(res, lang),
+        "varied": varied(res, lang),
+        "design_table": design_table(res, lang),
+        "design_points": len(res.design) if res.design is not None else 0,
+        "figures": figures,
+        "static": [{"href": os.path.relpath(p, res.folder), "name": p.name} for p in static],
+        "org": organisation_section(res, figs.get("network"), lang),
+        "tables": tables,
+        "glossary_intro": glossary_intro(cfg, lang),
+        "glossary": [
+            {"key": o, "name": i18n.outcome_name(o, lang), "text": RT.glossary(o, lang)}
+            for o in shown_outcomes(res)
+        ],
+        "methods": methods_text(res, figs, lang),
+    }  # fmt: skip
+    return template().render(**context)
+
+
+def check_target(target: Path, key: str) -> None:
+    """Refuse, before any work, an output path that is a folder or lies under a file."""
+    if target.is_dir():
+        raise ReportError(f"{key} {str(target)!r} is a folder; give an HTML file path")
+    if target.exists() and target.suffix.lower() not in (".html", ".htm"):
+        raise ReportError(
+            f"{key} {str(target)!r} exists and is not an .html file; a report never "
+            "overwrites other files (give an .html path)"
         )
-        parts.append(f"<p class='meta'>{e(i18n.text('static_files', lang))}: {links}</p>")
-    parts.append(f"<h2>{e(i18n.text('tables', lang))}</h2>")
-    for caption, table in summary_tables(res, lang):
-        parts.append(f"<h3>{e(caption)}</h3>" + table.to_html(border=0, na_rep="—"))
-    commit = m.get("git_commit") or m.get("commit")
-    parts += [
-        f"<h2>{e(i18n.text('methods', lang))}</h2>",
-        "<p>"
-        + e(
-            i18n.text(
-                "methods_text", lang, reps=src.replications or "—",
-                seeds=F.format_seeds(src.seeds), version=src.version,
-                commit=f" (git {str(commit)[:10]})" if commit else "",
-                libs=_libraries(m.get("versions"), lang),
-                mixed=i18n.text("mixed_versions", lang) if m.get("earlier_versions") else "",
-            )
-        )
-        + "</p>",
-        "</body>\n</html>\n",
-    ]  # fmt: skip
-    return "\n".join(parts)
-
-
-def _libraries(versions: Any, lang: str) -> str:
-    """' with Python 3.12, numpy 2.1, ...' from the manifest's versions (empty if absent)."""
-    if not isinstance(versions, dict) or not versions:
-        return ""
-    sep = "、" if lang == "zh" else ", "
-    libs = sep.join(f"{'Python' if k == 'python' else k} {v}" for k, v in versions.items())
-    return i18n.text("with_libraries", lang, libs=libs)
-
-
-def _question(m: dict[str, Any], lang: str) -> str:
-    return str(m.get("question") or m.get("description") or i18n.text("no_question", lang))
-
-
-def _config_html(res: Results, lang: str) -> str:
-    m, e = res.manifest, html.escape
-    rows = [(i18n.text("kind", lang), m.get("kind") or m.get("name") or "—")]
-    cfg = m.get("config") if isinstance(m.get("config"), dict) else {}
-    flat = _flatten(cfg)
-    for key in ("policy.name", "population.name", "population.size", "network.name", "steps",
-                "summary_from"):  # fmt: skip
-        if key in flat:
-            rows.append((key, flat[key]))
-    body = "".join(f"<tr><td>{e(str(k))}</td><td>{e(str(v))}</td></tr>" for k, v in rows)
-    table = (
-        f"<table><tr><th>{e(i18n.text('key', lang))}</th><th>{e(i18n.text('value', lang))}</th>"
-        f"</tr>{body}</table>"
-    )
-    if flat:
-        full = json.dumps(cfg, indent=2, ensure_ascii=False, default=str)
-        summary = e(i18n.text("full_config", lang))
-        table += f"<details><summary>{summary}</summary><pre>{e(full)}</pre></details>"
-    return table
-
-
-def _flatten(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for k, v in d.items():
-        if isinstance(v, dict):
-            out.update(_flatten(v, f"{prefix}{k}."))
-        else:
-            out[f"{prefix}{k}"] = v
-    return out
-
-
-def _design_html(res: Results, lang: str) -> str:
-    e = html.escape
-    table = res.runs if res.runs is not None else res.steps
-    parts = []
-    if table is not None and F._regime_col(table) in table:
-        regimes = [str(r) for r in pd.unique(table[F._regime_col(table)])]
-        items = "".join(
-            f"<li><b>{e(i18n.regime_label(r, lang))}</b> <code>{e(r)}</code>{_describe(r)}</li>"
-            for r in regimes
-        )
-        parts.append(f"<p>{e(i18n.text('regimes', lang))}:</p><ul>{items}</ul>")
-    if res.levers and table is not None:
-        ranges = "".join(
-            f"<li>{e(i18n.param_label(k, lang))} <code>{e(k)}</code>: "
-            f"{table[k].min():.3g} – {table[k].max():.3g} ({table[k].nunique()})</li>"
-            for k in res.levers
-        )
-        parts.append(f"<p>{e(i18n.text('varied', lang))}:</p><ul>{ranges}</ul>")
-    if res.design is not None:
-        parts.append(
-            f"<p>{e(i18n.text('design_points', lang))}: {len(res.design)}</p>"
-            + res.design.head(MAX_TABLE_ROWS).to_html(border=0, index=False, float_format="%.3g")
-        )
-    return "\n".join(parts) or "<p>—</p>"
-
-
-def _describe(regime: str) -> str:
-    """The preset's own description, when the regime is a policy preset."""
-    from cadresim.model.config import ConfigError, load_config  # noqa: PLC0415
-
-    try:
-        desc = load_config({"policy": regime}).policy.description
-    except (ConfigError, Exception):  # an ad-hoc regime name is no preset: no description
-        return ""
-    return f" — {html.escape(desc)}" if desc else ""
-
-
-# ------------------------------------------------------------------ entry point
+    for parent in target.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise ReportError(f"{key} {str(target)!r}: {str(parent)!r} is a file, not a folder")
+            if not os.access(parent, os.W_OK | os.X_OK):
+                raise ReportError(f"{key} {str(target)!r}: folder {str(parent)!r} is not writable")
+            break
 
 
 def write_report(
@@ -595,7 +416,11 @@ def write_report(
     formats = parse_formats(static)
     res = load_results(folder)
     target = Path(out) if out else res.folder / f"report.{lang}.html"
-    figs = build_figures(res, lang)
+    check_target(target, "--out" if out else "report")
+    try:
+        figs = build_figures(res, lang)
+    except (KeyError, IndexError, TypeError) as exc:  # a table whose values do not fit
+        raise ReportError(f"cannot draw the figures of {str(res.folder)!r}: {exc!r}") from None
     written: list[Path] = []
     if formats:
         try:
@@ -603,8 +428,11 @@ def write_report(
         except ExportError as exc:
             print(f"cadresim: warning: {exc}", file=sys.stderr)
     text = render_html(res, figs, lang, written)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise ReportError(f"cannot write the report to {str(target)!r}: {exc.strerror}") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)

@@ -35,6 +35,20 @@ def unit(default: float, doc: str = "") -> Any:
     return knob(default, 0.0, 1.0, doc)
 
 
+def setting(default: Any, doc: str, choices: tuple[str, ...] = ()) -> Any:
+    """A field without a numeric range (a switch, a name, a path), with its meaning for
+    `cadresim help KEY` and, for a choice, the allowed values."""
+    meta: dict[str, Any] = {"doc": doc}
+    if choices:
+        meta["choices"] = choices
+    return field(default=default, metadata=meta)
+
+
+def listing(factory: Any, doc: str) -> Any:
+    """A list or mapping field with its meaning."""
+    return field(default_factory=factory, metadata={"doc": doc})
+
+
 # ---------------------------------------------------------------- population
 
 
@@ -42,23 +56,23 @@ def unit(default: float, doc: str = "") -> Any:
 class TypeMix:
     """Initial shares of the five deficit types and of proactive cadres; they must sum to 1."""
 
-    unwilling: float = unit(0.12)
-    unable: float = unit(0.14)
-    afraid: float = unit(0.14)
-    reluctant: float = unit(0.12)
-    fearful: float = unit(0.16)
-    proactive: float = unit(0.32)
+    unwilling: float = unit(0.12, "initial share of unwilling cadres (the six shares sum to 1)")
+    unable: float = unit(0.14, "initial share of unable cadres (the six shares sum to 1)")
+    afraid: float = unit(0.14, "initial share of afraid cadres (the six shares sum to 1)")
+    reluctant: float = unit(0.12, "initial share of reluctant cadres (the six shares sum to 1)")
+    fearful: float = unit(0.16, "initial share of fearful cadres (the six shares sum to 1)")
+    proactive: float = unit(0.32, "initial share of proactive cadres (the six shares sum to 1)")
 
 
 @dataclass
 class Severity:
     """Mean level of each type's dominant deficit, in (threshold, 1)."""
 
-    unwilling: float = unit(0.75)
-    unable: float = unit(0.72)
-    afraid: float = unit(0.75)
-    reluctant: float = unit(0.72)
-    fearful: float = unit(0.78)
+    unwilling: float = unit(0.75, "mean dominant deficit of unwilling cadres, in (threshold, 1)")
+    unable: float = unit(0.72, "mean dominant deficit of unable cadres, in (threshold, 1)")
+    afraid: float = unit(0.75, "mean dominant deficit of afraid cadres, in (threshold, 1)")
+    reluctant: float = unit(0.72, "mean dominant deficit of reluctant cadres, in (threshold, 1)")
+    fearful: float = unit(0.78, "mean dominant deficit of fearful cadres, in (threshold, 1)")
 
 
 @dataclass
@@ -77,16 +91,21 @@ class InitialBeliefs:
 
 @dataclass
 class PopulationConfig:
-    name: str = "default"
-    description: str = "Default mix: a third proactive, the rest spread over the five deficits."
-    size: int = knob(1000, 2, 10_000_000)
+    name: str = setting("default", "population preset name (shown in outputs)")
+    description: str = setting(
+        "Default mix: a third proactive, the rest spread over the five deficits.",
+        "one-line description of the population preset",
+    )
+    size: int = knob(1000, 2, 10_000_000, "number of cadres")
     mix: TypeMix = field(default_factory=TypeMix)
     threshold: float = knob(0.5, 0.05, 0.95, "a deficit above this is dominant")
     severity: Severity = field(default_factory=Severity)
     background: float = knob(0.15, 0.0, 0.95, "mean of the non-dominant deficits")
     concentration: float = knob(12.0, 0.5, 1000.0, "Beta concentration; lower = wider spread")
     integrity: float = unit(0.85, "mean integrity")
-    integrity_concentration: float = knob(20.0, 0.5, 1000.0)
+    integrity_concentration: float = knob(
+        20.0, 0.5, 1000.0, "Beta concentration of integrity; lower = wider spread"
+    )
     beliefs: InitialBeliefs = field(default_factory=InitialBeliefs)
 
 
@@ -95,9 +114,16 @@ class PopulationConfig:
 
 @dataclass
 class NetworkConfig:
-    name: str = "hierarchy"
-    kind: str = "hierarchy"  # hierarchy | small_world | scale_free | file
-    description: str = "Organisational tree with peer ties inside units and a few across."
+    name: str = setting("hierarchy", "network preset name (shown in outputs)")
+    kind: str = setting(
+        "hierarchy",
+        "how the organisation is built",
+        ("hierarchy", "small_world", "scale_free", "file"),
+    )
+    description: str = setting(
+        "Organisational tree with peer ties inside units and a few across.",
+        "one-line description of the network preset",
+    )
     span: int = knob(6, 1, 1000, "span of control: subordinates per supervisor")
     levels: int = knob(3, 1, 64, "hierarchy depth: division heads, unit heads, reports")
     peer_prob: float = unit(0.5, "chance two members of a unit are tied")
@@ -105,9 +131,9 @@ class NetworkConfig:
     degree: int = knob(6, 2, 1000, "small_world: ring neighbours; scale_free: 2x attachment")
     rewire: float = unit(0.1, "small_world rewiring chance")
     unit_size: int = knob(8, 2, 100_000, "unit size where the network has no hierarchy")
-    path: str | None = None
-    nodes_path: str | None = None
-    allow_disconnected: bool = False
+    path: str | None = setting(None, "file: edge-list CSV or GraphML of your org chart")
+    nodes_path: str | None = setting(None, "file: optional nodes CSV (id[,unit][,level])")
+    allow_disconnected: bool = setting(False, "file: accept an org chart in several parts")
 
 
 # ---------------------------------------------------------------- policy
@@ -117,7 +143,7 @@ class NetworkConfig:
 class IncentiveConfig:
     """鼓励激励: honour, material and promotion rewards for doers."""
 
-    enabled: bool = True
+    enabled: bool = setting(True, "incentives on (off: no recognition or reward)")
     reward: float = knob(0.6, 0.0, 10.0, "value R of recognition (honour + material)")
     recognition: float = unit(0.1, "chance a success is recognised at once")
     excellence_quota: float = unit(0.35, "share of each unit rated excellent per cycle")
@@ -133,18 +159,20 @@ class IncentiveConfig:
 class AccountabilityConfig:
     """问责: detection, sanctions for errors, misconduct and inaction, 能上能下."""
 
-    enabled: bool = True
+    enabled: bool = setting(True, "accountability on (off: nothing is detected or sanctioned)")
     detection: float = unit(0.3, "chance an error or a violation is detected")
     error_sanction: float = knob(
         3.0, 0.0, 100.0, "personal cost S of a sanction for an honest error (as cadres fear it)"
     )
     career_cost: float = knob(1.0, 0.0, 100.0, "career cost K of a harmed career record")
-    grade_cuts: list[float] = field(default_factory=lambda: [0.6, 0.81, 0.89])
+    grade_cuts: list[float] = listing(
+        lambda: [0.6, 0.81, 0.89], "3 increasing cut points in [0, 1] of the 4 sanction grades"
+    )
     misconduct_grade: int = knob(4, 1, 4, "sanction grade for a detected violation")
     inaction_detection: float = unit(0.05, "chance inaction is caught")
     inaction_penalty: float = knob(0.5, 0.0, 10.0, "personal cost S_idle of a caught inaction")
     false_accusation: float = unit(0.0, "per-step chance a successful doer is falsely accused")
-    demotion: bool = True
+    demotion: bool = setting(True, "能上能下: demote cadres ranked bottom demotion_after times")
     bottom_share: float = unit(0.1, "share of each unit ranked bottom per cycle")
     demotion_after: int = knob(2, 1, 100, "consecutive bottom ranks before demotion")
     influence_period: int = knob(12, 0, 1000, "steps a heavy sanction blocks promotion")
@@ -155,12 +183,12 @@ class AccountabilityConfig:
 class ToleranceConfig:
     """容错纠错: exempting honest errors, screening them from violations, awareness, correction."""
 
-    enabled: bool = False
+    enabled: bool = setting(False, "容错纠错 on: honest errors can be exempted")
     coverage: float = unit(0.0, "share of honest errors that qualify for exemption")
     screening: float = unit(0.8, "chance a claim is judged correctly")
     publicity: float = unit(0.0, "per-step chance an unaware cadre learns of the policy")
-    case_visibility: bool = True
-    correction: bool = True
+    case_visibility: bool = setting(True, "exempted cases are seen by peers (and raise trust)")
+    correction: bool = setting(True, "纠错: detected errors are corrected (damage recovered)")
     recovery: float = unit(0.5, "share of a detected error's damage recovered")
     correction_learning: float = unit(0.01, "competence gain from a corrected error")
     clarification: float = unit(0.0, "chance a false accusation is cleared (澄清正名)")
@@ -170,17 +198,17 @@ class ToleranceConfig:
 class TrainingConfig:
     """教育培训: raises competence."""
 
-    enabled: bool = False
+    enabled: bool = setting(False, "教育培训 on: a share of cadres is trained each step")
     share: float = unit(0.0, "share of cadres trained per step")
     rate: float = unit(0.05, "competence gain as a share of the gap to 1")
-    targeted: bool = False
+    targeted: bool = setting(False, "train the least competent first instead of at random")
 
 
 @dataclass
 class EducationConfig:
     """思想政治建设: motivation rises slowly toward a cap (the lever for the unwilling)."""
 
-    enabled: bool = False
+    enabled: bool = setting(False, "思想政治建设 on: motivation rises toward the cap")
     rate: float = unit(0.02, "monthly share of the gap to the cap closed")
     cap: float = unit(0.75, "motivation that education can reach")
 
@@ -194,14 +222,16 @@ class EvaluationConfig:
     orientation: float = unit(
         0.0, "promotion orientation: 0 = 不出事 (failures weigh most), 1 = 担当 (initiative counts)"
     )
-    protection: bool = False  # career protection: exempted honest errors do not count on the record
+    protection: bool = setting(
+        False, "career protection: exempted honest errors do not count on the record"
+    )
 
 
 @dataclass
 class CareersConfig:
     """Positions: leaders retire, the best-scored subordinate moves up, entrants fill the base."""
 
-    enabled: bool = True
+    enabled: bool = setting(True, "careers on: retirements, promotions and entrants")
     retirement: float = unit(0.1, "yearly share of leaders who retire")
     transfer: float = unit(
         0.5, "competence transfer t into a new role (0 = Peter hypothesis, 1 = skills carry over)"
@@ -211,8 +241,11 @@ class CareersConfig:
 
 @dataclass
 class PolicyConfig:
-    name: str = "baseline"
-    description: str = "Status quo: accountability without tolerance, modest incentives."
+    name: str = setting("baseline", "policy preset name (shown in outputs and run folders)")
+    description: str = setting(
+        "Status quo: accountability without tolerance, modest incentives.",
+        "one-line description of the policy preset",
+    )
     incentive: IncentiveConfig = field(default_factory=IncentiveConfig)
     accountability: AccountabilityConfig = field(default_factory=AccountabilityConfig)
     tolerance: ToleranceConfig = field(default_factory=ToleranceConfig)
@@ -222,7 +255,9 @@ class PolicyConfig:
     careers: CareersConfig = field(default_factory=CareersConfig)
     # episodes {start, end, regime, set} switching the policy mid-run, checked and explained by
     # policies/schedule.py (list[Any], so a malformed episode gets its message, not omegaconf's)
-    schedule: list[Any] = field(default_factory=list)
+    schedule: list[Any] = listing(
+        list, "episodes [{start, end, regime, set}] switching the policy mid-run"
+    )
 
 
 # ---------------------------------------------------------------- behaviour
@@ -258,7 +293,7 @@ class BehaviourConfig:
     detection_rate: float = unit(0.35, "learning rate of delta^ (forgetting of past enforcement)")
     advantage_rate: float = unit(0.3, "learning rate of pi^ at each evaluation")
     own_weight: float = knob(3.0, 0.0, 100.0, "weight of own experience vs one neighbour's")
-    social_learning: bool = True
+    social_learning: bool = setting(True, "cadres also learn from their neighbours' cases")
     fear_sensitivity: float = unit(0.01, "phi: error-fear change per case seen")
     fear_decay: float = unit(0.05, "monthly pull of error fear back to its baseline f_0")
     practice: float = unit(0.002, "competence gain per initiative taken")
@@ -276,30 +311,38 @@ class ExperimentConfig:
 
     `name` selects the runner: single, compare_regimes or sweep."""
 
-    name: str = "single"
-    description: str = "One run of the chosen scenario."
-    regimes: list[str] = field(
-        default_factory=lambda: ["baseline", "tolerance_only", "three_mechanisms"]
+    name: str = setting("single", "the runner: single, or an experiment kind (see cadresim --help)")
+    description: str = setting(
+        "One run of the chosen scenario.", "one-line description of the experiment preset"
     )
-    baseline: str = "baseline"
+    regimes: list[str] = listing(
+        lambda: ["baseline", "tolerance_only", "three_mechanisms"],
+        "compare_regimes: the policy presets compared",
+    )
+    baseline: str = setting("baseline", "compare_regimes: the regime others are compared with")
     replications: int = knob(10, 1, 100_000, "compare_regimes: runs per regime (common seeds)")
-    executor: str = "processes"  # serial | processes | ray
+    executor: str = setting("processes", "where runs execute", ("serial", "processes", "ray"))
     workers: int = knob(0, 0, 100_000, "processes/ray workers; 0 = all cores")
-    ray_address: str | None = None  # None: start a local Ray; else e.g. 'auto' or 'ray://host:port'
+    ray_address: str | None = setting(
+        None, "ray: null starts a local Ray; else e.g. 'auto' or 'ray://host:port'"
+    )
     batch_size: int = knob(0, 0, 100_000, "runs per part file; 0 = automatic")
-    output_dir: str | None = None  # None: results/experiments/<name>-<fingerprint>
-    resume: bool = True
-    save_steps: bool = True
-    progress: str = "auto"  # auto | bar | lines | none
-    report: bool = True  # write the HTML report into the results folder at the end
-    lang: str = "en"  # report language: en | zh
-    static: list[str] = field(default_factory=list)  # also export figures: png, svg, pdf
-    allow_large: bool = field(
-        default=False,
-        metadata={
-            "doc": "run beyond the memory cap derived from this machine (half its memory; "
-            "cadres x stored steps per run, runs at once, planned runs), knowingly"
-        },
+    output_dir: str | None = setting(
+        None, "results folder; null: results/experiments/<name>-<fingerprint>"
+    )
+    resume: bool = setting(True, "skip runs already saved in the results folder")
+    save_steps: bool = setting(True, "keep every run's step table (steps/), not only summaries")
+    progress: str = setting("auto", "progress display", ("auto", "bar", "lines", "none"))
+    report: bool = setting(True, "write the HTML report into the results folder at the end")
+    lang: str = setting("en", "report language", ("en", "zh"))
+    static: list[str] = listing(list, "also export figures: a list of png, svg, pdf")
+    dry_run: bool = setting(
+        False, "print the run count and a time estimate from a short calibration; run nothing"
+    )
+    allow_large: bool = setting(
+        False,
+        "run beyond the memory cap derived from this machine (half its memory; cadres x "
+        "stored steps per run, runs at once, planned runs), knowingly",
     )
 
 
@@ -310,29 +353,35 @@ class SweepConfig:
     Each entry maps a dotted config key to [lo, hi] (a range) or {values: [...]} / a list of
     other than two numbers (discrete choices)."""
 
-    design: str = "lhs"  # grid | lhs | sobol | morris
+    design: str = setting("lhs", "sampling design", ("grid", "lhs", "sobol", "morris"))
     points: int = knob(64, 1, 10_000_000, "lhs: points; sobol: base N; morris: trajectories")
     levels: int = knob(5, 2, 1000, "grid: values per range")
     morris_levels: int = knob(4, 2, 1000, "morris: levels of the trajectory grid (even)")
     replications: int = knob(3, 1, 100_000, "runs per design point (common seeds)")
-    levers: dict[str, Any] = field(default_factory=dict)
-    uncertainties: dict[str, Any] = field(default_factory=dict)
-    outcomes: list[str] = field(
-        default_factory=lambda: ["initiative_rate", "error_rate", "misconduct_rate"]
+    levers: dict[str, Any] = listing(dict, "policy keys -> [lo, hi] or {values: [...]}")
+    uncertainties: dict[str, Any] = listing(
+        dict, "condition keys nobody controls -> [lo, hi] or {values: [...]}"
     )
-    maximise: list[str] = field(default_factory=lambda: ["initiative_rate"])
-    minimise: list[str] = field(default_factory=lambda: ["error_rate", "misconduct_rate"])
+    outcomes: list[str] = listing(
+        lambda: ["initiative_rate", "error_rate", "misconduct_rate"], "outcomes summarised"
+    )
+    maximise: list[str] = listing(lambda: ["initiative_rate"], "Pareto front: outcomes to raise")
+    minimise: list[str] = listing(
+        lambda: ["error_rate", "misconduct_rate"], "Pareto front: outcomes to lower"
+    )
 
 
 @dataclass
 class CadreConfig:
-    seed: int = knob(0, 0, 2**63 - 1)
-    steps: int = knob(120, 1, 1_000_000)
+    seed: int = knob(0, 0, 2**63 - 1, "seed of the run's random streams")
+    steps: int = knob(120, 1, 1_000_000, "months simulated")
     summary_from: float = unit(
         0.5, "share of the run before the summary window starts (1: last step only)"
     )
-    output_dir: str | None = None
-    write: bool = True
+    output_dir: str | None = setting(
+        None, "a single run's results folder; null: results/runs/<policy>-seed<seed>-<hash>"
+    )
+    write: bool = setting(True, "write the step table and summary (false: print only)")
     overwrite: bool = field(
         default=False,
         metadata={"doc": "a single run may replace another run's results in output_dir"},
@@ -566,7 +615,7 @@ def load_config(
     `overrides` is a list such as ``["policy=three_mechanisms", "population.size=500"]`` or a
     mapping ``{"policy": "three_mechanisms", "policy.tolerance.coverage": 0.8}``.
     """
-    from .compose import compose_config  # avoids an import cycle
+    from .compose import fast_config  # avoids an import cycle
 
     if isinstance(overrides, Mapping):
         overrides = [f"{k}={_override_value(v)}" for k, v in overrides.items()]
@@ -574,7 +623,7 @@ def load_config(
     from cadresim.safety import check_overrides  # noqa: PLC0415 (import cycle)
 
     check_overrides(overrides)  # no ${oc.env:...} through the Python API either
-    return to_config(compose_config(overrides))
+    return fast_config(overrides)
 
 
 def _override_value(value: Any, nested: bool = False) -> str:

@@ -11,12 +11,14 @@ import io
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
-import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 from .config import ConfigError, NetworkConfig
 
@@ -37,6 +39,8 @@ class Organisation:
 
     def graph(self) -> nx.Graph:
         """A networkx view (for layouts and inspection, not for stepping)."""
+        import networkx as nx  # noqa: PLC0415 - only the graph kinds and views need it
+
         g = nx.from_scipy_sparse_array(self.adjacency)
         nx.set_node_attributes(g, dict(enumerate(self.level.tolist())), "level")
         nx.set_node_attributes(g, dict(enumerate(self.unit.tolist())), "unit")
@@ -49,6 +53,8 @@ def build_organisation(cfg: NetworkConfig, n: int, rng: np.random.Generator) -> 
         return hierarchy(n, cfg.span, cfg.peer_prob, cfg.cross_ties, rng, cfg.levels)
     if cfg.kind == "file":
         return load_organisation(cfg)
+    import networkx as nx  # noqa: PLC0415 - a hierarchy (the default) never needs it
+
     seed = int(rng.integers(2**32))
     if cfg.kind == "small_world":
         k = min(cfg.degree, n - 1) // 2 * 2
@@ -346,6 +352,8 @@ def _organisation_from(
 ) -> Organisation:
     """Index the edges and check the org chart with array operations (a file of millions of
     edges is checked in seconds, not walked edge by edge)."""
+    import pandas as pd  # noqa: PLC0415 - a hierarchy (the default) never needs it
+
     src = np.array([e[0] for e in edges], dtype=object)
     tgt = np.array([e[1] for e in edges], dtype=object)
     reports = np.array([e[2] == "reports_to" for e in edges], dtype=bool)

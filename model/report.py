@@ -71,3 +71,34 @@ def print_run(result: SimulationResult, paths: tuple[Path, Path] | None) -> None
     if paths:
         print(f"step table: {paths[0]}")
         print(f"summary:    {paths[1]}")
+
+
+COMBINED = {
+    "initiative_rate": "initiative",
+    "error_rate": "errors",
+    "misconduct_rate": "misconduct",
+    "sanction_rate": "sanctioned",
+    "tolerated_rate": "tolerated",
+    "wrongful_sanction_rate": "wrongful",
+}
+
+
+def combined_frame(results: list[tuple[str, SimulationResult]]) -> pd.DataFrame:
+    """One row per job of a multirun: its swept values and the all-cadre summary outcomes."""
+    rows = {}
+    for label, result in results:
+        s = result.summary
+        row = {"policy": s["policy"], "seed": s["seed"], "cadres": s["cadres"]}
+        row.update({name: s["all"][key] for key, name in COMBINED.items()})
+        rows[label] = row
+    frame = pd.DataFrame.from_dict(rows, orient="index")
+    frame.index.name = "job"
+    return frame
+
+
+def print_combined(results: list[tuple[str, SimulationResult]]) -> None:
+    """The closing table of a multirun: every job side by side."""
+    if not results:
+        return
+    print(f"All {len(results)} jobs: mean per cadre and month over the summary window, all cadres:")
+    print(combined_frame(results).to_string(float_format=lambda x: f"{x:.3f}"))

@@ -1,7 +1,12 @@
-"""The one-call API: `simulate(config) -> SimulationResult` (a tidy step table and a summary)."""
+"""The one-call API: `simulate(config) -> SimulationResult` (a tidy step table and a summary).
+
+It steps the engine directly: the Mesa shell (`CadreModel`) adds agent views and a data
+collector a plain run never reads, and importing Mesa costs more than a small run. The engine
+draws only from its own streams, so the results are those of `CadreModel` stepped as often."""
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import os
@@ -14,8 +19,8 @@ from typing import Any
 
 import pandas as pd
 
-from .cadre_model import CadreModel
 from .config import CadreConfig, load_config, to_config
+from .engine import Engine
 from .metrics import step_table, summarise
 from .versions import library_versions
 
@@ -63,11 +68,16 @@ def _temp(path: Path, temps: list[str]) -> str:
 # Keys that say how to write, not what runs: kept out of the hash, so a run's folder name and
 # its identity do not change with them.
 UNHASHED = ("overwrite",)
+# experiment.dry_run writes nothing, so it is never part of a written run's identity
+UNHASHED_EXPERIMENT = ("dry_run",)
 
 
 def config_hash(cfg: CadreConfig) -> str:
     """Short stable hash of the full config (output folder names, resume checks)."""
     data = {k: v for k, v in asdict(cfg).items() if k not in UNHASHED}
+    data["experiment"] = {
+        k: v for k, v in data["experiment"].items() if k not in UNHASHED_EXPERIMENT
+    }
     blob = json.dumps(data, sort_keys=True, default=str).encode()
     return hashlib.sha256(blob).hexdigest()[:10]
 
@@ -91,11 +101,11 @@ def simulate(
     """Run one simulation and return its step table and run summary."""
     cfg = resolve(config)
     start = time.perf_counter()
-    model = CadreModel(cfg, agent_views=False, collect=False)
+    engine = Engine(copy.deepcopy(cfg))  # as CadreModel: the run never edits the caller's config
     for _ in range(cfg.steps):
-        model.step()
+        engine.step()
     elapsed = time.perf_counter() - start
-    tallies = model.engine.tally_array()
+    tallies = engine.tally_array()
     table = step_table(tallies)
     table.insert(0, "seed", cfg.seed)
     table.insert(1, "policy", cfg.policy.name)
@@ -107,7 +117,7 @@ def simulate(
         "network": cfg.network.name,
         "seed": cfg.seed,
         "steps": cfg.steps,
-        "cadres": model.engine.n,
+        "cadres": engine.n,
         "summary_window": [first, cfg.steps],
         "config_hash": config_hash(cfg),
         **summarise(tallies, first),

@@ -51,10 +51,12 @@ def test_report_is_one_offline_file(reports, compare):
     assert text.count("plotly.js v") == 1  # the library's banner: inlined exactly once
     # no external script, style sheet or image (plotly.js itself names a CDN only for geo maps)
     assert not re.search(r"<script[^>]*\bsrc=|<link\b|src=\"https?:", text)
-    for heading in ("Question", "Configuration", "Regimes and design", "Figures",
-                    "Summary tables", "Methods"):  # fmt: skip
+    for heading in ("Question", "Key findings", "Configuration", "Regimes and design", "Figures",
+                    "Your organisation", "Summary tables", "Glossary: outcomes and how they are "
+                    "computed", "Methods"):  # fmt: skip
         assert f"<h2>{heading}</h2>" in text
-    assert "replication(s) (seeds 1–3)" in text and "95% t-intervals" in text
+    assert "3 replication(s)" in text and "seeds (1–3: common random numbers)" in text
+    assert "95% t-intervals" in text
     assert "Difference vs baseline" in text  # from comparison.parquet
 
 
@@ -79,6 +81,7 @@ def test_figures_follow_the_tables(compare, sweep):
     assert not any(k.startswith("over_time") for k in sweep_figs)
 
 
+@pytest.mark.browser
 @pytest.mark.parametrize("which", ["en", "zh", "sweep"])
 def test_report_renders_offline_in_chromium(reports, which, tmp_path):
     from selenium import webdriver  # noqa: PLC0415
@@ -127,6 +130,7 @@ def _png_size(path: Path) -> tuple[int, int]:
     return struct.unpack(">II", head[16:24])
 
 
+@pytest.mark.slow
 def test_static_export_sizes_and_formats(compare, tmp_path):
     figs = build_figures(load_results(compare), "zh")
     paths = export_figures(
@@ -152,6 +156,7 @@ def test_report_static_without_browser_still_writes_html(compare, tmp_path, monk
     assert not (tmp_path / "figures").exists()
 
 
+@pytest.mark.slow
 def test_cli_report_writes_html_and_static(compare, tmp_path, capsys):
     out = tmp_path / "cli.html"
     assert (

@@ -1,4 +1,5 @@
-"""The `cadresim` command: the default run, overrides, and bad input (exit 2, nothing written)."""
+"""The `cadresim` command: the default run, overrides, multiruns, and bad input (exit 2, nothing
+written). Messages are checked in-process (`inproc`); one test runs the real command."""
 
 from __future__ import annotations
 
@@ -43,8 +44,8 @@ def test_default_run_prints_table_and_writes_results(tmp_path):
         (["network=file", "network.path=missing.csv"], "no such file"),
     ],
 )
-def test_bad_input_exits_2_without_traceback_or_output(tmp_path, args, fragment):
-    out = cadresim(*args, cwd=tmp_path)
+def test_bad_input_exits_2_without_traceback_or_output(tmp_path, inproc, args, fragment):
+    out = inproc(*args)
     assert out.returncode == 2
     assert fragment in out.stderr
     assert "Traceback" not in out.stderr + out.stdout
@@ -83,9 +84,9 @@ def test_bad_input_exits_2_without_traceback_or_output(tmp_path, args, fragment)
         ("write=maybe", "write = 'maybe' is not true or false; allowed true, false"),
     ],
 )
-def test_unknown_preset_key_or_type_is_one_line(tmp_path, arg, message):
+def test_unknown_preset_key_or_type_is_one_line(tmp_path, inproc, arg, message):
     """Hydra's own report (search path, HYDRA_FULL_ERROR hint) is replaced by one line."""
-    out = cadresim(arg, cwd=tmp_path)
+    out = inproc(arg)
     assert out.returncode == 2
     lines = out.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"cadresim: error: {message}"), out.stderr
@@ -94,26 +95,39 @@ def test_unknown_preset_key_or_type_is_one_line(tmp_path, arg, message):
     assert list(tmp_path.iterdir()) == []  # no results folder
 
 
-def test_multirun_bad_preset_keeps_hydra_report(tmp_path):
-    """Multirun is left to Hydra (its sweep values do not compose as one config): still exit 2."""
-    out = cadresim("-m", "policy=baseline,nope", "steps=2", cwd=tmp_path)
-    assert out.returncode == 2 and "policy/nope" in out.stderr
+def test_multirun_bad_preset_is_named_before_any_job(tmp_path, inproc):
+    out = inproc("-m", "policy=baseline,nope", "steps=2")
+    assert out.returncode == 2 and "multirun job 1 of 2 (policy=nope)" in out.stderr
+    assert "policy/nope" in out.stderr and len(out.stderr.splitlines()) == 1
     assert not (tmp_path / "results" / "runs").exists()
 
 
-def test_malformed_network_file_exits_2(tmp_path):
+def test_malformed_network_file_exits_2(tmp_path, inproc):
     (tmp_path / "org.csv").write_text("source,target\na,a\n")
-    out = cadresim("network=file", "network.path=org.csv", cwd=tmp_path)
+    out = inproc("network=file", "network.path=org.csv")
     assert out.returncode == 2 and "self-loops" in out.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["org.csv"]
 
 
-def test_multirun(tmp_path):
-    out = cadresim(
-        "-m", "policy=baseline,tolerance_only", "population.size=100", "steps=6", cwd=tmp_path
+def test_multirun_ends_with_one_combined_table_and_leaves_no_empty_folder(tmp_path, inproc):
+    out = inproc(
+        "-m", "policy=baseline,tolerance_only", "seed=1,2", "population.size=100", "steps=6"
     )
     assert out.returncode == 0, out.stderr
-    assert len(list((tmp_path / "results" / "runs").glob("*/steps.parquet"))) == 2
+    assert len(list((tmp_path / "results" / "runs").glob("*/steps.parquet"))) == 4
+    combined = out.stdout.split("All 4 jobs:")[1].splitlines()
+    rows = [line for line in combined if line.startswith("policy=")]
+    assert [r.split()[:2] for r in rows] == [
+        ["policy=baseline", "seed=1"],
+        ["policy=baseline", "seed=2"],
+        ["policy=tolerance_only", "seed=1"],
+        ["policy=tolerance_only", "seed=2"],
+    ]
+    assert all(len(r.split()) == 2 + 3 + 6 for r in rows)  # label, policy/seed/cadres, outcomes
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["results"]
+    assert sorted(p.name for p in (tmp_path / "results").iterdir()) == ["runs"]
+    empty = [p for p in tmp_path.rglob("*") if p.is_dir() and not any(p.iterdir())]
+    assert empty == []
 
 
 @pytest.mark.parametrize(
@@ -129,8 +143,8 @@ def test_multirun(tmp_path):
         ),
     ],
 )
-def test_multirun_checks_every_job_before_the_first_runs(tmp_path, args, fragment):
-    out = cadresim("-m", *args, "steps=6", cwd=tmp_path)
+def test_multirun_checks_every_job_before_the_first_runs(tmp_path, inproc, args, fragment):
+    out = inproc("-m", *args, "steps=6")
     assert out.returncode == 2
     assert fragment in out.stderr and "no job was run" in out.stderr
     assert "Traceback" not in out.stderr + out.stdout

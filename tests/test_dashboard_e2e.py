@@ -26,6 +26,8 @@ from cadresim.agents.types import TYPE_NAMES
 from cadresim.dashboard.app import create_app
 from cadresim.dashboard.benchmark import CHROMEDRIVER, CHROMIUM, FLAGS, choose  # one setup
 
+pytestmark = pytest.mark.browser  # Chromium through Selenium
+
 
 def free_port() -> int:
     with socket.socket() as sock:

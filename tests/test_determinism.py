@@ -9,6 +9,7 @@ import sys
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from cadresim import CadreModel, load_config, simulate
 from cadresim.model.engine import Engine
@@ -66,6 +67,7 @@ def test_bare_engine_follows_the_same_trajectory_as_the_mesa_shell():
     pd.testing.assert_frame_equal(bare, simulate(cfg).steps[bare.columns])
 
 
+@pytest.mark.slow
 def test_tables_do_not_depend_on_the_blas_thread_count(tmp_path):
     """Group sums are exact, so one or two BLAS threads give byte-identical tables (the serial
     executor inherits the caller's threads; worker processes run one)."""

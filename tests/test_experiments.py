@@ -127,6 +127,7 @@ def _same_tables(a, b):
     )
 
 
+@pytest.mark.slow
 def test_identical_results_serial_and_processes(tmp_path):
     kw = {"levers": COVERAGE, "uncertainties": DETECTION, "design": "lhs", "points": 4}
     serial = sweep(tmp_path, "serial", replications=2, **kw)
@@ -138,6 +139,7 @@ def test_identical_results_serial_and_processes(tmp_path):
     _same_tables(serial, one)
 
 
+@pytest.mark.slow
 def test_identical_results_on_local_ray(tmp_path):
     pytest.importorskip("ray", reason="Ray is the optional extra cadresim[ray]")
     kw = {"levers": COVERAGE, "design": "lhs", "points": 3, "replications": 2}
@@ -180,6 +182,7 @@ def test_different_experiment_in_same_folder_is_refused(tmp_path):
         sweep(tmp_path, "x", levers=COVERAGE, design="lhs", points=3, replications=1)
 
 
+@pytest.mark.slow
 def test_executor_and_workers_do_not_change_the_experiment(tmp_path):
     kw = {"levers": COVERAGE, "design": "lhs", "points": 2, "replications": 1}
     sweep(tmp_path, "x", **kw)

@@ -13,6 +13,7 @@ from cadresim.experiments import runs as runs_module
 SMALL = ["population.size=100", "steps=12", "experiment.executor=serial"]
 
 
+@pytest.mark.slow
 def test_compare_regimes_prints_table_and_writes_tidy_tables(tmp_path):
     out = cadresim(
         "experiment=compare_regimes",

@@ -62,6 +62,7 @@ def test_lever_by_type_preset_lists_every_single_lever():
     assert cfg.experiment.regimes == ["baseline", *LEVERS]
 
 
+@pytest.mark.slow
 def test_lever_by_type_prints_the_matrix_and_writes_selectivity(lever_run):
     out, folder = lever_run
     assert out.returncode == 0, out.stderr
@@ -79,6 +80,7 @@ def test_lever_by_type_prints_the_matrix_and_writes_selectivity(lever_run):
     assert 'id="fig-selectivity"' in html and "Selectivity: relative initiative gain" in html
 
 
+@pytest.mark.slow
 def test_selectivity_table_is_sane(lever_run):
     out, folder = lever_run
     table = pd.read_parquet(folder / "selectivity.parquet")
@@ -199,6 +201,7 @@ def test_crackdown_preset_is_a_12_month_campaign_from_month_61():
     assert cfg.policy.schedule == [{"start": 61, "end": 73, "regime": "strict_accountability"}]
 
 
+@pytest.mark.slow
 def test_crackdown_prints_the_summary_and_writes_its_tables(crackdown_run):
     out, folder = crackdown_run
     assert out.returncode == 0, out.stderr
@@ -222,6 +225,7 @@ def test_crackdown_prints_the_summary_and_writes_its_tables(crackdown_run):
     assert in_figures("Strict accountability, months 13–24", html)  # the shaded episode
 
 
+@pytest.mark.slow
 def test_crackdown_gaps_are_paired_and_the_half_life_follows_its_rule(crackdown_run):
     _, folder = crackdown_run
     gaps = pd.read_parquet(folder / "crackdown.parquet")
@@ -281,6 +285,7 @@ def test_crackdown_bad_input_exits_2_before_any_run(tmp_path, inproc, args, frag
 # ------------------------------------------------------------------ rerun quoting
 
 
+@pytest.mark.slow
 def test_rerun_command_of_a_campaign_run_pastes_into_bash(crackdown_run, tmp_path):
     _, folder = crackdown_run
     runs = pd.read_parquet(folder / "runs.parquet")

@@ -115,6 +115,7 @@ def test_doer_advantage_learns_the_excellent_rating_gap():
     assert pi == pytest.approx([0.25, 0.0])
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None)
 @given(
     phi=st.floats(0.0, 0.2),

@@ -18,6 +18,7 @@ from scipy.interpolate import griddata
 
 from cadresim.agents.types import TYPE_NAMES
 
+from .. import report_text
 from . import i18n
 from .palette import (
     ACTION_COLOURS,
@@ -32,6 +33,7 @@ from .stats import mean_ci, pareto_mask
 
 TYPE_ORDER = (*TYPE_NAMES, "all")
 HEIGHT = 520
+MAX_NODES = 400  # cadres a network figure draws at most: legible, and quick for any org chart
 NOTE_WIDTH = 140  # characters of a source note on one line
 # Outcomes that describe the cadres' state (defined at step 0), not actions taken in a step.
 STATE_OUTCOMES = ("mean_perceived_risk", "awareness", "mean_competence", "mean_error_fear")
@@ -72,7 +74,7 @@ class Source:
         reps = "—" if self.replications is None else str(self.replications)
         note = i18n.text(
             "source", lang, version=self.version, regimes=regimes, reps=reps,
-            seeds=format_seeds(self.seeds),
+            seeds=format_seeds(self.seeds, lang),
         )  # fmt: skip
         return wrap_note(note)
 
@@ -101,8 +103,8 @@ def wrap_note(note: str, width: int = NOTE_WIDTH) -> str:
     return "<br>".join(lines)
 
 
-def format_seeds(seeds: Sequence[int]) -> str:
-    """'0–9' for a contiguous range, else a short list."""
+def format_seeds(seeds: Sequence[int], lang: str = "en") -> str:
+    """'0–9' for a contiguous range, else a short list; '(n seeds)' in `lang`."""
     if not seeds:
         return "—"
     s = sorted(seeds)
@@ -110,7 +112,8 @@ def format_seeds(seeds: Sequence[int]) -> str:
     if len(s) > 2 and s[-1] - s[0] + 1 == len(s) and s == list(range(s[0], s[-1] + 1)):
         return f"{s[0]}–{s[-1]}"
     if len(s) > 3 or max(s) >= 10**6:  # derived 63-bit seeds: count and first, full list in tables
-        return f"{s[0]}, … ({len(s)} seeds)" if len(s) > 1 else str(s[0])
+        many = report_text.t("n_seeds", lang, n=len(s))
+        return f"{s[0]}, … ({many})" if len(s) > 1 else str(s[0])
     return ", ".join(map(str, s))
 
 
@@ -143,6 +146,11 @@ def _require(table: pd.DataFrame, columns: Sequence[str], what: str) -> None:
     missing = [c for c in columns if c not in table]
     if missing:
         raise ValueError(f"{what}: table lacks column(s) {', '.join(missing)}")
+
+
+def _ci_subtitle(replicated: bool, lang: str) -> str:
+    """'mean with 95% CI over replications', or 'one run: no interval' (no band is drawn)."""
+    return report_text.t("ci95" if replicated else "one_run", lang)
 
 
 def _band(x: Any, low: Any, high: Any, colour: str, group: str) -> go.Scatter:
@@ -218,12 +226,14 @@ def outcome_over_time(
         rows = rows[rows["step"] > 0]
     stats = mean_ci(rows, [reg, "step"], outcome)
     colours = regime_colours(pd.unique(rows[reg]))
+    replicated = bool(len(stats)) and int(stats["n"].max()) > 1
     fig = go.Figure()
     for regime in colours:
         d = stats[stats[reg] == regime]
         c = colours[regime]
         label = i18n.regime_label(regime, lang)
-        fig.add_trace(_band(d["step"], d["ci_low"], d["ci_high"], c, label))
+        if replicated:
+            fig.add_trace(_band(d["step"], d["ci_low"], d["ci_high"], c, label))
         fig.add_trace(
             go.Scatter(
                 x=d["step"],
@@ -239,9 +249,10 @@ def outcome_over_time(
     if cadre_type != "all":
         name = f"{name} · {i18n.type_label(cadre_type, lang)}"
     shade_episodes(fig, episodes, lang)
+    title = report_text.t("over_time" if len(colours) > 1 else "over_time_one", lang, outcome=name)
     return _finish(
         fig,
-        i18n.text("over_time", lang, outcome=name) + f"<br><sup>{i18n.text('ci95', lang)}</sup>",
+        title + f"<br><sup>{_ci_subtitle(replicated, lang)}</sup>",
         i18n.text("step", lang),
         i18n.outcome_label(outcome, lang),
         (source or Source.of(rows)).note(lang),
@@ -366,7 +377,13 @@ def paired_difference_over_time(
     return _finish(
         fig,
         i18n.text("paired_diff", lang, outcome=name)
-        + f"<br><sup>{i18n.text('paired_band', lang)}</sup>",
+        + "<br><sup>"
+        + (
+            i18n.text("paired_band", lang)
+            if d["diff_low"].notna().any()
+            else _ci_subtitle(False, lang)
+        )
+        + "</sup>",
         i18n.text("step", lang),
         i18n.text("diff_axis", lang, outcome=i18n.outcome_label(outcome, lang)),
         (source or Source()).note(lang),
@@ -401,9 +418,14 @@ def outcome_by_type(
     types = [t for t in TYPE_ORDER if t in set(stats["type"])]
     order = rows["regime"] if "regime" in rows else rows[_regime_col(rows)]
     colours = regime_colours(pd.unique(order))  # regimes in the table's order
+    replicated = "n" not in stats or int(stats["n"].max()) > 1
     fig = go.Figure()
     for regime, c in colours.items():
         d = stats[stats["_regime"] == regime].set_index("type").reindex(types)
+        bars = {"error_y": {
+            "type": "data", "symmetric": False, "array": d["ci_high"] - d["mean"],
+            "arrayminus": d["mean"] - d["ci_low"], "thickness": 1.2, "width": 3,
+        }} if replicated else {}  # fmt: skip
         fig.add_trace(
             go.Bar(
                 x=[i18n.type_label(t, lang) for t in types],
@@ -411,21 +433,15 @@ def outcome_by_type(
                 name=i18n.regime_label(regime, lang),
                 marker_color=c,
                 meta=regime,
-                error_y={
-                    "type": "data",
-                    "symmetric": False,
-                    "array": d["ci_high"] - d["mean"],
-                    "arrayminus": d["mean"] - d["ci_low"],
-                    "thickness": 1.2,
-                    "width": 3,
-                },
+                **bars,
             )  # fmt: skip
         )
     fig.update_layout(barmode="group", bargap=0.2)
+    key = "by_type" if len(colours) > 1 else "by_type_one"
     return _finish(
         fig,
-        i18n.text("by_type", lang, outcome=i18n.outcome_name(outcome, lang))
-        + f"<br><sup>{i18n.text('ci95', lang)}</sup>",
+        report_text.t(key, lang, outcome=i18n.outcome_name(outcome, lang))
+        + f"<br><sup>{_ci_subtitle(replicated, lang)}</sup>",
         i18n.text("type", lang),
         i18n.outcome_label(outcome, lang),
         (source or Source.of(table)).note(lang),
@@ -523,19 +539,34 @@ def dose_response(
     lang: str = "en",
     grouping: str = "type",
     source: Source | None = None,
+    bins: int = 10,
+    max_levels: int = 12,
 ) -> go.Figure:
-    """Outcome against one lever, one line per cadre type (all other variation averaged)."""
+    """Outcome against one lever, one line per cadre type (all other variation averaged).
+
+    A lever sampled at many values (an LHS or Sobol design) is cut into `bins` bins of equal
+    point counts; each bin is drawn at its mean lever value with the mean of its design points
+    and a 95% t-interval over them, so scattered points do not zigzag in x order."""
     i18n.check_lang(lang)
     _require(runs, [lever, "grouping", "type", outcome], "dose_response")
     rows = runs[runs["grouping"].isin(["all", grouping])]
-    stats = mean_ci(rows, ["type", lever], outcome)
+    binned = rows[lever].nunique() > max_levels
+    if binned:
+        rows, lever_x = binned_points(rows, lever, outcome, bins)
+        stats = mean_ci(rows, ["type", "_bin"], outcome)
+        stats[lever] = stats["_bin"].map(lever_x)
+        subtitle = report_text.t("dose_binned", lang, k=rows["_bin"].nunique())
+    else:
+        stats = mean_ci(rows, ["type", lever], outcome)
+        subtitle = _ci_subtitle(bool(len(stats)) and int(stats["n"].max()) > 1, lang)
     fig = go.Figure()
     for t in TYPE_ORDER:
         d = stats[stats["type"] == t].sort_values(lever)
         if d.empty:
             continue
         c, label = type_colour(t), i18n.type_label(t, lang)
-        fig.add_trace(_band(d[lever], d["ci_low"], d["ci_high"], c, label))
+        if (d["n"] > 1).all():
+            fig.add_trace(_band(d[lever], d["ci_low"], d["ci_high"], c, label))
         fig.add_trace(
             go.Scatter(
                 x=d[lever],
@@ -557,12 +588,27 @@ def dose_response(
         i18n.text(
             "dose", lang, outcome=i18n.outcome_name(outcome, lang),
             lever=i18n.param_name(lever, lang),
-        ) + f"<br><sup>{i18n.text('ci95', lang)}</sup>",
+        ) + f"<br><sup>{subtitle}</sup>",
         i18n.param_label(lever, lang),
         i18n.outcome_label(outcome, lang),
         (source or Source.of(runs)).note(lang),
         i18n.text("type", lang),
     )  # fmt: skip
+
+
+def binned_points(
+    rows: pd.DataFrame, lever: str, outcome: str, bins: int = 10
+) -> tuple[pd.DataFrame, dict[int, float]]:
+    """Design-point means (over replications) per type, each with `_bin`: its quantile bin along
+    `lever` (equal point counts); and the mean lever value of each bin (where it is drawn)."""
+    keys = [k for k in point_keys(rows) if k != "type"]
+    pts = rows.groupby([*dict.fromkeys([*keys, lever]), "type"], observed=True)[outcome]
+    pts = pts.mean().reset_index()
+    values = np.sort(pts[lever].unique())
+    edges = np.unique(np.quantile(values, np.linspace(0, 1, bins + 1)))
+    pts["_bin"] = np.clip(np.searchsorted(edges, pts[lever], side="right") - 1, 0, len(edges) - 2)
+    centres = pts.groupby("_bin")[lever].mean()
+    return pts, {int(k): float(v) for k, v in centres.items()}
 
 
 def lever_heatmap(
@@ -778,15 +824,21 @@ def network(
     lang: str = "en",
     colour_by: str = "type",
     max_edges: int = 6000,
+    max_nodes: int = MAX_NODES,
 ) -> go.Figure:
     """The organisation as a hierarchy (y = level, x = order within level), nodes coloured by
-    current type or this step's action. Takes a CadreModel or its Engine. A network without
-    levels (small world, scale free) is laid out by a seeded spring layout instead."""
+    current type or this step's action. Takes a CadreModel or its Engine (anything with `org`,
+    `state`, `cfg`, `step_count`). A network without levels (small world, scale free) is laid
+    out by a seeded spring layout instead. At most `max_nodes` cadres are drawn, from the top
+    levels down, so a large org chart stays legible and quick (the note says how many)."""
     i18n.check_lang(lang)
     if colour_by not in ("type", "action"):
         raise ValueError(f"colour_by = {colour_by!r}; allowed: type, action")
     engine = getattr(model, "engine", model)
     org, state, cfg = engine.org, engine.state, engine.cfg
+    total = org.size
+    keep = top_nodes(np.asarray(org.level), max_nodes)
+    org = sub_organisation(org, keep)
     n = org.size
     level = np.asarray(org.level)
     xpos, ypos = _hierarchy_positions(level) if level.max() > 0 else _spring_positions(org)
@@ -817,20 +869,24 @@ def network(
             )  # fmt: skip
         )
     if colour_by == "type":
-        codes = np.asarray(state.cadre_type)
+        codes = np.asarray(state.cadre_type)[keep]
         cats = [(i, t, type_colour(t), i18n.type_label(t, lang)) for i, t in enumerate(TYPE_NAMES)]
     else:
-        codes = np.asarray(state.outcome)
+        codes = np.asarray(state.outcome)[keep]
         cats = [
             (i, a, ACTION_COLOURS[a], i18n.action_label(a, lang))
             for i, a in enumerate(ACTION_CODES)
         ]
-    types = np.asarray(state.cadre_type)
+    types = np.asarray(state.cadre_type)[keep]
     for code, key, colour, label in cats:
         idx = np.flatnonzero(codes == code)
         if idx.size == 0:
             continue
-        hover = [f"#{i} · {i18n.type_label(TYPE_NAMES[types[i]], lang)} · L{level[i]}" for i in idx]
+        names = org.labels or [str(i) for i in keep]
+        hover = [
+            f"#{names[i]} · {i18n.type_label(TYPE_NAMES[types[i]], lang)} · L{level[i]}"
+            for i in idx
+        ]
         fig.add_trace(
             go.Scatter(
                 x=xpos[idx],
@@ -853,7 +909,9 @@ def network(
         regimes=i18n.regime_label(cfg.policy.name, lang), n=n, step=engine.step_count,
         seeds=cfg.seed,
     )  # fmt: skip
-    hierarchical = level.max() > 0
+    if n < total:
+        note += " · " + report_text.t("org_note", lang, shown=n, n=total)
+    hierarchical = n > 0 and level.max() > 0
     fig = _finish(
         fig, i18n.text("network", lang, by=by),
         i18n.text("network_position", lang) if hierarchical else "",
@@ -867,6 +925,34 @@ def network(
     else:
         fig.update_yaxes(showgrid=False, zeroline=False, showticklabels=False)
     return fig
+
+
+def top_nodes(level: np.ndarray, max_nodes: int) -> np.ndarray:
+    """Indices of at most `max_nodes` cadres, whole levels from the top while they fit (then
+    the first cadres of the next level), in their original order."""
+    if level.size <= max_nodes:
+        return np.arange(level.size)
+    order = np.argsort(level, kind="stable")[:max_nodes]
+    return np.sort(order)
+
+
+def sub_organisation(org: Any, keep: np.ndarray) -> Any:
+    """The organisation restricted to cadres `keep` (ties and supervisors among them only)."""
+    from cadresim.model.network import Organisation  # noqa: PLC0415
+
+    if keep.size == org.size:
+        return org
+    index = np.full(org.size, -1, dtype=np.int64)
+    index[keep] = np.arange(keep.size)
+    sup = np.asarray(org.supervisor)[keep]
+    labels = [org.labels[i] for i in keep] if org.labels else None
+    return Organisation(
+        adjacency=org.adjacency.tocsr()[keep][:, keep].tocsr(),
+        supervisor=np.where(sup >= 0, index[np.maximum(sup, 0)], -1),
+        unit=np.asarray(org.unit)[keep],
+        level=np.asarray(org.level)[keep],
+        labels=labels,
+    )
 
 
 def _hierarchy_positions(level: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -15,13 +15,13 @@ from cadresim.model.config import ConfigError
 @pytest.fixture
 def no_work(monkeypatch):
     """Fail loudly if a run or a design is started (the limits must stop things before)."""
-    from cadresim import cli
     from cadresim.experiments import sweep
+    from cadresim.model import simulate
 
     def started(*a, **k):
         raise AssertionError("work started")
 
-    monkeypatch.setattr(cli, "simulate", started)
+    monkeypatch.setattr(simulate, "simulate", started)
     monkeypatch.setattr(sweep, "make_design", started)
 
 

@@ -52,6 +52,7 @@ SUBCOMMAND_MODULES: dict[str, tuple[str, str]] = {
         "check the model against the literature",
     ),
     "dashboard": ("cadresim.dashboard.command", "start the training dashboard (Dash)"),
+    "export": ("cadresim.experiments.export", "write a results folder's tables as CSV or Excel"),
 }
 # `cadresim experiment=NAME`: the module that registers NAME in EXPERIMENTS (and EXPERIMENT_PLANS).
 EXPERIMENT_MODULES: dict[str, str] = {

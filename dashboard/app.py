@@ -9,8 +9,10 @@ from typing import Any
 from dash import Dash, dcc, html
 
 from cadresim.agents.types import TYPE_NAMES
+from cadresim.vocabulary import regime_label
 
 from .callbacks import SPEEDS
+from .figures import ORG_VIEWS
 from .i18n import t
 from .levers import DEFAULT_SIZE, LEVERS, SIZE_RANGE, Lever, default_mix, preset_names
 from .session import COUNTERS, STORE
@@ -98,8 +100,17 @@ def _mix_input(name: str, value: float) -> html.Div:
     )
 
 
+def regime_options(lang: str, blank: bool = False) -> list[dict[str, str]]:
+    """The presets in a dropdown, named in `lang` (the value stays the preset's id)."""
+    options = [{"label": regime_label(p, lang), "value": p} for p in preset_names()]
+    return [{"label": "—", "value": ""}, *options] if blank else options
+
+
+def org_options(lang: str) -> list[dict[str, str]]:
+    return [{"label": t(f"org_{v}", lang), "value": v} for v in ORG_VIEWS]
+
+
 def controls() -> html.Div:
-    presets = preset_names()
     mix = default_mix()
     return html.Div(
         [
@@ -111,11 +122,13 @@ def controls() -> html.Div:
                 inline=True,
             ),
             label("regime", html.Label),
-            dcc.Dropdown(id="regime", options=list(presets), value="baseline", clearable=False),
+            dcc.Dropdown(
+                id="regime", options=regime_options("en"), value="baseline", clearable=False
+            ),
             label("side_by_side", html.Label),
             dcc.Dropdown(
                 id="compare",
-                options=[{"label": "—", "value": ""}, *[{"label": p, "value": p} for p in presets]],
+                options=regime_options("en", blank=True),
                 value="",
                 clearable=False,
             ),
@@ -129,9 +142,23 @@ def controls() -> html.Div:
             ),
             label("speed", html.Label),
             dcc.RadioItems(id="speed", options=list(SPEEDS), value=1, inline=True),
+            label("org_view", html.Label),
+            dcc.RadioItems(id="org-view", options=org_options("en"), value="auto", inline=True),
             html.Hr(),
             label("levers", html.H4),
             *_levers(),
+            html.Hr(),
+            label("export", html.H4),
+            html.Div(
+                [
+                    html.Button(t("export_html", "en"), id="export-html-btn", className="btn"),
+                    html.Button(t("export_csv", "en"), id="export-csv-btn", className="btn"),
+                    html.Button(t("export_cmd", "en"), id="export-cmd-btn", className="btn"),
+                ],
+                className="buttons",
+            ),
+            html.Pre("", id="export-cmd", className="command"),
+            dcc.Download(id="download"),
             html.Hr(),
             label("population", html.H4),
             html.Div([_mix_input(name, mix[name]) for name in TYPE_NAMES], className="mixes"),
@@ -188,6 +215,7 @@ def run_panel(i: int) -> html.Div:
             dcc.Graph(id=f"types-{i}", config={"displayModeBar": False}),
             dcc.Graph(id=f"gates-{i}", config={"displayModeBar": False}),
             dcc.Graph(id=f"network-{i}", config={"displayModeBar": False}),
+            html.Div("", id=f"unit-detail-{i}", className="unit-detail"),  # a clicked unit
             dcc.Store(id=f"rings-{i}"),  # this month's rings, drawn by assets/rings.js
         ],
         id=f"run-panel-{i}",

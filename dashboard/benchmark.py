@@ -33,6 +33,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from cadresim.vocabulary import regime_label
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 FLAGS = (
@@ -178,20 +180,35 @@ def _drawn(driver: Any, i: int) -> bool:
 
 
 def measure(
-    driver: Any, url: str, times: ServerTimes, regime: str, compare: str | None, seconds: float
+    driver: Any,
+    url: str,
+    times: ServerTimes,
+    regime: str,
+    compare: str | None,
+    seconds: float,
+    org: str = "auto",
 ) -> dict[str, Any]:
     """Load a fresh page (1,000 cadres by default), set the regimes, run for `seconds`."""
     from selenium.webdriver.common.by import By  # noqa: PLC0415
 
     driver.get(url)
-    _wait(driver, lambda d: _drawn(d, 0) and _text(d, "run-title-0") == "baseline")
+    _wait(
+        driver, lambda d: _drawn(d, 0) and _text(d, "run-title-0") == regime_label("baseline", "en")
+    )
     if regime != "baseline":
-        choose(driver, "regime", regime)
-        _wait(driver, lambda d: _text(d, "run-title-0") == regime)
+        choose(driver, "regime", regime_label(regime, "en"))
+        _wait(driver, lambda d: _text(d, "run-title-0") == regime_label(regime, "en"))
     if compare:
-        choose(driver, "compare", compare)
+        choose(driver, "compare", regime_label(compare, "en"))
         _wait(driver, lambda d: d.find_element(By.ID, "run-panel-1").is_displayed())
-        _wait(driver, lambda d: _drawn(d, 1) and compare in _text(d, "run-title-1"))
+        _wait(
+            driver,
+            lambda d: _drawn(d, 1) and regime_label(compare, "en") in _text(d, "run-title-1"),
+        )
+    if org != "auto":  # the organisation view: by unit, or each cadre with rings
+        option = {"units": "units", "cadres": "each cadre"}[org]
+        driver.find_element(By.XPATH, f"//label[contains(., '{option}')]").click()
+        time.sleep(1.0)  # let the redrawn view settle
     size = driver.find_element(By.ID, "size").get_attribute("value")
     run_btn = driver.find_element(By.ID, "run-btn")
     run_btn.click()
@@ -249,6 +266,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--seconds", type=float, default=5.0, help="window per mode (default 5)")
     parser.add_argument("--regime", default="baseline", help="main regime (default baseline)")
+    parser.add_argument(
+        "--org",
+        choices=("auto", "units", "cadres"),
+        default="auto",
+        help="organisation view (default auto: by unit at 1,000 cadres)",
+    )
     parser.add_argument("--compare", default="three_mechanisms", help="second regime side by side")
     parser.add_argument(
         "--tick-ms",
@@ -265,8 +288,8 @@ def main(argv: list[str] | None = None) -> int:
     times = ServerTimes()
     with serve(times, args.tick_ms) as url, chromium() as driver:
         rows = [
-            measure(driver, url, times, args.regime, None, args.seconds),
-            measure(driver, url, times, args.regime, args.compare, args.seconds),
+            measure(driver, url, times, args.regime, None, args.seconds, args.org),
+            measure(driver, url, times, args.regime, args.compare, args.seconds, args.org),
         ]
     print(table(rows))
     print(

@@ -8,10 +8,10 @@ from typing import Any
 
 from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, html, no_update
 
-from cadresim.agents.types import TYPE_NAMES
 from cadresim.model.config import ConfigError
+from cadresim.vocabulary import regime_label
 
-from . import figures
+from . import export, figures, validate
 from .cards import card_for
 from .i18n import t
 from .levers import (
@@ -23,12 +23,12 @@ from .levers import (
     preset_names,
     widget_value,
 )
-from .session import COUNTERS, STORE, Scenario, Session
+from .session import COUNTERS, STORE, Scenario, Session, StoreFull
+from .validate import SPEEDS, InputError, message
 
 FIGURES = ("series", "types", "gates", "network")
 # Triggers that rebuild the runs (the population and network are drawn at the start of a run).
 RESETS = {"reset-btn", "regime", "compare", "mix", "size", "seed"}
-SPEEDS = (1, 2, 5, 10)  # months per tick the page offers; the server accepts no other
 
 
 @dataclass
@@ -62,18 +62,18 @@ def handle(session: Session | None, triggers: set[str], inp: Inputs) -> Session:
     if session is None:
         try:
             session = Session.start(inp.scenario(use_levers))
-            session.message = ""
+            session.error = None
         except ConfigError as exc:
             session = Session.start(Scenario(preset=inp.preset, mix=default_mix()))
-            session.message = str(exc)
+            session.error = exc
         return session
     try:
         if triggers & RESETS:
             session.reset(inp.scenario(use_levers))
-            session.message = ""
+            session.error = None
         elif "lever" in triggers:
             session.set_levers(inp.levers)
-            session.message = ""
+            session.error = None
         if "step-btn" in triggers:
             session.step(1)
         if "run-btn" in triggers:
@@ -81,7 +81,7 @@ def handle(session: Session | None, triggers: set[str], inp: Inputs) -> Session:
         if "tick" in triggers and session.running:
             session.step(months_per_tick(inp.speed))
     except ConfigError as exc:
-        session.message = str(exc)
+        session.error = exc
     return session
 
 
@@ -97,30 +97,38 @@ def months_per_tick(speed: Any) -> int:
     return int(speed)
 
 
-def render_run(session: Session, i: int, lang: str) -> dict[str, Any]:
-    """Title, counters and figures of run i."""
+def render_run(session: Session, i: int, lang: str, org: str = "auto") -> dict[str, Any]:
+    """Title, counters and figures of run i (`org`: the organisation view chosen)."""
     run = session.runs[i]
     return _render_head(session, i, lang) | {
         "series": figures.time_series(run, lang),
         "types": figures.by_type(run, lang),
         "gates": figures.gates(run, lang),
-        "network": figures.network(run, lang),
+        "network": figures.org_figure(run, lang, org),
     }
+
+
+def run_title(session: Session, i: int, lang: str) -> str:
+    """The regime's name in `lang`, marked "(modified)" when the levers moved off its preset;
+    "left:" / "right:" when two run side by side."""
+    preset = session.scenario.preset if i == 0 else session.scenario.compare or ""
+    name = regime_label(preset, lang, modified=i == 0 and session.modified())
+    if len(session.runs) > 1:
+        return f"{t('left' if i == 0 else 'right', lang)}: {name}"
+    return name
 
 
 def _render_head(session: Session, i: int, lang: str) -> dict[str, Any]:
     run = session.runs[i]
     counts = run.counters()
     return {
-        "title": f"{t('left' if i == 0 else 'right', lang)}: {run.config.policy.name}"
-        if len(session.runs) > 1
-        else run.config.policy.name,
+        "title": run_title(session, i, lang),
         "counters": [f"{counts[name]:,}" for name in COUNTERS],
     }
 
 
 def render_views(
-    session: Session, lang: str, shown: dict[str, Any] | None
+    session: Session, lang: str, shown: dict[str, Any] | None, org: str = "auto"
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Every run's title, counters, figures and rings, and the record of what the page will
     show once it applies them.
@@ -139,10 +147,10 @@ def render_views(
     )
     views, record = [], []
     for i, run in enumerate(session.runs):
-        month, types_key = run.step_count, run.types_key()
+        month, types_key = run.step_count, figures.org_key(run, org)
         before = shown["runs"][i] if same_page and shown else None
         if before is None or before["run"] != run.id or before["month"] > month:
-            view = render_run(session, i, lang) | {"rings": no_update}
+            view = render_run(session, i, lang, org) | {"rings": no_update}
         elif before["month"] == month and before["types"] == types_key:
             view = _render_head(session, i, lang) | dict.fromkeys((*FIGURES, "rings"), no_update)
         else:
@@ -150,10 +158,12 @@ def render_views(
             view["series"] = figures.time_series_patch(run, before["month"])
             view["types"] = figures.by_type_patch(run)
             view["gates"] = figures.gates_patch(run)
-            if before["types"] == types_key:
+            if before["types"] != types_key:
+                view |= {"network": figures.org_figure(run, lang, org), "rings": no_update}
+            elif figures.org_view(run, org) == "cadres":
                 view |= {"network": no_update, "rings": figures.rings(run)}
-            else:
-                view |= {"network": figures.network(run, lang), "rings": no_update}
+            else:  # units: drawn from the counts, which did not change
+                view |= {"network": no_update, "rings": no_update}
         views.append(view)
         record.append({"run": run.id, "month": month, "types": types_key})
     return views, {"lang": lang, "runs": record}
@@ -169,8 +179,71 @@ def lever_text(key: str, widget: Any, lang: str) -> str:
     return f"{value:g}"
 
 
+def safe_lever_text(key: str, widget: Any, lang: str) -> str:
+    """`lever_text` of a value the page could have sent; "?" for any other."""
+    try:
+        validate.lever(key, widget)
+    except InputError:
+        return "?"
+    return lever_text(key, widget, lang)
+
+
+def parse_inputs(
+    preset: Any, compare: Any, levers: Any, mix: Any, size: Any, seed: Any, speed: Any
+) -> Inputs:
+    """The `update` callback's inputs, checked (raises InputError for any value the page
+    could not have sent)."""
+    return Inputs(
+        preset=validate.preset(preset),
+        compare=validate.preset(compare, "compare", optional=True),
+        levers=validate.levers(levers),
+        mix=validate.mix(mix),
+        size=validate.size(size),
+        seed=validate.seed(seed),
+        speed=validate.speed(speed),
+    )
+
+
+def session_commands(session: Session) -> list[str]:
+    presets = [session.scenario.preset, session.scenario.compare]
+    return [export.command(run.config, p) for run, p in zip(session.runs, presets, strict=False)]
+
+
+def render_export(session: Session, what: Any, lang: str) -> tuple[Any, Any]:
+    """The download (HTML snapshot or CSV of the main run) or the commands, for the page."""
+    stamp = f"{session.scenario.preset}-month{session.runs[0].step_count}"
+    if what == "export-html-btn":
+        runs = [(run_title(session, i, lang), run) for i, run in enumerate(session.runs)]
+        page = export.snapshot_html(
+            f"cadresim — {runs[0][0]}", runs, session.history, session_commands(session), lang
+        )
+        return {"content": page, "filename": f"cadresim-{stamp}.html"}, no_update
+    if what == "export-csv-btn":
+        csv = export.step_csv(session.runs[0])
+        return {"content": csv, "filename": f"cadresim-{stamp}.csv"}, no_update
+    return no_update, "\n".join(session_commands(session))
+
+
+def unit_detail(sid: Any, i: int, click: Any, lang: Any) -> str:
+    """The unit a page clicked in run i's units view, in words ("" for anything else)."""
+    session = STORE.get(sid) if isinstance(sid, str) else None
+    try:
+        unit = click["points"][0]["customdata"]
+    except (TypeError, KeyError, IndexError):
+        return ""
+    if session is None or i >= len(session.runs):
+        return ""
+    with session.lock:
+        run = session.runs[i]
+        if isinstance(unit, bool) or not isinstance(unit, int) or not 0 <= unit < run.tree.n_units:
+            return ""
+        return figures.unit_text(run, unit, validate.lang(lang))
+
+
 def render_message(session: Session, lang: str) -> str:
-    return f"{t('bad_input', lang)} {session.message}" if session.message else ""
+    if session.error is None:
+        return ""
+    return f"{t('bad_input', lang)} {message(session.error, lang)}"
 
 
 def render_cards(preset: str, compare: str | None, lang: str) -> list[Any]:
@@ -220,6 +293,8 @@ def register(app: Dash) -> None:
         Input("regime", "value"),
     )
     def preset_levers(preset: str) -> list[Any]:
+        if preset not in preset_names():  # a crafted request; `update` says so
+            return [no_update] * len(LEVER_KEYS)
         return [
             widget_value(key, value)
             for key, value in zip(LEVER_KEYS, preset_lever_values(preset), strict=True)
@@ -232,7 +307,11 @@ def register(app: Dash) -> None:
     )
     def lever_labels(values: list[Any], lang: str) -> list[str]:
         keys = [o["id"]["key"] for o in ctx.outputs_list]
-        return [lever_text(k, v, lang) for k, v in zip(keys, values, strict=True)]
+        if not isinstance(values, list) or len(values) != len(keys) or set(keys) - set(LEVER_KEYS):
+            return [no_update] * len(keys)  # a crafted request: nothing to say per lever
+        return [
+            safe_lever_text(k, v, validate.lang(lang)) for k, v in zip(keys, values, strict=True)
+        ]
 
     @app.callback(
         Output("month", "children"),
@@ -254,6 +333,7 @@ def register(app: Dash) -> None:
         Input("seed", "value"),
         Input("speed", "value"),
         Input("lang", "value"),
+        Input("org-view", "value"),
         State("sid", "data"),
         State("shown", "data"),
     )
@@ -270,25 +350,27 @@ def register(app: Dash) -> None:
         seed,
         speed,
         lang,
+        org,
         sid,
         shown,
     ):  # noqa: ANN001, ANN202
-        inp = Inputs(
-            preset=preset,
-            compare=compare or None,
-            levers={k: from_widget(k, v) for k, v in zip(LEVER_KEYS, levers, strict=True)},
-            mix=dict(zip(TYPE_NAMES, mix, strict=True)),
-            size=size,
-            seed=seed,
-            speed=speed,
-        )
+        lang = validate.lang(lang)
+        blank = [no_update] * (len(run_outputs) + 6)
+        try:
+            inp = parse_inputs(preset, compare, levers, mix, size, seed, speed)
+            org = validate.choice(org, "org_view", figures.ORG_VIEWS)
+        except InputError as exc:  # a crafted request: say so, touch nothing
+            return [no_update, f"{t('bad_input', lang)} {exc.text(lang)}", *blank[2:]]
         triggers = _trigger_names()
-        session, created = STORE.get_or_create(sid, lambda: handle(None, triggers, inp))
+        try:
+            session, created = STORE.get_or_create(sid, lambda: handle(None, triggers, inp))
+        except StoreFull as exc:
+            return [no_update, exc.text(lang), True, *blank[3:]]
         if not created:
             with session.lock:
                 handle(session, triggers, inp)
         with session.lock:
-            runs, record = render_views(session, lang, shown)
+            runs, record = render_views(session, lang, shown, org)
             month = str(session.runs[0].step_count)
             running = session.running
             message = render_message(session, lang)
@@ -308,6 +390,17 @@ def register(app: Dash) -> None:
                 out += [no_update] * (1 + len(COUNTERS) + len(FIGURES) + 1)
         return out
 
+    from . import app as app_layout  # noqa: PLC0415  (app imports this module)
+
+    for i in (0, 1):  # the units view: a clicked unit's cadres
+        app.callback(
+            Output(f"unit-detail-{i}", "children"),
+            Input(f"network-{i}", "clickData"),
+            Input("lang", "value"),
+            State("sid", "data"),
+            prevent_initial_call=True,
+        )(lambda click, lang, sid, i=i: unit_detail(sid, i, click, lang))
+
     for i in (0, 1):  # assets/rings.js restyles the drawn network (no output)
         app.clientside_callback(
             ClientsideFunction(namespace="cadresim", function_name="rings"),
@@ -323,9 +416,16 @@ def register(app: Dash) -> None:
         Output("reset-btn", "children"),
         Output("month-label", "children"),
         Output("all-cards", "children"),
+        Output("export-html-btn", "children"),
+        Output("export-csv-btn", "children"),
+        Output("export-cmd-btn", "children"),
+        Output("regime", "options"),
+        Output("compare", "options"),
+        Output("org-view", "options"),
         Input("lang", "value"),
     )
     def translate(lang: str):  # noqa: ANN202
+        lang = validate.lang(lang)
         keys = [o["id"]["key"] for o in ctx.outputs_list[0]]
         types = [o["id"]["key"] for o in ctx.outputs_list[1]]
         return (
@@ -335,7 +435,30 @@ def register(app: Dash) -> None:
             t("reset", lang),
             t("month", lang),
             render_all_cards(lang),
+            t("export_html", lang),
+            t("export_csv", lang),
+            t("export_cmd", lang),
+            app_layout.regime_options(lang),
+            app_layout.regime_options(lang, blank=True),
+            app_layout.org_options(lang),
         )
+
+    @app.callback(
+        Output("download", "data"),
+        Output("export-cmd", "children"),
+        Input("export-html-btn", "n_clicks"),
+        Input("export-csv-btn", "n_clicks"),
+        Input("export-cmd-btn", "n_clicks"),
+        State("sid", "data"),
+        State("lang", "value"),
+        prevent_initial_call=True,
+    )
+    def export_session(_html, _csv, _cmd, sid, lang):  # noqa: ANN001, ANN202
+        session = STORE.get(sid) if isinstance(sid, str) else None
+        if session is None:
+            return no_update, no_update
+        with session.lock:
+            return render_export(session, ctx.triggered_id, validate.lang(lang))
 
     @app.callback(
         Output("cards", "children"),
@@ -344,4 +467,7 @@ def register(app: Dash) -> None:
         Input("lang", "value"),
     )
     def cards(preset: str, compare: str, lang: str) -> list[Any]:
-        return render_cards(preset, compare or None, lang)
+        known = preset_names()
+        if preset not in known or (compare and compare not in known):
+            return no_update  # a crafted request; `update` says so
+        return render_cards(preset, compare or None, validate.lang(lang))

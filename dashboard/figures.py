@@ -12,31 +12,25 @@ cadres that changed type.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import numpy as np
 from dash import Patch
 
+from cadresim import palette
 from cadresim.agents.types import TYPE_NAMES
 from cadresim.model.metrics import GATES
 
 from .i18n import t
 from .session import A_IDLE, ACTIONS, SERIES, Run
 
-TYPE_COLOURS = ("#8c8c8c", "#e6a100", "#d0556f", "#8e6bbf", "#2f8fd0", "#17becf")
-ACTION_COLOURS = {
-    "idle": "rgba(0,0,0,0)",
-    "initiative": "#1a7f37",
-    "error": "#ff7f0e",
-    "misconduct": "#6a0dad",
-    "exempted": "#1f5fff",
-    "sanctioned": "#d62728",
+# The project's one palette (cadresim.palette): the report's colours for types, actions, outcomes.
+TYPE_COLOURS = tuple(palette.TYPE_COLOURS[name] for name in TYPE_NAMES)
+ACTION_COLOURS = {name: palette.ACTION_COLOURS[name] for name in ACTIONS} | {
+    "idle": "rgba(0,0,0,0)"  # no ring
 }
-SERIES_COLOURS = {
-    "initiative_rate": "#1a7f37",
-    "error_rate": "#ff7f0e",
-    "misconduct_rate": "#6a0dad",
-}
+SERIES_COLOURS = {name: palette.OUTCOME_COLOURS[name] for name in SERIES}
 FONT = {"family": "Noto Sans CJK SC, Noto Sans, DejaVu Sans, sans-serif", "size": 11}
 
 
@@ -278,3 +272,139 @@ def _legend_entry(name: str, marker: dict[str, Any]) -> dict[str, Any]:
     """A trace with no points, drawn only as a legend symbol."""
     return {"type": "scatter", "mode": "markers", "x": [None], "y": [None], "name": name,
             "marker": marker}  # fmt: skip
+
+
+ORG_DETAIL_MAX = 400  # cadres drawn one by one up to this size; above, units ("auto" view)
+ORG_VIEWS = ("auto", "units", "cadres")
+UNIT_FILL = "#eef0f3"
+
+
+def org_view(run: Run, choice: str) -> str:
+    """The organisation view drawn: "units" (aggregated) or "cadres" (one point each)."""
+    if choice in ("units", "cadres"):
+        return choice
+    return "units" if run.engine.n > ORG_DETAIL_MAX else "cadres"
+
+
+def unit_counts(run: Run) -> np.ndarray:
+    """Cadres of each type (columns) in each unit (rows)."""
+    tree, n_types = run.tree, len(TYPE_NAMES)
+    flat = np.bincount(tree.unit * n_types + run.types(), minlength=tree.n_units * n_types)
+    return flat.reshape(tree.n_units, n_types)
+
+
+UNIT_PX = (5.0, 26.0)  # marker diameter of the smallest and the largest unit
+
+
+def unit_text(run: Run, unit: int, lang: str) -> str:
+    """One unit in words: its division, headcount and types, and what its cadres did this
+    month (the drill-down shown when a unit is clicked)."""
+    tree = run.tree
+    members = np.flatnonzero(tree.unit == unit)
+    types = np.bincount(run.types()[members], minlength=len(TYPE_NAMES))
+    acts = np.bincount(run.actions()[members], minlength=len(ACTIONS))
+    d = int(tree.division[unit])
+    where = f"{t('division', lang)} {d + 1}" if d >= 0 else t("organisation", lang)
+    sep = "，" if lang == "zh" else ", "
+    mix = sep.join(
+        f"{t(n, lang)} {c}" for n, c in zip(TYPE_NAMES, types.tolist(), strict=True) if c
+    )
+    did = sep.join(
+        f"{t(a, lang)} {c}"
+        for a, c in zip(ACTIONS, acts.tolist(), strict=True)
+        if c and a != "idle"
+    )
+    month = f"{t('month', lang)} {run.step_count}"
+    return f"{t('unit', lang)} {unit + 1} · {where} · {members.size} — {mix}" + (
+        f" · {month}: {did}" if did else ""
+    )
+
+
+def organisation(run: Run, lang: str) -> dict[str, Any]:
+    """Units as bullseyes under their divisions: a unit's disc is sized by its headcount and
+    split into rings by type, each ring's area its type's share (the type mix at a glance);
+    a unit's cadres are listed when it is clicked. Readable at thousands of cadres, where one
+    point per cadre is a solid block, and cheap to redraw (one point per unit and type)."""
+    tree, counts = run.tree, unit_counts(run)
+    size = counts.sum(axis=1)
+    x, y = unit_positions(run)
+    outer = UNIT_PX[0] + (UNIT_PX[1] - UNIT_PX[0]) * np.sqrt(size / max(size.max(), 1))
+    # ring c spans the shares of types c.. (areas: sqrt), drawn largest first
+    tail = np.cumsum(counts[:, ::-1], axis=1)[:, ::-1] / np.maximum(size, 1)[:, None]
+    hover = [f"{t('unit', lang)} {u + 1}: {n}" for u, n in enumerate(size.tolist())]
+    traces: list[dict[str, Any]] = []
+    for c, name in enumerate(TYPE_NAMES):
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "x": x,
+                "y": y,
+                "name": t(name, lang),
+                "showlegend": False,  # the legend entries below have one size
+                "customdata": list(range(tree.n_units)),
+                "text": hover,
+                "hovertemplate": "%{text}<extra></extra>",
+                "marker": {
+                    "color": TYPE_COLOURS[c],
+                    "size": np.round(outer * np.sqrt(tail[:, c]), 2).tolist(),
+                    "line": {"width": 0},
+                    "opacity": 1,
+                },
+            }
+        )
+    traces += [
+        _legend_entry(t(name, lang), {"color": TYPE_COLOURS[c], "size": 9})
+        for c, name in enumerate(TYPE_NAMES)
+    ]
+    return {
+        "data": traces,
+        "layout": _layout(
+            t("organisation_units", lang),
+            height=380,
+            xaxis={"visible": False},
+            yaxis={"visible": False},
+            legend={"orientation": "h", "y": -0.02, "font": {"size": 10}},
+            margin={"l": 5, "r": 5, "t": 36, "b": 5},
+            hovermode="closest",
+            meta={"units": run.id},
+        ),
+    }
+
+
+def unit_positions(run: Run) -> tuple[list[float], list[float]]:
+    """Divisions side by side, each one's units in a column under it; units outside any
+    division (the leadership team, or all units without a hierarchy) in a row on top."""
+    tree = run.tree
+    x = np.zeros(tree.n_units)
+    y = np.zeros(tree.n_units)
+    loose = np.flatnonzero(tree.division < 0)
+    inside = np.flatnonzero(tree.division >= 0)
+    if tree.n_divisions:
+        div = tree.division[inside]
+        order = np.argsort(div, kind="stable")
+        _, first, counts = np.unique(div[order], return_index=True, return_counts=True)
+        rank = np.empty(inside.size, dtype=np.int64)
+        rank[order] = np.arange(inside.size) - np.repeat(first, counts)
+        x[inside] = (div + 0.5) / tree.n_divisions
+        y[inside] = -1.0 - rank
+    if loose.size:
+        cols = loose.size if tree.n_divisions else int(np.ceil(np.sqrt(loose.size)))
+        x[loose] = (np.arange(loose.size) % cols + 0.5) / cols
+        y[loose] = -(np.arange(loose.size) // cols).astype(float) + (0.5 if tree.n_divisions else 0)
+    return np.round(x, 4).tolist(), np.round(y, 3).tolist()
+
+
+def organisation_key(run: Run) -> str:
+    """Names the units figure: this run and the count of each type in each unit."""
+    raw = np.ascontiguousarray(unit_counts(run)).tobytes()
+    return f"units:{run.id}:{hashlib.blake2b(raw, digest_size=8).hexdigest()}"
+
+
+def org_figure(run: Run, lang: str, choice: str = "auto") -> dict[str, Any]:
+    return organisation(run, lang) if org_view(run, choice) == "units" else network(run, lang)
+
+
+def org_key(run: Run, choice: str = "auto") -> str:
+    """What the drawn organisation figure depends on (besides the language)."""
+    return organisation_key(run) if org_view(run, choice) == "units" else run.types_key()

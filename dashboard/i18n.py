@@ -1,12 +1,13 @@
 """Page labels in English and Chinese; `t(key, lang)` looks one up.
 
-Type names in Chinese come from the model (cadresim.agents.types.ZH_NAMES), so the page and
-the reports name the five deficits the same way.
+Only the page's own text lives here. Cadre types, outcomes, counters, actions, levers and regimes
+come from the project's one label book (cadresim.vocabulary), so the page and the reports name
+them the same way.
 """
 
 from __future__ import annotations
 
-from cadresim.agents.types import ZH_NAMES
+from cadresim import vocabulary as vocab
 
 LANGS = ("en", "zh")
 
@@ -49,6 +50,17 @@ LABELS: dict[str, tuple[str, str]] = {
         "Organisation (colour: type; ring: this month's action)",
         "组织网络（颜色：类型；外圈：本月行为）",
     ),
+    "organisation": ("Organisation", "组织"),
+    "organisation_units": (
+        "Organisation by unit (disc: headcount; rings: type mix; click a unit for its cadres)",
+        "按单位的组织结构（圆面积：人数；色环：类型构成；点击单位查看干部）",
+    ),
+    "division": ("Division", "部门"),
+    "unit": ("Unit", "单位"),
+    "org_view": ("Organisation view", "组织视图"),
+    "org_auto": ("auto", "自动"),
+    "org_units": ("units", "按单位"),
+    "org_cadres": ("each cadre", "逐个干部"),
     "gates": (
         "Why they hold back: mean gates by initial type, this month (1 = open)",
         "为何不作为：按初始类型，本月各道门槛的均值（1＝不构成障碍）",
@@ -57,86 +69,95 @@ LABELS: dict[str, tuple[str, str]] = {
         "The gates appear once the cadres have decided: press Step",
         "干部做出决策后显示：请点击“单步”",
     ),
-    "gate_opportunity": ("O able", "O 会为"),
-    "gate_want": ("W want", "W 想为"),
-    "gate_bother": ("E bother", "E 愿为"),
-    "gate_career": ("Dc dare", "Dc 敢为"),
-    "gate_punish": ("De unafraid", "De 不怕为"),
     "rate": ("share of cadres", "干部占比"),
-    "initiative_rate": ("initiative", "担当作为"),
-    "error_rate": ("honest error", "失误"),
-    "misconduct_rate": ("misconduct", "违纪违规"),
-    # counters
-    "sanctions": ("Sanctions", "问责处理"),
-    "exemptions": ("Exemptions", "容错免责"),
-    "wrongful_sanctions": ("Wrongful sanctions", "错误问责"),
-    "shielded_misconduct": ("Shielded misconduct", "被庇护的违纪"),
-    # actions
-    "idle": ("idle", "不作为"),
-    "initiative": ("taking initiative", "主动担当"),
-    "error": ("erring", "出现失误"),
-    "misconduct": ("misconduct", "违纪违规"),
-    "exempted": ("exempted", "容错免责"),
-    "sanctioned": ("sanctioned", "被问责"),
     # levers, under a heading per mechanism
     "group_incentive": ("Incentives and promotion", "激励与用人导向"),
     "group_accountability": ("Accountability", "问责"),
     "group_tolerance": ("Fault tolerance", "容错纠错"),
     "group_capacity": ("Capacity, drive and careers", "能力、动力与干部任用"),
-    "policy.incentive.reward": ("Reward for success", "激励奖励力度"),
-    "policy.incentive.promotion_weight": (
-        "Promotion weight of initiative",
-        "担当作为在提拔中的权重",
-    ),
-    "policy.evaluation.orientation": ("Promotion orientation", "用人导向"),
     "orientation_lo": ("avoid trouble", "不出事"),
     "orientation_hi": ("take initiative", "担当"),
-    "policy.evaluation.protection": (
-        "Career protection (exempted cases off the record)",
-        "为担当者担当（免责、澄清事项不影响使用）",
-    ),
-    "policy.accountability.detection": ("Detection of errors", "问题发现概率"),
-    "policy.accountability.error_sanction": ("Error sanction", "失误问责力度"),
-    "policy.accountability.career_cost": ("Career cost of a harmed record", "问责对仕途的影响"),
-    "policy.accountability.inaction_detection": ("Detection of inaction", "不作为发现概率"),
-    "policy.accountability.inaction_penalty": ("Inaction penalty", "不作为惩戒"),
-    "policy.tolerance.coverage": ("Tolerance coverage", "容错覆盖面"),
-    "policy.tolerance.screening": ("Screening accuracy", "甄别准确度"),
-    "policy.tolerance.publicity": ("Awareness / publicity", "容错机制宣传"),
-    "policy.training.share": ("Training share", "教育培训比例"),
-    "policy.education.rate": (
-        "Education (monthly rate; 0 = off)",
-        "思想政治教育（月度力度，0为不开展）",
-    ),
-    "policy.careers.transfer": ("Competence transfer on promotion", "提拔后能力的延续"),
     "transfer_lo": ("Peter principle", "彼得原理"),
     "transfer_hi": ("skills carry over", "能力完全延续"),
     "on": ("on", "开"),
     "off": ("off", "关"),
+    # export
+    "export": ("Keep this session", "保存本次推演"),
+    "export_html": ("Snapshot (HTML)", "快照（HTML）"),
+    "export_csv": ("Step table (CSV)", "逐月数据表（CSV）"),
+    "export_cmd": ("Show as command", "显示等效命令"),
+    "levers_col": ("Lever", "政策杠杆"),
+    "from_month": ("from month", "自第几月"),
+    "snapshot_taken": ("Snapshot taken", "快照时间"),
+    "lever_history": ("Levers as moved over time", "政策杠杆的调整过程"),
+    "command": ("The same settings as a cadresim command", "等效的 cadresim 命令"),
+    # classroom
+    "classroom_title": ("cadresim classroom", "cadresim 课堂推演"),
+    "facilitator_title": ("cadresim classroom — facilitator", "cadresim 课堂推演——主持人"),
+    "join_title": ("Join your room", "加入推演房间"),
+    "room_code": ("Room code", "房间号"),
+    "team_name": ("Team name", "小组名称"),
+    "join": ("Join", "加入"),
+    "levers_team": (
+        "Your team's levers (act from the next month)",
+        "本组政策杠杆（下月生效）",
+    ),
+    "team": ("Team", "小组"),
+    "teams": ("teams", "个小组"),
+    "team_gone": (
+        "Your team's session has expired or the room was reset: join again.",
+        "本组会话已过期或房间已重置：请重新加入。",
+    ),
+    "running": ("running", "运行中"),
+    "paused": ("paused", "已暂停"),
+    "waiting": ("waiting for the facilitator to start", "等待主持人开始"),
+    "start": ("Start", "开始"),
+    "advance": ("+1 month", "推进1个月"),
+    "advance_year": ("+12 months", "推进12个月"),
+    "speed_room": ("Months per tick while running", "运行时每次推进月数"),
+    "reveal": ("Reveal hidden conditions", "揭示隐藏条件"),
+    "hide": ("Hide hidden conditions", "隐藏条件"),
+    "reset_room": ("Reset room", "重置房间"),
+    "outcome": ("Outcome drawn", "显示指标"),
+    "rank": ("Rank", "排名"),
+    "goal_met": ("Goal met", "达成目标"),
+    "reference": ("Untouched challenge", "未调整的基准"),
+    "hidden_until_reveal": (
+        "The hidden conditions are shown when you reveal them.",
+        "隐藏条件在揭示后显示。",
+    ),
+    "hidden_conditions": ("Hidden conditions", "隐藏条件"),
+    "not_facilitator": (
+        "This page needs the facilitator's link (with its key), as printed by the server.",
+        "本页需要服务器打印的主持人链接（含密钥）。",
+    ),
     # messages
     "bad_input": ("Not applied:", "未生效："),
     "left": ("left", "左"),
     "right": ("right", "右"),
 }
 
-TYPE_EN = {
-    "unwilling": "unwilling",
-    "unable": "unable",
-    "afraid": "afraid",
-    "reluctant": "reluctant",
-    "fearful": "fearful",
-    "proactive": "proactive",
-}
-
 
 def t(key: str, lang: str = "en") -> str:
-    """Label for `key` in `lang`; a type name or an unknown key falls back sensibly."""
-    if key in TYPE_EN:
-        return ZH_NAMES[key] if lang == "zh" else TYPE_EN[key]
-    en, zh = LABELS.get(key, (key, key))
-    return zh if lang == "zh" else en
+    """Label for `key` in `lang`: page text, else the vocabulary's type, outcome, counter,
+    action, lever or regime of that name; an unknown key is shown as it is."""
+    lang = lang if lang in LANGS else "en"
+    if key in LABELS:
+        return vocab.pick(LABELS[key], lang)
+    for book, label in (
+        (vocab.TYPES, vocab.type_label),
+        (vocab.OUTCOMES, vocab.outcome_name),
+        (vocab.COUNTERS, vocab.counter_label),
+        (vocab.ACTIONS, vocab.action_label),
+        (vocab.REGIMES, vocab.regime_label),
+    ):
+        if key in book:
+            return label(key, lang)
+    if key.startswith("policy."):
+        return vocab.lever_name(key, lang)
+    return key
 
 
 def type_label(name: str, lang: str) -> str:
-    """'afraid' in English; '不敢为' in Chinese."""
-    return t(name, lang)
+    """'Afraid' in English; '不敢为' in Chinese."""
+    return vocab.type_label(name, lang)

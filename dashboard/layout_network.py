@@ -58,6 +58,41 @@ def hierarchy_layout(org: Organisation, row_max: int = ROW_MAX) -> NetworkLayout
     return NetworkLayout(x, y, edge_x, edge_y)
 
 
+@dataclass
+class UnitTree:
+    """Units grouped under divisions (the top-level cadre above a unit's members), for the
+    aggregated organisation view. Without supervisors every unit hangs from the root."""
+
+    unit: np.ndarray  # each cadre's unit, renumbered 0..U-1 in order of first appearance
+    division: np.ndarray  # each unit's division 0..D-1; -1: under the root (no hierarchy, or
+    # a unit spanning divisions such as the leadership team of the division heads)
+    n_units: int
+    n_divisions: int
+
+
+def unit_tree(org: Organisation) -> UnitTree:
+    _, first, unit = np.unique(org.unit, return_index=True, return_inverse=True)
+    order = np.argsort(first, kind="stable")  # units numbered as they appear in cadre order
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.size)
+    unit = rank[unit]
+    sup = org.supervisor
+    if not (sup >= 0).any():
+        return UnitTree(unit, np.full(order.size, -1), int(order.size), 0)
+    top = np.arange(org.size)
+    for _ in range(int(org.level.max()) + 1):  # climb to the top of the hierarchy
+        top = np.where(sup[top] >= 0, sup[top], top)
+    lo = np.full(order.size, org.size)
+    hi = np.full(order.size, -1)
+    np.minimum.at(lo, unit, top)
+    np.maximum.at(hi, unit, top)
+    single = lo == hi  # a unit under one top cadre belongs to that division; the leadership
+    heads, division = np.unique(lo[single], return_inverse=True)  # team (many tops): the root
+    out = np.full(order.size, -1)
+    out[single] = division
+    return UnitTree(unit, out, int(order.size), int(heads.size))
+
+
 def _grid(org: Organisation) -> NetworkLayout:
     n = org.size
     order = np.argsort(org.unit, kind="stable")

@@ -121,8 +121,14 @@ def lever_values(cfg: CadreConfig) -> list[float]:
     return [lever_value(cfg, key) for key in LEVER_KEYS]
 
 
+@cache
+def _preset_levers(preset: str) -> tuple[float, ...]:
+    return tuple(lever_values(preset_config(preset)))
+
+
 def preset_lever_values(preset: str) -> list[float]:
-    return lever_values(preset_config(preset))
+    """The levers of a preset as shipped (what "(modified)" compares with)."""
+    return list(_preset_levers(preset))
 
 
 def widget_value(key: str, value: float) -> Any:

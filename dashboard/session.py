@@ -1,29 +1,38 @@
 """Running models on the server: one `Run` per regime, one `Session` per browser tab.
 
-The dashboard is a single-trainer tool: models live in this process's memory (`STORE`), keyed
-by a random session id that the page keeps in a `dcc.Store`. Nothing here imports Dash, so the
-logic is unit-testable. Restarting the server forgets all sessions; with several worker
-processes (gunicorn -w N) a session would not be found, so serve with one process.
+Models live in this process's memory (`STORE`), keyed by a random session id that the page
+keeps in a `dcc.Store` (a classroom team is a session too). The store has a cap and an idle
+time, both stated on the command line; at the cap a new tab gets a message, and nobody's run is
+dropped for it. Nothing here imports Dash, so the logic is unit-testable. Restarting the server
+forgets all sessions; with several worker processes a session would not be found, so the server
+is one process (waitress, with threads).
 """
 
 from __future__ import annotations
 
 import hashlib
 import threading
+import time
 import uuid
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from cadresim.model.cadre_model import CadreModel
-from cadresim.model.config import CadreConfig
-from cadresim.model.metrics import GATES, IDX, N_TYPES
+from cadresim.model.config import CadreConfig, ConfigError
+from cadresim.model.metrics import GATES, IDX, N_TYPES, RATES
 from cadresim.model.state import ERROR, MISCONDUCT, SUCCESS
 
-from .layout_network import NetworkLayout, hierarchy_layout
-from .levers import LEVER_KEYS, lever_values, scenario_config, with_levers
+from .layout_network import NetworkLayout, UnitTree, hierarchy_layout, unit_tree
+from .levers import (
+    LEVER_KEYS,
+    lever_values,
+    preset_lever_values,
+    scenario_config,
+    with_levers,
+)
 
 # What a cadre did this step, for colouring the network (later codes win).
 ACTIONS = ("idle", "initiative", "error", "misconduct", "exempted", "sanctioned")
@@ -47,7 +56,9 @@ class Run:
     def __init__(self, cfg: CadreConfig) -> None:
         self.model = CadreModel(config=cfg, agent_views=False, collect=False)
         self.layout: NetworkLayout = hierarchy_layout(self.model.engine.org)
+        self.tree: UnitTree = unit_tree(self.model.engine.org)
         self.id = uuid.uuid4().hex  # tells this run's figures on the page from an earlier run's
+        self._summed, self._total = 1, None  # counters: tallies summed so far (row 0: month 0)
 
     @property
     def engine(self):  # noqa: ANN201
@@ -100,6 +111,20 @@ class Run:
                 )
             } | {"share": n / max(n.sum(), 1.0)}
 
+    def window_rates(self, window: int, names: tuple[str, ...]) -> dict[str, float]:
+        """Outcomes of all cadres (RATES of cadresim.model.metrics) over the last `window`
+        months; NaN before the first month."""
+        rows = self.engine.tallies[1:][-window:]
+        if not rows:
+            return dict.fromkeys(names, float("nan"))
+        total = np.stack(rows)[:, 0, :].sum(axis=0)
+        out = {}
+        for name in names:
+            num, den = RATES[name]
+            d = total[IDX[den]]
+            out[name] = float(total[IDX[num]] / d) if d > 0 else float("nan")
+        return out
+
     def gate_means(self) -> np.ndarray:
         """Mean of each decision gate (O, W, E, Dc, De; columns) in each cohort (cadres by
         initial type; rows) this month, from the engine's latest tally. NaN before the first
@@ -112,8 +137,15 @@ class Run:
             return np.where(n > 0, rows[:, GATE_COLUMNS] / n, np.nan)
 
     def counters(self) -> dict[str, int]:
-        """Cases so far: sanctions, exemptions, wrongful sanctions, shielded misconduct."""
-        total = self._tallies()[1:, 0, :].sum(axis=0) if self.step_count else None
+        """Cases so far: sanctions, exemptions, wrongful sanctions, shielded misconduct (a
+        running sum over the months, so a page polling every second costs one month's add)."""
+        tallies = self.engine.tallies
+        if self._summed > len(tallies):  # the engine was rebuilt: start again
+            self._summed, self._total = 1, None
+        for row in tallies[self._summed :]:
+            self._total = row[0].copy() if self._total is None else self._total + row[0]
+        self._summed = len(tallies)
+        total = self._total
         return {
             name: int(round(float(total[IDX[count]]))) if total is not None else 0
             for name, count in COUNTERS.items()
@@ -163,8 +195,18 @@ class Session:
     scenario: Scenario
     runs: list[Run]
     running: bool = False
-    message: str = ""  # the last bad input, shown on the page until a valid change
+    error: ConfigError | None = None  # the last bad input, shown on the page until a valid change
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    # the main regime's levers as moved: (month from which they act, every lever's value)
+    history: list[tuple[int, dict[str, float]]] = field(default_factory=list)
+
+    @property
+    def message(self) -> str:
+        return "" if self.error is None else str(self.error)
+
+    def __post_init__(self) -> None:
+        if not self.history:
+            self._record()
 
     @classmethod
     def start(cls, scenario: Scenario) -> Session:
@@ -174,6 +216,17 @@ class Session:
         """Rebuild the runs; raises ConfigError (and keeps the old runs) if the scenario is bad."""
         runs = build_runs(scenario)
         self.scenario, self.runs = scenario, runs
+        self.history = []
+        self._record()
+
+    def _record(self) -> None:
+        run = self.runs[0]
+        values = dict(zip(LEVER_KEYS, lever_values(run.config), strict=True))
+        self.history.append((run.step_count, values))
+
+    def modified(self) -> bool:
+        """True if the main regime's levers differ from its preset's."""
+        return lever_values(self.runs[0].config) != preset_lever_values(self.scenario.preset)
 
     def step(self, steps: int = 1) -> None:
         for run in self.runs:
@@ -187,6 +240,7 @@ class Session:
             return False
         run.set_levers(values)
         self.scenario.levers = current | {k: v for k, v in values.items() if v is not None}
+        self._record()
         return True
 
 
@@ -203,49 +257,120 @@ def build_runs(scenario: Scenario) -> list[Run]:
     return [Run(cfg) for cfg in cfgs]
 
 
-class SessionStore:
-    """Sessions by id, in memory; the least recently used are dropped beyond `capacity`."""
+DEFAULT_CAPACITY = 60  # sessions (browser tabs, classroom teams) one server keeps
+DEFAULT_IDLE_MINUTES = 30.0  # a session nobody has touched for this long is dropped
 
-    def __init__(self, capacity: int = 16) -> None:
-        self.capacity = capacity
-        self._sessions: OrderedDict[str, Session] = OrderedDict()
+
+class StoreFull(RuntimeError):
+    """No room for another session: the cap is reached and no session has been idle long
+    enough to expire. Nobody's session is dropped to make room."""
+
+    def __init__(self, capacity: int, idle_minutes: float) -> None:
+        self.capacity, self.idle_minutes = capacity, idle_minutes
+        super().__init__(self.text("en"))
+
+    def text(self, lang: str) -> str:
+        if lang == "zh":
+            return (
+                f"推演已满：本服务器同时最多保留 {self.capacity} 个会话（--max-sessions）。"
+                f"请关闭其他标签页，或等待闲置会话在 {self.idle_minutes:g} 分钟后过期，"
+                "然后刷新本页。"
+            )
+        return (
+            f"The dashboard is full: this server keeps at most {self.capacity} sessions at once "
+            f"(--max-sessions). Close another tab, or wait until an idle session expires after "
+            f"{self.idle_minutes:g} minutes, then reload this page."
+        )
+
+
+class SessionStore:
+    """Sessions by id, in memory, at most `capacity` of them.
+
+    A new session beyond the cap is refused (StoreFull), never made by dropping another; a
+    session untouched for `idle_minutes` expires (its id then starts afresh)."""
+
+    def __init__(
+        self,
+        capacity: int = DEFAULT_CAPACITY,
+        idle_minutes: float = DEFAULT_IDLE_MINUTES,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.capacity, self.idle_minutes, self.clock = capacity, idle_minutes, clock
+        self._sessions: dict[str, Any] = {}
+        self._seen: dict[str, float] = {}
         self._lock = threading.Lock()
+
+    def configure(self, capacity: int, idle_minutes: float) -> None:
+        with self._lock:
+            self.capacity, self.idle_minutes = capacity, idle_minutes
 
     @staticmethod
     def new_id() -> str:
         return uuid.uuid4().hex
 
-    def get(self, sid: str) -> Session | None:
+    def _expire(self, now: float) -> None:
+        limit = now - 60.0 * self.idle_minutes
+        for sid in [sid for sid, seen in self._seen.items() if seen < limit]:
+            del self._sessions[sid], self._seen[sid]
+
+    def _full(self) -> StoreFull:
+        return StoreFull(self.capacity, self.idle_minutes)
+
+    def get(self, sid: str) -> Any | None:
         with self._lock:
+            now = self.clock()
+            self._expire(now)
             session = self._sessions.get(sid)
             if session is not None:
-                self._sessions.move_to_end(sid)
+                self._seen[sid] = now
             return session
 
-    def get_or_create(self, sid: str, factory: Callable[[], Session]) -> tuple[Session, bool]:
-        """The session with this id, or a new one from `factory`; True if it was created."""
+    def get_or_create(self, sid: str, factory: Callable[[], Any]) -> tuple[Any, bool]:
+        """The session with this id, or a new one from `factory`; True if it was created.
+        Raises StoreFull (before calling `factory`) when there is no room."""
+        with self._lock:
+            now = self.clock()
+            self._expire(now)
+            session = self._sessions.get(sid)
+            if session is not None:
+                self._seen[sid] = now
+                return session, False
+            if len(self._sessions) >= self.capacity:
+                raise self._full()
+        created = factory()
         with self._lock:
             session = self._sessions.get(sid)
             if session is not None:
-                self._sessions.move_to_end(sid)
                 return session, False
-        created = factory()
-        with self._lock:
-            session = self._sessions.setdefault(sid, created)
-            self._sessions.move_to_end(sid)
-            while len(self._sessions) > self.capacity:
-                self._sessions.popitem(last=False)
-        return session, session is created
+            if len(self._sessions) >= self.capacity:
+                raise self._full()
+            self._sessions[sid], self._seen[sid] = created, self.clock()
+        return created, True
 
-    def put(self, sid: str, session: Session) -> None:
+    def put(self, sid: str, session: Any) -> None:
+        """Keep `session` under `sid` (raises StoreFull for a new id when there is no room)."""
         with self._lock:
-            self._sessions[sid] = session
-            self._sessions.move_to_end(sid)
-            while len(self._sessions) > self.capacity:
-                self._sessions.popitem(last=False)
+            now = self.clock()
+            self._expire(now)
+            if sid not in self._sessions and len(self._sessions) >= self.capacity:
+                raise self._full()
+            self._sessions[sid], self._seen[sid] = session, now
+
+    def peek(self, sid: str) -> Any | None:
+        """The session with this id, without counting as a use (it may still expire)."""
+        with self._lock:
+            self._expire(self.clock())
+            return self._sessions.get(sid)
+
+    def discard(self, sid: str) -> None:
+        with self._lock:
+            self._sessions.pop(sid, None)
+            self._seen.pop(sid, None)
 
     def __len__(self) -> int:
-        return len(self._sessions)
+        with self._lock:
+            self._expire(self.clock())
+            return len(self._sessions)
 
 
 STORE = SessionStore()

@@ -1,112 +1,83 @@
-"""Analyses of a sweep: Sobol and Morris sensitivity (SALib) and the Pareto set of points.
+"""The Pareto set of a sweep's policy choices, robust to what nobody controls.
 
-Each design point's outcome is its mean over replications (all cadres, summary window).
-Sobol indices need the full Saltelli matrix and Morris the full trajectories, so both run only
-when every point has at least one finished run.
+A policy maker chooses levers, not uncertainties: each lever setting is first averaged over
+every uncertainty value and replicate it ran with (its robust mean, EMA Workbench's sense),
+and only then compared. So the set lists each lever setting once, and a setting that only looks
+good under a lucky draw of the uncertainties does not make it. Non-dominated sorting is pymoo's
+(compiled; about 0.5 s for 100,000 settings and three objectives on one core).
+
+Sensitivity indices live in `sensitivity.py` (re-exported here for older callers).
 """
 
 from __future__ import annotations
-
-import warnings
 
 import numpy as np
 import pandas as pd
 
 from .designs import Design
+from .sensitivity import SENSITIVITY_COLUMNS, point_means, sensitivity
 
-SENSITIVITY_COLUMNS = [
-    "method",
-    "outcome",
-    "parameter",
-    "role",
-    "S1",
-    "S1_conf",
-    "ST",
-    "ST_conf",
-    "mu_star",
-    "mu_star_conf",
-    "sigma",
+__all__ = [
+    "SENSITIVITY_COLUMNS",
+    "non_dominated",
+    "pareto",
+    "point_means",
+    "robust_means",
+    "sensitivity",
 ]
 
 
-def point_means(runs: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
-    """point_id -> mean of each outcome over the point's replications (grouping 'all')."""
+def robust_means(
+    design: Design, runs: pd.DataFrame, objectives: list[str]
+) -> tuple[pd.DataFrame, list[str]]:
+    """One row per lever setting: the objectives' means over its uncertainty values and
+    replicates, with `points` (design points merged) and `runs`; and the lever columns."""
+    levers = [p.key for p in design.params if p.role == "lever"]
     rows = runs[runs["grouping"].astype(str) == "all"]
-    return rows.groupby("point_id")[outcomes].mean().sort_index()
-
-
-def sensitivity(design: Design, runs: pd.DataFrame, outcomes: list[str], seed: int) -> pd.DataFrame:
-    """sensitivity.parquet rows for a sobol or morris design (empty for other designs)."""
-    if design.kind not in ("sobol", "morris") or design.unit is None:
-        return pd.DataFrame(columns=SENSITIVITY_COLUMNS)
-    means = point_means(runs, outcomes)
-    if len(means) != design.points:
-        return pd.DataFrame(columns=SENSITIVITY_COLUMNS)
-    problem = design.salib_problem()
-    roles = [p.role for p in design.params]
-    out = []
-    with warnings.catch_warnings():
-        # a constant outcome (e.g. no misconduct at all) makes SALib divide 0 by 0
-        warnings.simplefilter("ignore", RuntimeWarning)
-        for outcome in outcomes:
-            out.extend(_indices(design, problem, roles, outcome, means[outcome], seed))
-    table = pd.DataFrame(out).reindex(columns=SENSITIVITY_COLUMNS)
-    return table.astype({c: float for c in SENSITIVITY_COLUMNS[4:]})
-
-
-def _indices(
-    design: Design, problem: dict, roles: list[str], outcome: str, means: pd.Series, seed: int
-) -> list[dict]:
-    """One row per parameter: Sobol S1/ST or Morris mu*/sigma of one outcome."""
-    y = means.to_numpy(dtype=float)
-    if design.kind == "sobol":
-        from SALib.analyze import sobol  # noqa: PLC0415
-
-        res = sobol.analyze(problem, y, calc_second_order=False, seed=seed)
-        keys = ("S1", "S1_conf", "ST", "ST_conf")
-    else:
-        from SALib.analyze import morris  # noqa: PLC0415
-
-        res = morris.analyze(problem, design.unit, y, seed=seed)
-        keys = ("mu_star", "mu_star_conf", "sigma")
-    return [
-        {
-            "method": design.kind,
-            "outcome": outcome,
-            "parameter": name,
-            "role": roles[i],
-            **{k: float(res[k][i]) for k in keys},
-        }
-        for i, name in enumerate(problem["names"])
-    ]
+    if not levers or rows.empty:
+        return pd.DataFrame(columns=[*levers, *objectives, "points", "runs"]), levers
+    grouped = rows.groupby(levers, sort=True, dropna=False)
+    table = grouped[objectives].mean()
+    table["points"] = grouped["point_id"].nunique()
+    table["runs"] = grouped["run_id"].nunique()
+    return table.reset_index(), levers
 
 
 def pareto(
     design: Design, runs: pd.DataFrame, maximise: list[str], minimise: list[str]
 ) -> pd.DataFrame:
-    """Design points no other point beats on every objective (means over replications)."""
-    objectives = [*maximise, *minimise]
-    means = point_means(runs, objectives)
+    """pareto.parquet: lever settings no other setting beats on every objective (robust means).
+
+    Settings with identical means are listed once (the first in lever order), with
+    `same_outcomes` counting the others. Empty when the sweep has no levers (nothing to choose)."""
+    objectives = list(dict.fromkeys([*maximise, *minimise]))
+    means, levers = robust_means(design, runs, objectives)
+    if means.empty:
+        return means
     signed = np.column_stack(
-        [means[c].to_numpy() for c in maximise] + [-means[c].to_numpy() for c in minimise]
+        [means[c].to_numpy(float) for c in maximise] + [-means[c].to_numpy(float) for c in minimise]
     )
-    keep = non_dominated(signed)
-    table = design.table.set_index("point_id").loc[means.index[keep]].reset_index()
-    for c in objectives:
-        table[c] = means[c].to_numpy()[keep]
-    first = maximise[0] if maximise else objectives[0]
-    return table.sort_values(first, ascending=not maximise).reset_index(drop=True)
+    _, group, count = np.unique(signed, axis=0, return_inverse=True, return_counts=True)
+    means["same_outcomes"] = count[group.ravel()] - 1  # other settings with identical means
+    front = means[non_dominated(signed)]
+    first = maximise[0] if maximise else minimise[0]
+    return front.sort_values([first, *levers], ascending=not maximise, kind="stable").reset_index(
+        drop=True
+    )
 
 
 def non_dominated(values: np.ndarray) -> np.ndarray:
-    """Mask of rows not dominated by any other row (all objectives to maximise)."""
-    n = len(values)
-    keep = np.ones(n, dtype=bool)
-    for i in range(n):
-        if not keep[i]:
-            continue
-        ge = np.all(values >= values[i], axis=1)
-        gt = np.any(values > values[i], axis=1)
-        if np.any(ge & gt):
-            keep[i] = False
+    """Mask of rows not dominated by any other row (all objectives to maximise).
+
+    Rows with equal values do not dominate each other; of several identical rows only the
+    first is kept (the same outcomes twice are one option, not two)."""
+    from pymoo.util.nds.non_dominated_sorting import NonDominatedSorting  # noqa: PLC0415
+
+    values = np.asarray(values, dtype=float)
+    keep = np.zeros(len(values), dtype=bool)
+    if len(values) == 0:
+        return keep
+    unique, first = np.unique(values, axis=0, return_index=True)
+    front = NonDominatedSorting().do(-unique, only_non_dominated_front=True)  # pymoo minimises
+    keep[first[np.asarray(front, dtype=np.int64)]] = True
     return keep

@@ -1,4 +1,8 @@
-"""What an experiment returns to Python callers: the folder and its tables as DataFrames."""
+"""What an experiment returns to Python callers: the folder and its tables as DataFrames.
+
+Every experiment kind builds its result once, after its tables are on disk, so this is where
+`experiment.format=csv|xlsx` writes their copies (experiments.export), the same for every kind.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +20,13 @@ class ExperimentResult:
     plan: Plan
     execution: Execution
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        fmt = self.plan.cfg.experiment.format
+        if fmt != "parquet" and not self.execution.runs.empty:
+            from .export import export_folder  # noqa: PLC0415
+
+            export_folder(self.execution.folder, fmt)
 
     @property
     def folder(self) -> Path:

@@ -39,6 +39,8 @@ EXECUTION_KEYS = (
     "report",
     "lang",
     "static",
+    "format",  # CSV/Excel copies of the tables: the same experiment
+    "dry_run",  # prints the plan and writes nothing
 )
 MAX_BATCH = 50
 TARGET_PARTS = 40

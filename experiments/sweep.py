@@ -4,7 +4,11 @@ Replicate r of every point uses the same seed (common random numbers), so differ
 points are not drowned by run-to-run noise. Every point's full config is validated before any
 run starts (`check_points`), so a design cannot hold runs that are bound to fail. Writes
 design.parquet, runs.parquet, steps/, pareto.parquet and, for sobol and morris designs,
-sensitivity.parquet.
+sensitivity.parquet (Sobol: also sensitivity_convergence.parquet, the indices at N/4, N/2, N).
+
+A design larger than `sweep.max_points` is refused before it is drawn: planning holds every
+point and run in memory (about 30 µs a point), so ten million points would take minutes and
+gigabytes before the first run; raising the cap is a deliberate choice.
 """
 
 from __future__ import annotations
@@ -19,8 +23,8 @@ from cadresim.model.config import CadreConfig, ConfigError, load_config, validat
 from cadresim.model.metrics import OUTCOMES
 
 from . import store
-from .analysis import pareto, sensitivity
-from .designs import Design, design_seed, expected_points, make_design
+from .analysis import pareto
+from .designs import Design, base_points, design_seed, expected_points, make_design
 from .overrides import (
     as_list,
     base_config,
@@ -31,9 +35,22 @@ from .overrides import (
 from .result import ExperimentResult
 from .runner import Plan, execute_plan, open_folder
 from .runs import BatchResult, RunSpec, apply_params, replicate_seeds
+from .sensitivity import sensitivity, sensitivity_warnings
 from .space import REMAINDER, REMAINDER_RULE, parse_space, takes_remainder
 
 MAX_RUNS = 50_000_000
+SECONDS_PER_POINT = 30e-6  # planning time per design point, measured (for the refusal message)
+# Keys that take part in validate()'s cross-field rules (the mix sums to 1, background <
+# threshold < severity, a file network needs a path): a sweep over any of them has every point
+# validated; otherwise parse_space has checked each value against its range, and one point
+# stands for all.
+CROSS_FIELD_PREFIXES = (
+    "population.mix.",
+    "population.severity.",
+    "population.threshold",
+    "population.background",
+    "network.",
+)
 
 
 def plan_sweep(cfg: CadreConfig, overrides: list[str]) -> tuple[Plan, Design]:
@@ -48,11 +65,20 @@ def plan_sweep(cfg: CadreConfig, overrides: list[str]) -> tuple[Plan, Design]:
     if not sw.maximise and not sw.minimise:
         raise ConfigError("sweep.maximise and sweep.minimise are both empty")
     params = parse_space(cfg)
+    if sw.points == 0:  # chosen from the number of factors; recorded as chosen
+        sw.points = base_points(sw.design, len(params))
     points = expected_points(sw, params)
     if points * sw.replications > MAX_RUNS:
         raise ConfigError(
             f"sweep: {points} points x {sw.replications} replications exceeds "
             f"{MAX_RUNS} runs; lower sweep.points or sweep.levels"
+        )
+    if points > sw.max_points:
+        minutes = points * SECONDS_PER_POINT / 60
+        raise ConfigError(
+            f"sweep: the {sw.design} design has {points} points, above sweep.max_points = "
+            f"{sw.max_points} (planning alone would take about {minutes:.0f} min and hold "
+            "every point in memory); lower sweep.points, or raise sweep.max_points to plan it"
         )
     design = make_design(sw, params, cfg.seed)
     base = base_config(compose_overrides(overrides))
@@ -62,7 +88,8 @@ def plan_sweep(cfg: CadreConfig, overrides: list[str]) -> tuple[Plan, Design]:
     keys = [p.key for p in params]
     rows = design.table[keys].itertuples(index=False, name=None)
     points_params = [tuple(zip(keys, _plain(values), strict=True)) for values in rows]
-    check_points(base, points_params)
+    every = bool(base.policy.schedule) or any(k.startswith(CROSS_FIELD_PREFIXES) for k in keys)
+    check_points(base, points_params if every else points_params[:1])
     runs = [
         RunSpec(
             run_id=point * len(seeds) + r,
@@ -134,10 +161,13 @@ def run_planned_sweep(
         done = execute_plan(plan, folder, fp, callback, label="sweep")
         tables: dict[str, pd.DataFrame] = {"design": design.table}
         if not done.runs.empty:
-            sens = sensitivity(design, done.runs, list(cfg.sweep.outcomes), cfg.seed)
+            sens, conv = sensitivity(design, done.runs, list(cfg.sweep.outcomes), cfg.seed)
             if not sens.empty:
                 store.write_parquet(folder / "sensitivity.parquet", sens)
                 tables["sensitivity"] = sens
+            if not conv.empty:
+                store.write_parquet(folder / "sensitivity_convergence.parquet", conv)
+                tables["sensitivity_convergence"] = conv
             front = pareto(design, done.runs, list(cfg.sweep.maximise), list(cfg.sweep.minimise))
             store.write_parquet(folder / "pareto.parquet", front)
             tables["pareto"] = front
@@ -181,21 +211,32 @@ def format_sweep(result: ExperimentResult, top: int = 8) -> str:
     sens = result.tables.get("sensitivity")
     if sens is not None and not sens.empty:
         if d["design"] == "sobol":
-            lines.append("Sobol indices (first order S1, total ST, ± 95% conf):")
-            cols = ["S1", "S1_conf", "ST", "ST_conf"]
+            lines.append(
+                f"Sobol indices at base N = {int(sens['n'].max())} (first order S1, total ST, "
+                "± 95% bootstrap conf; flags in sensitivity.parquet, N/4 and N/2 in "
+                "sensitivity_convergence.parquet):"
+            )
+            cols = ["S1", "S1_conf", "ST", "ST_conf", "flags"]
         else:
             lines.append("Morris elementary effects (mu* ± 95% conf, sigma), per unit of range:")
             cols = ["mu_star", "mu_star_conf", "sigma"]
         view = sens.set_index(["outcome", "parameter"])[cols]
         lines.append(view.to_string(float_format=lambda x: f"{x:.3f}"))
+        if warning := sensitivity_warnings(sens):
+            lines += [f"cadresim: {warning[0]}", *warning[1:]]
     front = result.tables.get("pareto")
-    if front is not None and not front.empty:
-        sw = result.plan.cfg.sweep
+    sw = result.plan.cfg.sweep
+    if front is not None and front.empty and not d.get("levers"):
+        lines.append("Pareto set: none, the sweep has no levers (only uncertainties)")
+    elif front is not None and not front.empty:
         order = (sw.maximise or sw.minimise)[0]
+        lever_keys = [p["key"] for p in d["levers"]]
+        settings = len(result.tables["design"][lever_keys].drop_duplicates())
         lines.append(
-            f"Pareto set (max {', '.join(result.plan.cfg.sweep.maximise) or '-'}; min "
-            f"{', '.join(result.plan.cfg.sweep.minimise) or '-'}): {len(front)} of {d['points']} "
-            f"points, top {min(top, len(front))} by {order}:"
+            f"Pareto set over levers (max {', '.join(sw.maximise) or '-'}; min "
+            f"{', '.join(sw.minimise) or '-'}; each setting's mean over uncertainties and "
+            f"replicates): {len(front)} of {settings} lever settings, top "
+            f"{min(top, len(front))} by {order}:"
         )
         lines.append(front.head(top).to_string(index=False, float_format=lambda x: f"{x:.3f}"))
     return "\n".join(lines)

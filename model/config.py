@@ -134,6 +134,9 @@ class NetworkConfig:
     path: str | None = setting(None, "file: edge-list CSV or GraphML of your org chart")
     nodes_path: str | None = setting(None, "file: optional nodes CSV (id[,unit][,level])")
     allow_disconnected: bool = setting(False, "file: accept an org chart in several parts")
+    node_steps: bool = setting(
+        False, "file: also write nodes.parquet, one row per org-chart node and step"
+    )
 
 
 # ---------------------------------------------------------------- policy
@@ -303,6 +306,7 @@ class BehaviourConfig:
 EXECUTORS = ("serial", "processes", "ray")
 DESIGNS = ("grid", "lhs", "sobol", "morris")
 PROGRESS = ("auto", "bar", "lines", "none")
+FORMATS = ("parquet", "csv", "xlsx")  # experiment.format: tables besides the parquet files
 
 
 @dataclass
@@ -339,6 +343,9 @@ class ExperimentConfig:
     dry_run: bool = setting(
         False, "print the run count and a time estimate from a short calibration; run nothing"
     )
+    format: str = setting(
+        "parquet", "also write the tables as csv or xlsx (parquet is always written)", FORMATS
+    )
     allow_large: bool = setting(
         False,
         "run beyond the memory cap derived from this machine (half its memory; cadres x "
@@ -354,7 +361,9 @@ class SweepConfig:
     other than two numbers (discrete choices)."""
 
     design: str = setting("lhs", "sampling design", ("grid", "lhs", "sobol", "morris"))
-    points: int = knob(64, 1, 10_000_000, "lhs: points; sobol: base N; morris: trajectories")
+    points: int = knob(
+        64, 0, 10_000_000, "lhs: points; sobol: base N; morris: trajectories; 0 = by factors"
+    )
     levels: int = knob(5, 2, 1000, "grid: values per range")
     morris_levels: int = knob(4, 2, 1000, "morris: levels of the trajectory grid (even)")
     replications: int = knob(3, 1, 100_000, "runs per design point (common seeds)")
@@ -368,6 +377,9 @@ class SweepConfig:
     maximise: list[str] = listing(lambda: ["initiative_rate"], "Pareto front: outcomes to raise")
     minimise: list[str] = listing(
         lambda: ["error_rate", "misconduct_rate"], "Pareto front: outcomes to lower"
+    )
+    max_points: int = knob(
+        200_000, 1, 50_000_000, "refuse a design with more points (raise it to plan a larger one)"
     )
 
 
@@ -455,6 +467,7 @@ def validate(cfg: CadreConfig) -> CadreConfig:
     _check_choice("experiment.executor", cfg.experiment.executor, EXECUTORS)
     _check_choice("experiment.progress", cfg.experiment.progress, PROGRESS)
     _check_choice("experiment.lang", cfg.experiment.lang, ("en", "zh"))
+    _check_choice("experiment.format", cfg.experiment.format, FORMATS)
     for fmt in cfg.experiment.static:
         _check_choice("experiment.static", fmt, ("png", "svg", "pdf"))
     _check_choice("sweep.design", cfg.sweep.design, DESIGNS)

@@ -541,3 +541,12 @@ class Engine:
     def tally_array(self) -> np.ndarray:
         """All recorded steps: (steps + 1) x groups x counts."""
         return np.stack(self.tallies)
+
+    def column_index(self, name: str) -> int:
+        """Row of `cadre_columns` holding a tallied quantity (a name of metrics.COUNTS)."""
+        return IDX[name]
+
+    def cadre_columns(self, rows: list[int]) -> np.ndarray:
+        """The last step's per-cadre values of tallied quantities (rows x cadres, by post; a
+        copy), for tables by org-chart unit, level or node."""
+        return self.columns[rows]

@@ -13,7 +13,7 @@ import os
 import tempfile
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,9 @@ import pandas as pd
 
 from .config import CadreConfig, load_config, to_config
 from .engine import Engine
+from .formats import summary_table, table_writers
 from .metrics import step_table, summarise
+from .orgtables import OrgRecorder, org_notice, print_notice_once
 from .versions import library_versions
 
 
@@ -31,23 +33,36 @@ class SimulationResult:
     steps: pd.DataFrame  # one row per step x group (see model.metrics.step_table)
     summary: dict[str, Any]
     seconds: float = 0.0  # wall time of the steps (kept out of the summary: it is not reproducible)
+    # network=file: units, levels (and nodes with network.node_steps), see model.orgtables
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     def write(self, directory: str | Path) -> tuple[Path, Path]:
-        """Write steps.parquet and summary.json atomically: both go to temp files first and
-        are renamed only once both are whole, so a failed write (a full disk) replaces nothing
-        and leaves no temp file."""
+        """Write steps.parquet and summary.json (and units/levels/nodes.parquet for an org
+        chart; CSV or Excel copies with experiment.format) atomically: every file goes to a
+        temp file first, and all are renamed only once all are whole, so a failed write (a
+        full disk) replaces nothing and leaves no temp file. Returns the two main paths."""
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         steps_path, summary_path = directory / "steps.parquet", directory / "summary.json"
         text = json.dumps(self.summary, indent=2, ensure_ascii=False, sort_keys=False)
+        writers = {
+            "steps.parquet": lambda p: self.steps.to_parquet(p, index=False),
+            "summary.json": lambda p: Path(p).write_text(text + "\n", encoding="utf-8"),
+        }
+        for name, table in self.tables.items():
+            writers[f"{name}.parquet"] = lambda p, t=table: t.to_parquet(p, index=False)
+        fmt = self.config.experiment.format
+        copies = {"steps": self.steps, "summary": summary_table(self.summary), **self.tables}
+        writers.update(table_writers(copies, fmt))
         temps: list[str] = []
         try:
-            steps_tmp = _temp(steps_path, temps)
-            self.steps.to_parquet(steps_tmp, index=False)
-            summary_tmp = _temp(summary_path, temps)
-            Path(summary_tmp).write_text(text + "\n", encoding="utf-8")
-            os.replace(steps_tmp, steps_path)
-            os.replace(summary_tmp, summary_path)
+            staged = []
+            for name, write in writers.items():
+                tmp = _temp(directory / name, temps)
+                write(tmp)
+                staged.append((tmp, directory / name))
+            for tmp, path in staged:
+                os.replace(tmp, path)
         finally:
             for tmp in temps:
                 if os.path.exists(tmp):
@@ -68,8 +83,9 @@ def _temp(path: Path, temps: list[str]) -> str:
 # Keys that say how to write, not what runs: kept out of the hash, so a run's folder name and
 # its identity do not change with them.
 UNHASHED = ("overwrite",)
-# experiment.dry_run writes nothing, so it is never part of a written run's identity
-UNHASHED_EXPERIMENT = ("dry_run",)
+# experiment.dry_run writes nothing, so it is never part of a written run's identity;
+# experiment.format only adds CSV/Excel copies of the same tables
+UNHASHED_EXPERIMENT = ("dry_run", "format")
 
 
 def config_hash(cfg: CadreConfig) -> str:
@@ -102,15 +118,22 @@ def simulate(
     cfg = resolve(config)
     start = time.perf_counter()
     engine = Engine(copy.deepcopy(cfg))  # as CadreModel: the run never edits the caller's config
+    # the window starts after that share of the run, and holds at least the last step
+    first = min(int(cfg.summary_from * cfg.steps) + 1, max(cfg.steps, 1))
+    org = None
+    if cfg.network.kind == "file":
+        if notice := org_notice(cfg, engine.n):
+            print_notice_once(notice)
+        org = OrgRecorder(engine, first, cfg.network.node_steps)
     for _ in range(cfg.steps):
         engine.step()
+        if org is not None:
+            org.record(engine)
     elapsed = time.perf_counter() - start
     tallies = engine.tally_array()
     table = step_table(tallies)
     table.insert(0, "seed", cfg.seed)
     table.insert(1, "policy", cfg.policy.name)
-    # the window starts after that share of the run, and holds at least the last step
-    first = min(int(cfg.summary_from * cfg.steps) + 1, max(cfg.steps, 1))
     summary = {
         "policy": cfg.policy.name,
         "population": cfg.population.name,
@@ -126,7 +149,8 @@ def simulate(
         "versions": library_versions(),
         "config": asdict(cfg),
     }
-    return SimulationResult(cfg, table, summary, elapsed)
+    tables = org.tables(engine) if org is not None else {}
+    return SimulationResult(cfg, table, summary, elapsed, tables)
 
 
 def _shares(table: pd.DataFrame, step: int) -> dict[str, float]:

@@ -17,6 +17,7 @@ import pytest
 from PIL import Image
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
@@ -25,6 +26,10 @@ from werkzeug.serving import make_server
 from cadresim.agents.types import TYPE_NAMES
 from cadresim.dashboard.app import create_app
 from cadresim.dashboard.benchmark import CHROMEDRIVER, CHROMIUM, FLAGS, choose  # one setup
+from cadresim.vocabulary import type_label
+
+pytestmark = pytest.mark.browser
+ORG_DRAWN = "#network-{i} .scatterlayer"  # units or cadres
 
 pytestmark = pytest.mark.browser  # Chromium through Selenium
 
@@ -62,13 +67,17 @@ def browser() -> Iterator[webdriver.Chrome]:
 def page(server: str, browser: webdriver.Chrome) -> webdriver.Chrome:
     """A freshly loaded page (a new session id) with its first charts drawn."""
     browser.get(server)
-    wait_for(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#network-0 .scatterlayer")))
-    wait_for(browser, lambda d: text(d, "run-title-0") == "baseline")
+    wait_for(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, ORG_DRAWN.format(i=0))))
+    wait_for(browser, lambda d: text(d, "run-title-0") == "Baseline")
     return browser
 
 
 def wait_for(driver: webdriver.Chrome, cond, timeout: float = 10.0):  # noqa: ANN001, ANN201
     return WebDriverWait(driver, timeout, poll_frequency=0.05).until(cond)
+
+
+def by_id(driver: webdriver.Chrome, element_id: str):  # noqa: ANN201
+    return driver.find_element(By.ID, element_id)
 
 
 def text(driver: webdriver.Chrome, element_id: str) -> str:
@@ -98,7 +107,15 @@ def test_page_loads_offline_with_charts(page: webdriver.Chrome) -> None:
     assert urls, "no resources were loaded"
     assert all(u.startswith("http://127.0.0.1:") for u in urls), urls
     assert text(page, "month") == "0"
-    assert "baseline" in page.find_element(By.ID, "cards").text
+    assert "baseline" in page.find_element(By.ID, "cards").text  # the card names the preset id
+    # 1,000 cadres: the organisation is drawn by unit (one disc per unit, a ring per type)
+    traces = page.find_elements(By.CSS_SELECTOR, "#network-0 .scatterlayer .trace")
+    assert len(traces) == 2 * len(TYPE_NAMES)  # a ring per type, then the legend entries
+    units = traces[0].find_elements(By.CSS_SELECTOR, "path.point")
+    assert 100 < len(units) < 400  # units, not 1,000 cadres
+    page.execute_script("arguments[0].scrollIntoView()", by_id(page, "network-0"))
+    ActionChains(page).move_to_element(units[len(units) // 2]).click().perform()
+    wait_for(page, lambda d: text(d, "unit-detail-0").startswith("Unit "))
 
 
 def test_step_advances_time(page: webdriver.Chrome) -> None:
@@ -124,12 +141,12 @@ def test_tolerance_slider_changes_next_steps(page: webdriver.Chrome) -> None:
 
 
 def test_side_by_side_shows_two_runs(page: webdriver.Chrome) -> None:
-    choose(page, "regime", "strict_accountability")
-    wait_for(page, lambda d: text(d, "run-title-0") == "strict_accountability")
-    choose(page, "compare", "three_mechanisms")
+    choose(page, "regime", "Strict accountability")
+    wait_for(page, lambda d: text(d, "run-title-0") == "Strict accountability")
+    choose(page, "compare", "Three mechanisms")
     wait_for(page, lambda d: d.find_element(By.ID, "run-panel-1").is_displayed())
-    assert "three_mechanisms" in text(page, "run-title-1")
-    assert "strict_accountability" in text(page, "run-title-0")
+    assert "Three mechanisms" in text(page, "run-title-1")
+    assert "Strict accountability" in text(page, "run-title-0")
     step(page, 3)
     wait_for(page, lambda d: count(d, "exemptions", 1) > 0)
     assert count(page, "exemptions", 0) == 0
@@ -158,7 +175,7 @@ def test_gate_view_and_protection_switch(page: webdriver.Chrome) -> None:
     values = [float(c.text) for c in page.find_elements(By.CSS_SELECTOR, cells) if c.text]
     assert len(values) == 30 and all(0.0 <= v <= 1.0 for v in values)
     ticks = page.find_elements(By.CSS_SELECTOR, "#gates-0 .yaxislayer-above .ytick text")
-    assert sorted(tick.text for tick in ticks) == sorted(TYPE_NAMES)
+    assert sorted(tick.text for tick in ticks) == sorted(type_label(n, "en") for n in TYPE_NAMES)
     assert text(page, "message") == ""
 
 
@@ -207,7 +224,8 @@ return out;
 def test_views_updated_while_running_match_a_full_redraw(page: webdriver.Chrome) -> None:
     """Running sends patches (series, bars) and rings restyled in place (assets/rings.js); a
     language switch sends full figures of the same month: the page must look the same."""
-    choose(page, "compare", "three_mechanisms")
+    page.find_element(By.XPATH, "//label[contains(., 'each cadre')]").click()  # rings, not units
+    choose(page, "compare", "Three mechanisms")
     wait_for(page, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#network-1 .scatterlayer")))
     page.find_element(By.ID, "run-btn").click()
     wait_for(page, lambda d: int(text(d, "month")) >= 6, timeout=10.0)

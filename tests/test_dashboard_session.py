@@ -37,10 +37,11 @@ from cadresim.dashboard.levers import (
     widget_value,
     with_levers,
 )
-from cadresim.dashboard.session import Run, Scenario, Session, SessionStore
+from cadresim.dashboard.session import Run, Scenario, Session, SessionStore, StoreFull
 from cadresim.model.config import ConfigError, load_config
 from cadresim.model.metrics import GATES, step_table
 from cadresim.model.network import build_organisation
+from cadresim.vocabulary import type_label
 
 SMALL = 300
 
@@ -246,7 +247,7 @@ def test_gate_view_six_cohorts_by_five_gates_in_both_languages() -> None:
         handle(s, {"step-btn"}, inputs(preset="promotion_orientation"))
     en, zh = render_run(s, 0, "en")["gates"], render_run(s, 0, "zh")["gates"]
     heat = en["data"][0]
-    assert heat["type"] == "heatmap" and heat["y"] == list(TYPE_NAMES)
+    assert heat["type"] == "heatmap" and heat["y"] == [type_label(n, "en") for n in TYPE_NAMES]
     assert len(heat["z"]) == 6 and all(len(row) == 5 for row in heat["z"])
     assert all(0.0 <= v <= 1.0 for row in heat["z"] for v in row)
     assert heat["x"] == [t(gate, "en") for gate in GATES]
@@ -298,9 +299,9 @@ def test_render_run_in_both_languages() -> None:
     s = handle(None, set(), inputs(preset="three_mechanisms", compare="baseline"))
     handle(s, {"step-btn"}, inputs(preset="three_mechanisms", compare="baseline"))
     en, zh = render_run(s, 1, "en"), render_run(s, 1, "zh")
-    assert "baseline" in en["title"]
+    assert "Baseline" in en["title"] and "基准" in zh["title"] and "modified" not in en["title"]
     assert len(en["series"]["data"]) == 3 and len(en["series"]["data"][0]["x"]) == 1
-    assert en["types"]["data"][0]["x"] == list(TYPE_NAMES)
+    assert en["types"]["data"][0]["x"] == [type_label(n, "en") for n in TYPE_NAMES]
     assert zh["types"]["data"][0]["x"] == [ZH_NAMES[n] for n in TYPE_NAMES]
     nodes = sum(len(tr["x"]) for tr in en["network"]["data"][1:7])
     assert nodes == SMALL
@@ -407,26 +408,39 @@ def test_run_actions_follow_the_latest_step() -> None:
     assert (actions[s.sanctioned] == 5).all() and (actions[~s.acted & ~s.sanctioned] == 0).all()
 
 
-def test_store_drops_least_recent_sessions() -> None:
-    store = SessionStore(capacity=2)
+def test_store_refuses_past_the_cap_and_expires_idle_sessions() -> None:
+    now = [0.0]
+    store = SessionStore(capacity=2, idle_minutes=10, clock=lambda: now[0])
     made = [Session.start(Scenario(size=60, mix=default_mix())) for _ in range(3)]
-    for i, s in enumerate(made):
-        store.put(str(i), s)
-    assert store.get("0") is None and store.get("2") is made[2] and len(store) == 2
-    got, created = store.get_or_create("1", lambda: made[0])
+    store.put("0", made[0])
+    now[0] = 300.0
+    store.put("1", made[1])
+    with pytest.raises(StoreFull) as full:  # nobody is evicted to make room
+        store.get_or_create("2", lambda: made[2])
+    assert "at most 2 sessions" in str(full.value) and "10 minutes" in str(full.value)
+    assert "最多保留 2 个会话" in full.value.text("zh")
+    assert store.get("0") is made[0] and store.get("1") is made[1] and len(store) == 2
+    got, created = store.get_or_create("1", lambda: made[2])
     assert got is made[1] and not created
+    now[0] = 300.0 + 9 * 60  # "0" was last touched at 300 s, "1" at 300 s: both idle 9 min
+    assert len(store) == 2
+    assert store.get("1") is made[1]  # touched: idle time starts again
+    now[0] = 300.0 + 10 * 60 + 1  # "0" idle > 10 min: expired; "1" idle 1 min
+    got, created = store.get_or_create("2", lambda: made[2])
+    assert created and store.get("0") is None and store.get("1") is made[1]
 
 
 def test_cards_and_labels_cover_presets_and_both_languages() -> None:
     assert set(preset_names()) <= set(CARDS)
     for card in CARDS.values():
         assert all(card.title) and all(card.what) and all(card.watch)
-    assert t("afraid", "zh") == "不敢为" and t("afraid", "en") == "afraid"
+    assert t("afraid", "zh") == "不敢为" and t("afraid", "en") == "Afraid"
     assert all(en and zh for key, (en, zh) in LABELS.items() if key != "ok")
     for lever in LEVERS:
-        assert lever.key in LABELS and lever.group in LABELS
+        assert t(lever.key, "en") != lever.key and t(lever.key, "zh") != t(lever.key, "en")
+        assert lever.group in LABELS
         assert all(key in LABELS for key in lever.marks or ())
-    assert all(gate in LABELS for gate in GATES)
+    assert all(t(gate, "en") != gate and t(gate, "zh") != t(gate, "en") for gate in GATES)
     assert len(render_cards("strict_accountability", "three_mechanisms", "zh")) == 2
 
 

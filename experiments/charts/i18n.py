@@ -1,4 +1,5 @@
-"""English and Chinese labels for every title, axis, legend, outcome, type, regime and lever.
+"""English and Chinese labels of the report and its charts: titles and report text here; types,
+outcomes, regimes, actions and levers from the project's one label book, cadresim.vocabulary.
 
 Figures never hard-code text: they ask `text(key, lang)`, `outcome_label`, `type_label`,
 `regime_label` or `param_label`, so `lang="zh"` switches a whole report at once.
@@ -6,106 +7,15 @@ Figures never hard-code text: they ask `text(key, lang)`, `outcome_label`, `type
 
 from __future__ import annotations
 
-from cadresim.agents.types import ZH_NAMES
+from cadresim import vocabulary as vocab
+from cadresim.vocabulary import ACTIONS, LANGS, OUTCOMES, REGIMES, check_lang
 
-LANGS = ("en", "zh")
-
-TYPE_EN = {
-    "unwilling": "Unwilling",
-    "unable": "Unable",
-    "afraid": "Afraid",
-    "reluctant": "Reluctant",
-    "fearful": "Fearful of errors",
-    "proactive": "Proactive",
-    "all": "All cadres",
-}
-TYPE_ZH = {**ZH_NAMES, "all": "全体干部"}
-
-REGIMES = {
-    "baseline": ("Baseline", "基准"),
-    "strict_accountability": ("Strict accountability", "从严问责"),
-    "incentive_only": ("Incentives only", "仅激励"),
-    "tolerance_only": ("Tolerance only", "仅容错"),
-    "three_mechanisms": ("Three mechanisms", "三项机制"),
-    "tolerance_overbroad": ("Over-broad tolerance", "容错过宽"),
-    "tolerance_unpublicised": ("Unpublicised tolerance", "容错未宣传"),
-    "training_only": ("Training only", "仅培训"),
-    "education_only": ("Education only", "仅思想政治建设"),
-    "promotion_orientation": ("Promotion orientation", "用人导向"),
-    "inaction_accountability": ("Inaction accountability", "问责不作为"),
-}
+# The label book is cadresim.vocabulary (shared with the dashboard); these names stay for callers.
+TYPE_EN = {name: en for name, (en, _) in vocab.TYPES.items()}
+TYPE_ZH = {name: zh for name, (_, zh) in vocab.TYPES.items()}
 CAMPAIGN_SUFFIX = "+campaign"  # the campaign arm of a crackdown experiment: '<regime>+campaign'
 CAMPAIGN = (" + campaign", "＋集中整治")
-
-_SHARE = ("share of cadres per step", "每期干部占比")
-_MEAN01 = ("mean, 0–1", "均值，0–1")
-# outcome -> (en name, zh name, (en unit, zh unit))
-OUTCOMES = {
-    "initiative_rate": ("Initiative rate", "主动作为率", _SHARE),
-    "success_rate": ("Success rate", "成功率", _SHARE),
-    "error_rate": ("Honest error rate", "无心之失率", _SHARE),
-    "errors_per_initiative": ("Errors per initiative", "每次作为差错数", ("ratio", "比值")),
-    "misconduct_rate": ("Misconduct rate", "违纪违法率", _SHARE),
-    "detected_rate": ("Detection rate", "被发现率", _SHARE),
-    "sanction_rate": ("Sanction rate", "问责处分率", _SHARE),
-    "tolerated_rate": ("Tolerated (exempted) rate", "容错免责率", _SHARE),
-    "wrongful_sanction_rate": ("Wrongful sanction rate", "错误问责率", _SHARE),
-    "shielded_misconduct_rate": ("Shielded misconduct rate", "违纪被容错庇护率", _SHARE),
-    "inaction_sanction_rate": ("Inaction sanction rate", "不作为被问责率", _SHARE),
-    "false_accusation_rate": ("False accusation rate", "诬告率", _SHARE),
-    "recognition_rate": ("Recognition rate", "表彰激励率", _SHARE),
-    "mean_perceived_risk": ("Perceived sanction risk", "感知问责风险", _MEAN01),
-    "awareness": (
-        "Awareness of tolerance policy",
-        "容错政策知晓率",
-        ("share of cadres", "干部占比"),
-    ),
-    "mean_competence": ("Competence", "能力", _MEAN01),
-    "mean_error_fear": ("Fear of errors", "怕出错程度", _MEAN01),
-    "perceived_detection": ("Perceived detection chance", "感知查处概率", _MEAN01),
-    "value": ("Net public value", "净公共价值", ("per cadre per step", "每名干部每期")),
-    "promotion_rate": ("Promotion rate", "晋升率", _SHARE),
-    "demotion_rate": ("Demotion rate", "降职率", _SHARE),
-    "warning_rate": ("Warning rate", "提醒谈话率", _SHARE),
-    "share": ("Share of cadres", "干部占比", ("0–1", "0–1")),
-}
-
-PARAMS = {
-    "policy.incentive.reward": ("Reward value", "激励奖励值", ("R", "R")),
-    "policy.incentive.recognition": ("Recognition chance", "表彰概率", ("0–1", "0–1")),
-    "policy.incentive.promotion_weight": (
-        "Promotion weight of initiative",
-        "晋升中作为权重",
-        ("0–1", "0–1"),
-    ),
-    "policy.accountability.detection": ("Detection chance", "问责发现概率", ("0–1", "0–1")),
-    "policy.accountability.error_sanction": ("Sanction cost", "处分成本", ("S", "S")),
-    "policy.accountability.inaction_detection": (
-        "Inaction detection",
-        "不作为发现概率",
-        ("0–1", "0–1"),
-    ),
-    "policy.tolerance.coverage": (
-        "Tolerance coverage",
-        "容错覆盖面",
-        ("share of honest errors", "无心之失占比"),
-    ),
-    "policy.tolerance.screening": (
-        "Tolerance screening accuracy",
-        "容错甄别准确率",
-        ("0–1", "0–1"),
-    ),
-    "policy.tolerance.publicity": ("Tolerance publicity", "容错宣传力度", ("per step", "每期")),
-    "policy.tolerance.clarification": ("Clarification chance", "澄清正名概率", ("0–1", "0–1")),
-    "policy.training.share": ("Training coverage", "培训覆盖面", ("share per step", "每期占比")),
-}
-
-ACTIONS = {
-    "idle": ("Idle", "未作为"),
-    "success": ("Success", "成功作为"),
-    "error": ("Honest error", "无心之失"),
-    "misconduct": ("Misconduct", "违纪违法"),
-}
+PARAMS = vocab.LEVERS  # dotted key -> (zh name, units); English names are the knobs' docs
 
 TEXT = {
     "step": ("Step (month)", "期数（月）"),
@@ -243,14 +153,8 @@ REPORT = {
 }
 
 
-def check_lang(lang: str) -> str:
-    if lang not in LANGS:
-        raise ValueError(f"lang = {lang!r} is not supported; allowed: {', '.join(LANGS)}")
-    return lang
-
-
 def _pick(pair: tuple[str, str], lang: str) -> str:
-    return pair[LANGS.index(check_lang(lang))]
+    return vocab.pick(pair, lang)
 
 
 def text(key: str, lang: str, **fmt: object) -> str:
@@ -260,16 +164,15 @@ def text(key: str, lang: str, **fmt: object) -> str:
 
 
 def type_label(name: str, lang: str) -> str:
-    table = TYPE_ZH if check_lang(lang) == "zh" else TYPE_EN
-    return table.get(name, name)
+    check_lang(lang)
+    return vocab.type_label(name, lang)
 
 
 def regime_label(name: str, lang: str) -> str:
     if name.endswith(CAMPAIGN_SUFFIX):
         return regime_label(name.removesuffix(CAMPAIGN_SUFFIX), lang) + _pick(CAMPAIGN, lang)
-    if name in REGIMES:
-        return _pick(REGIMES[name], lang)
-    return name
+    check_lang(lang)
+    return vocab.regime_label(name, lang)
 
 
 def episode_label(label: str, lang: str) -> str:
@@ -286,36 +189,43 @@ def episode_label(label: str, lang: str) -> str:
 
 
 def action_label(name: str, lang: str) -> str:
-    return _pick(ACTIONS[name], lang)
+    return vocab.action_label(name, lang)
 
 
 def outcome_name(name: str, lang: str) -> str:
     """The outcome's name without its unit (titles)."""
-    if name in OUTCOMES:
-        en, zh, _ = OUTCOMES[name]
-        return _pick((en, zh), lang)
-    return name
+    check_lang(lang)
+    return vocab.outcome_name(name, lang)
 
 
 def outcome_label(name: str, lang: str) -> str:
     """The outcome's name with its unit (axis titles)."""
-    if name not in OUTCOMES:
-        return name
-    en, zh, unit = OUTCOMES[name]
-    return f"{en} ({unit[0]})" if lang == "en" else f"{zh}（{unit[1]}）"
+    check_lang(lang)
+    return vocab.outcome_label(name, lang)
 
 
 def param_name(key: str, lang: str) -> str:
-    if key in PARAMS:
-        en, zh, _ = PARAMS[key]
-        return _pick((en, zh), lang)
-    check_lang(lang)
-    return key.removeprefix("policy.")
+    return vocab.lever_name(key, lang)
 
 
 def param_label(key: str, lang: str) -> str:
     """A lever or uncertainty (dotted config key) with its unit."""
-    if key not in PARAMS:
-        return param_name(key, lang)
-    en, zh, unit = PARAMS[key]
-    return f"{en} ({unit[0]})" if lang == "en" else f"{zh}（{unit[1]}）"
+    return vocab.lever_label(key, lang)
+
+
+__all__ = [
+    "ACTIONS",
+    "LANGS",
+    "OUTCOMES",
+    "REGIMES",
+    "action_label",
+    "check_lang",
+    "episode_label",
+    "outcome_label",
+    "outcome_name",
+    "param_label",
+    "param_name",
+    "regime_label",
+    "text",
+    "type_label",
+]

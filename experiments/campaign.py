@@ -112,7 +112,7 @@ def run_crackdown(
     with store.keep_locked(folder):  # derived tables are written by the lock's holder too
         done = execute_plan(plan, folder, fp, callback, label="crackdown")
         tables = _derived(plan, folder, done, cfg.seed)
-    return ExperimentResult(plan, done, tables)
+        return ExperimentResult(plan, done, tables)  # writes csv/xlsx copies: under the lock
 
 
 def _derived(plan: Plan, folder: Path, done: Execution, seed: int) -> dict[str, pd.DataFrame]:

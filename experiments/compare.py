@@ -18,7 +18,7 @@ from cadresim.safety import check_name
 from . import store
 from .overrides import as_list, base_config, compose_overrides, replay_overrides
 from .result import ExperimentResult
-from .runner import Plan, execute_plan, open_folder
+from .runner import Execution, Plan, execute_plan, open_folder
 from .runs import BatchResult, RunSpec, replicate_seeds
 from .stats import comparison_table
 
@@ -71,7 +71,7 @@ def run_compare(
     cfg: CadreConfig,
     overrides: list[str],
     callback: Callable[[BatchResult], None] | None = None,
-    derive: Callable[[ExperimentResult], None] | None = None,
+    derive: Callable[[Plan, Execution, dict[str, pd.DataFrame]], None] | None = None,
 ) -> ExperimentResult:
     """Run the plan; `derive` adds tables of its own (lever_by_type) while the folder's lock
     is still held."""
@@ -85,8 +85,8 @@ def run_compare(
             store.write_parquet(folder / "comparison.parquet", table)
             tables["comparison"] = table
         if derive is not None:
-            derive(ExperimentResult(plan, done, tables))
-    return ExperimentResult(plan, done, tables)
+            derive(plan, done, tables)
+        return ExperimentResult(plan, done, tables)  # writes csv/xlsx copies: under the lock
 
 
 def compare_regimes(

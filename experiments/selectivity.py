@@ -33,6 +33,7 @@ from . import store
 from .compare import run_compare
 from .overrides import as_list
 from .result import ExperimentResult
+from .runner import Execution, Plan
 from .runs import BatchResult
 
 # Lever (policy preset) -> the deficit type it is meant to move; a regime not listed there
@@ -147,14 +148,14 @@ def run_lever_by_type(
 ) -> ExperimentResult:
     """compare_regimes over the levers, then selectivity.parquet beside comparison.parquet."""
 
-    def add_selectivity(result: ExperimentResult) -> None:
-        if result.runs.empty:
+    def add_selectivity(plan: Plan, done: Execution, tables: dict[str, pd.DataFrame]) -> None:
+        if done.runs.empty:
             return
         table = selectivity_table(
-            result.runs, result.plan.design["regimes"], cfg.experiment.baseline, seed=cfg.seed
+            done.runs, plan.design["regimes"], cfg.experiment.baseline, seed=cfg.seed
         )
-        store.write_parquet(result.folder / "selectivity.parquet", table)
-        result.tables["selectivity"] = table
+        store.write_parquet(done.folder / "selectivity.parquet", table)
+        tables["selectivity"] = table
 
     return run_compare(cfg, overrides, callback, derive=add_selectivity)
 

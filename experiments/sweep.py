@@ -171,7 +171,7 @@ def run_planned_sweep(
             front = pareto(design, done.runs, list(cfg.sweep.maximise), list(cfg.sweep.minimise))
             store.write_parquet(folder / "pareto.parquet", front)
             tables["pareto"] = front
-    return ExperimentResult(plan, done, tables)
+        return ExperimentResult(plan, done, tables)  # writes csv/xlsx copies: under the lock
 
 
 def run_sweep(

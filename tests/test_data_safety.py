@@ -525,8 +525,17 @@ def test_derived_tables_are_written_while_the_folder_lock_is_held(tmp_path, monk
         return real(path, table, replace)
 
     monkeypatch.setattr(store, "write_parquet", spy)
+    from cadresim.experiments import export
+
+    real_export = export.export_folder
+
+    def export_spy(where, fmt):
+        seen[f"copies.{fmt}"] = _lock_is_free(folder)
+        return real_export(where, fmt)
+
+    monkeypatch.setattr(export, "export_folder", export_spy)
     folder = tmp_path / kind
-    small = {"executor": "serial", "progress": "none", "output_dir": str(folder)}
+    small = {"executor": "serial", "progress": "none", "output_dir": str(folder), "format": "csv"}
     regimes = ["baseline", "tolerance_only"]
     if kind == "compare":
         compare_regimes(SMALL, regimes=regimes, replications=2, **small)
@@ -536,8 +545,8 @@ def test_derived_tables_are_written_while_the_folder_lock_is_held(tmp_path, monk
         schedule = "policy.schedule=[{start:3,end:6,regime:strict_accountability}]"
         crackdown([*SMALL, schedule], replications=2, **small)
     else:
-        sweep(folder)
-    assert DERIVED[kind] <= set(seen) and not any(seen.values()), seen
+        sweep(folder, format="csv")
+    assert {*DERIVED[kind], "copies.csv"} <= set(seen) and not any(seen.values()), seen
     assert _lock_is_free(folder)  # and released at the end
 
 

@@ -21,6 +21,7 @@ The half-life is measured after the last episode of the schedule that ends befor
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -31,9 +32,10 @@ from cadresim.model.config import CadreConfig, ConfigError, load_config, validat
 from cadresim.policies.schedule import PolicyTimeline
 
 from . import store
+from .compare import check_org_charts
 from .overrides import _key, as_list, base_config, compose_overrides, replay_overrides
 from .result import ExperimentResult
-from .runner import Plan, execute_plan, open_folder
+from .runner import Execution, Plan, execute_plan, open_folder
 from .runs import BatchResult, RunSpec, replicate_seeds
 from .stats import comparison_table
 
@@ -79,6 +81,7 @@ def plan_crackdown(cfg: CadreConfig, overrides: list[str]) -> Plan:
         name: replay_overrides(no_schedule, control),
         name + CAMPAIGN_SUFFIX: replay_overrides(overrides, campaign),
     }
+    check_org_charts(arms.values())
     seeds = replicate_seeds(cfg.seed, cfg.experiment.replications)
     runs = [
         RunSpec(run_id=i * len(seeds) + r, regime=arm, replicate=r, seed=seed)
@@ -106,7 +109,14 @@ def run_crackdown(
 ) -> ExperimentResult:
     plan = plan_crackdown(cfg, overrides)
     folder, fp = open_folder(plan)
-    done = execute_plan(plan, folder, fp, callback, label="crackdown")
+    with store.keep_locked(folder):  # derived tables are written by the lock's holder too
+        done = execute_plan(plan, folder, fp, callback, label="crackdown")
+        tables = _derived(plan, folder, done, cfg.seed)
+        return ExperimentResult(plan, done, tables)  # writes csv/xlsx copies: under the lock
+
+
+def _derived(plan: Plan, folder: Path, done: Execution, seed: int) -> dict[str, pd.DataFrame]:
+    """comparison, crackdown and deterrence tables, written beside the runs."""
     tables: dict[str, pd.DataFrame] = {}
     control, campaign = plan.design["regimes"]
     if not done.runs.empty and done.runs["policy"].nunique() == 2:
@@ -118,10 +128,10 @@ def run_crackdown(
         )
         c = plan.design["campaign"]
         tables["crackdown"] = monthly_gaps(steps, control, campaign, c["start"], c["end"])
-        tables["deterrence"] = deterrence(steps, control, campaign, c["start"], c["end"], cfg.seed)
+        tables["deterrence"] = deterrence(steps, control, campaign, c["start"], c["end"], seed)
         for name, table in tables.items():
             store.write_parquet(folder / f"{name}.parquet", table)
-    return ExperimentResult(plan, done, tables)
+    return tables
 
 
 def crackdown(

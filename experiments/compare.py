@@ -12,11 +12,13 @@ from typing import Any
 import pandas as pd
 
 from cadresim.model.config import CadreConfig, ConfigError, load_config, validate
+from cadresim.model.network import load_organisation
+from cadresim.safety import check_name
 
 from . import store
 from .overrides import as_list, base_config, compose_overrides, replay_overrides
 from .result import ExperimentResult
-from .runner import Plan, execute_plan, open_folder
+from .runner import Execution, Plan, execute_plan, open_folder
 from .runs import BatchResult, RunSpec, replicate_seeds
 from .stats import comparison_table
 
@@ -27,6 +29,8 @@ def plan_compare(cfg: CadreConfig, overrides: list[str]) -> Plan:
     regimes = list(dict.fromkeys(exp.regimes))
     if not regimes:
         raise ConfigError("experiment.regimes is empty; name at least one policy preset")
+    for regime in regimes:  # each is a policy preset: a name, never a path
+        check_name("experiment.regimes", regime)
     if exp.baseline not in regimes:
         raise ConfigError(
             f"experiment.baseline = {exp.baseline!r} is not one of experiment.regimes "
@@ -40,6 +44,7 @@ def plan_compare(cfg: CadreConfig, overrides: list[str]) -> Plan:
         except ConfigError as exc:
             raise ConfigError(f"experiment.regimes: regime {regime!r}: {exc}") from None
         base_ov[regime] = replay_overrides(overrides, bases[regime])
+    check_org_charts(bases.values())
     seeds = replicate_seeds(cfg.seed, exp.replications)
     runs = [
         RunSpec(run_id=i * len(seeds) + r, regime=regime, replicate=r, seed=seed)
@@ -50,20 +55,38 @@ def plan_compare(cfg: CadreConfig, overrides: list[str]) -> Plan:
     return Plan(cfg, bases, base_ov, runs, seeds, design)
 
 
+def check_org_charts(bases: Iterable[CadreConfig]) -> None:
+    """Read and check each org-chart file the runs use once, here, so a bad file stops the
+    experiment with its one-line message before the folder is made, not as a failure of
+    every run."""
+    seen: set[tuple[str, str | None]] = set()
+    for base in bases:
+        net = base.network
+        if net.kind == "file" and (str(net.path), net.nodes_path) not in seen:
+            seen.add((str(net.path), net.nodes_path))
+            load_organisation(net)
+
+
 def run_compare(
     cfg: CadreConfig,
     overrides: list[str],
     callback: Callable[[BatchResult], None] | None = None,
+    derive: Callable[[Plan, Execution, dict[str, pd.DataFrame]], None] | None = None,
 ) -> ExperimentResult:
+    """Run the plan; `derive` adds tables of its own (lever_by_type) while the folder's lock
+    is still held."""
     plan = plan_compare(cfg, overrides)
     folder, fp = open_folder(plan)
-    done = execute_plan(plan, folder, fp, callback, label=cfg.experiment.name)
-    tables: dict[str, pd.DataFrame] = {}
-    if not done.runs.empty:
-        table = comparison_table(done.runs, plan.design["regimes"], cfg.experiment.baseline)
-        store.write_parquet(folder / "comparison.parquet", table)
-        tables["comparison"] = table
-    return ExperimentResult(plan, done, tables)
+    with store.keep_locked(folder):  # derived tables are written by the lock's holder too
+        done = execute_plan(plan, folder, fp, callback, label=cfg.experiment.name)
+        tables: dict[str, pd.DataFrame] = {}
+        if not done.runs.empty:
+            table = comparison_table(done.runs, plan.design["regimes"], cfg.experiment.baseline)
+            store.write_parquet(folder / "comparison.parquet", table)
+            tables["comparison"] = table
+        if derive is not None:
+            derive(plan, done, tables)
+        return ExperimentResult(plan, done, tables)  # writes csv/xlsx copies: under the lock
 
 
 def compare_regimes(

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import select
 import signal
 import sys
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 from typing import Any
 
 from cadresim.model.config import ConfigError
@@ -21,6 +25,8 @@ from cadresim.model.config import ConfigError
 from .runs import Batch, BatchResult, run_batch
 
 IN_FLIGHT_PER_WORKER = 2
+EXIT_OWNER_GONE = 70  # a pool worker whose main process died
+RAY_RETRIES = 3  # Ray's default for tasks, stated: a batch is pure, so a rerun is the same
 BLAS_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
@@ -120,7 +126,7 @@ def _pool(
             yield result
 
     with ProcessPoolExecutor(
-        max_workers=workers, mp_context=ctx, initializer=_ignore_interrupt
+        max_workers=workers, mp_context=ctx, initializer=_worker_start, initargs=(os.getpid(),)
     ) as pool:
         try:
             for batch in source:
@@ -150,20 +156,89 @@ def _pool(
             raise
 
 
-def _ignore_interrupt() -> None:
-    """Workers leave Ctrl+C to the main process (which stops them), so the terminal shows one
-    line, not a traceback per worker."""
+def _worker_start(owner: int) -> None:
+    """Set up a pool worker: Ctrl+C is left to the main process (which stops the workers), so
+    the terminal shows one line, not a traceback per worker; and the worker exits as soon as
+    the main process `owner` is gone, however it died (SIGKILL, OOM killer). A worker is a
+    child of the forkserver, not of the main process, so PR_SET_PDEATHSIG cannot tie it to
+    the main; and the forkserver and the resource tracker live as long as any worker holds
+    their pipes, so once the workers exit they exit too."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with, args=(owner,), name="cadresim-owner", daemon=True).start()
+
+
+def _exit_with(owner: int) -> None:
+    """Block until process `owner` ends, then end this process (no cleanup: its batch is
+    unfinished and nobody is left to take the result)."""
+    try:
+        fd = os.pidfd_open(owner)  # Linux 5.3+: readable once the process has exited
+    except ProcessLookupError:
+        os._exit(EXIT_OWNER_GONE)
+    except (AttributeError, OSError):  # not Linux, or an old kernel: look every second
+        while _alive(owner):
+            time.sleep(1.0)
+        os._exit(EXIT_OWNER_GONE)
+    select.select([fd], [], [])
+    os._exit(EXIT_OWNER_GONE)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _worker_died(batch: Batch) -> BatchResult:
     """Every run of a batch whose worker process died, as failures (rerun on resume)."""
     error = (
-        "WorkerDied: the worker process running this batch died twice (killed by a signal, "
-        "or out of memory)"
+        "WorkerDied: the worker process running this batch died on every try (killed by a "
+        "signal, out of memory, or its node lost)"
     )
     failures = [{**spec.describe(), "error": error, "traceback": ""} for spec in batch.runs]
     return BatchResult(batch.part, None, None, failures, executed=len(batch.runs))
+
+
+def ray_token_auth() -> str | None:
+    """The RAY_AUTH_MODE for connecting to a cluster: the user's, if set; else 'token' when a
+    token is at hand (RAY_AUTH_TOKEN, RAY_AUTH_TOKEN_PATH or Ray's default ~/.ray/auth_token).
+    Ray 2.52+ starts a head with token authentication when that file exists (2.59+ by default
+    for local clusters), and a driver left in the default mode ('disabled') is then refused
+    with InvalidAuthToken."""
+    if os.environ.get("RAY_AUTH_MODE"):
+        return os.environ["RAY_AUTH_MODE"]
+    if os.environ.get("RAY_AUTH_TOKEN") or os.environ.get("RAY_AUTH_TOKEN_PATH"):
+        return "token"
+    if (Path.home() / ".ray" / "auth_token").is_file():
+        return "token"
+    return None
+
+
+def _connect(ray: Any, address: str) -> None:
+    """ray.init on an existing cluster, with token authentication passed through; a cluster
+    that cannot be reached is bad input (one line, exit 2), not a write failure."""
+    mode = ray_token_auth()
+    if mode and os.environ.get("RAY_AUTH_MODE") != mode:
+        os.environ["RAY_AUTH_MODE"] = mode
+        try:  # Ray's core caches its config: read the environment again (as Ray does itself)
+            from ray._raylet import Config  # noqa: PLC0415
+
+            Config.initialize("")
+        except (ImportError, AttributeError):
+            pass
+    try:
+        ray.init(address=address, log_to_driver=False, configure_logging=False)
+    except (ConnectionError, RuntimeError, ValueError) as exc:
+        detail = str(exc.__cause__ or exc).strip().splitlines()
+        raise ConfigError(
+            f"experiment.ray_address = {address!r}: cannot connect to the Ray cluster "
+            f"({detail[-1] if detail else type(exc).__name__}); check the address (ray status "
+            "on the head prints it) and, with token authentication, that RAY_AUTH_MODE=token "
+            "and the cluster's token (RAY_AUTH_TOKEN or ~/.ray/auth_token) are set here"
+        ) from None
 
 
 def _ray(
@@ -181,7 +256,7 @@ def _ray(
     started_here = not ray.is_initialized()
     if started_here:
         if address:
-            ray.init(address=address, log_to_driver=False)
+            _connect(ray, address)
         else:
             ray.init(
                 num_cpus=workers or cpu_count(),
@@ -189,18 +264,29 @@ def _ray(
                 log_to_driver=False,
                 configure_logging=False,
             )
-    remote = ray.remote(task)
+    # a task whose worker or node dies is run again by Ray (RETRIES times, on any live node);
+    # a batch that still fails is recorded as failed runs (rerun on resume), the rest go on
+    remote = ray.remote(max_retries=RAY_RETRIES)(task)
     limit = max(1, int(ray.cluster_resources().get("CPU", 1))) * IN_FLIGHT_PER_WORKER
-    pending: list = []
+    pending: dict[Any, Batch] = {}
+
+    def collect() -> Iterator[BatchResult]:
+        done, _ = ray.wait(list(pending), num_returns=1)
+        for ref in done:
+            batch = pending.pop(ref)
+            try:
+                yield ray.get(ref)
+            except (ray.exceptions.WorkerCrashedError, ray.exceptions.NodeDiedError,
+                    ray.exceptions.ObjectLostError, ray.exceptions.OutOfMemoryError):  # fmt: skip
+                yield _worker_died(batch)
+
     try:
         for batch in batches:
-            if len(pending) >= limit:
-                done, pending = ray.wait(pending, num_returns=1)
-                yield from ray.get(done)
-            pending.append(remote.remote(batch))
+            while len(pending) >= limit:
+                yield from collect()
+            pending[remote.remote(batch)] = batch
         while pending:
-            done, pending = ray.wait(pending, num_returns=1)
-            yield from ray.get(done)
+            yield from collect()
     finally:
         for ref in pending:
             ray.cancel(ref)

@@ -33,6 +33,7 @@ from . import store
 from .compare import run_compare
 from .overrides import as_list
 from .result import ExperimentResult
+from .runner import Execution, Plan
 from .runs import BatchResult
 
 # Lever (policy preset) -> the deficit type it is meant to move; a regime not listed there
@@ -146,14 +147,17 @@ def run_lever_by_type(
     callback: Callable[[BatchResult], None] | None = None,
 ) -> ExperimentResult:
     """compare_regimes over the levers, then selectivity.parquet beside comparison.parquet."""
-    result = run_compare(cfg, overrides, callback)
-    if not result.runs.empty:
+
+    def add_selectivity(plan: Plan, done: Execution, tables: dict[str, pd.DataFrame]) -> None:
+        if done.runs.empty:
+            return
         table = selectivity_table(
-            result.runs, result.plan.design["regimes"], cfg.experiment.baseline, seed=cfg.seed
+            done.runs, plan.design["regimes"], cfg.experiment.baseline, seed=cfg.seed
         )
-        store.write_parquet(result.folder / "selectivity.parquet", table)
-        result.tables["selectivity"] = table
-    return result
+        store.write_parquet(done.folder / "selectivity.parquet", table)
+        tables["selectivity"] = table
+
+    return run_compare(cfg, overrides, callback, derive=add_selectivity)
 
 
 def lever_by_type(

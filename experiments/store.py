@@ -32,7 +32,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -54,13 +55,17 @@ ASIDE = "aside"
 FOLDER_PARTS = ("steps", "runs", LOCK)
 
 
-def _file_mode() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
+def file_mode() -> int:
+    """What open() would give a new file under this process's umask now (read at each write,
+    so a umask set after import, e.g. by a wrapper script or a test, is honoured). Linux shows
+    the umask in /proc/self/status; elsewhere it is read by setting and restoring it."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            mask = next(int(line.split()[1], 8) for line in f if line.startswith("Umask:"))
+    except (OSError, StopIteration, ValueError, IndexError):
+        mask = os.umask(0)
+        os.umask(mask)
     return 0o666 & ~mask
-
-
-FILE_MODE = _file_mode()  # what open() would give a new file under this process's umask
 
 
 def atomic_write(path: Path, write: Callable[[str], Any], replace: bool = True) -> None:
@@ -69,7 +74,7 @@ def atomic_write(path: Path, write: Callable[[str], Any], replace: bool = True) 
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     try:
-        os.chmod(tmp, FILE_MODE)  # mkstemp makes 0600; results are shared like any file
+        os.chmod(tmp, file_mode())  # mkstemp makes 0600; results are shared like any file
         write(tmp)
         if replace:
             os.replace(tmp, path)
@@ -122,6 +127,7 @@ class FolderBusy(ConfigError):
 
 
 _held: dict[str, int] = {}  # resolved folder -> fd of its lock file, in this process
+_pinned: dict[str, int] = {}  # resolved folder -> open keep_locked blocks
 
 
 def _holder(fd: int) -> dict[str, Any]:
@@ -189,8 +195,28 @@ def lock_folder(folder: Path, print_key: str = "experiment.output_dir") -> None:
     _held[key] = fd
 
 
+@contextmanager
+def keep_locked(folder: Path) -> Iterator[None]:
+    """Hold the folder's lock (taken by open_folder) until the block ends, however many
+    unlock_folder calls happen inside it: an experiment kind writes its derived tables
+    (comparison, pareto, selectivity, ...) after execute_plan, which releases the lock."""
+    key = str(Path(folder).resolve())
+    lock_folder(folder)
+    _pinned[key] = _pinned.get(key, 0) + 1
+    try:
+        yield
+    finally:
+        _pinned[key] -= 1
+        if not _pinned[key]:
+            del _pinned[key]
+            unlock_folder(folder)
+
+
 def unlock_folder(folder: Path) -> None:
-    """Release the lock taken by lock_folder (the lock file stays, emptied)."""
+    """Release the lock taken by lock_folder (the lock file stays, emptied); inside a
+    keep_locked block the lock stays until the block ends."""
+    if str(Path(folder).resolve()) in _pinned:
+        return
     fd = _held.pop(str(Path(folder).resolve()), None)
     if fd is None:
         return
@@ -236,9 +262,15 @@ def _check_folder(folder: Path, print_key: str, fp: str, resume: bool) -> None:
         except (OSError, ValueError):
             old = None
         if old is None:
+            n = len(done_parts(folder))
             raise ConfigError(
                 f"{print_key} = {str(folder)!r}: its {MANIFEST} is unreadable, so the runs in it "
-                f"cannot be matched to this experiment; they are kept. Choose another {print_key}"
+                "cannot be matched to this experiment; nothing was changed, and its "
+                f"{n} finished part(s) in runs/ and steps/ are kept (do not delete them). To "
+                f"resume them, if they are this experiment's runs, restore {MANIFEST} or write "
+                f'{{"fingerprint": "{fp}"}} into it and run the same command again (each '
+                f"part is checked against {LEDGER}); or choose another {print_key} to start "
+                "afresh"
             )
         if old != fp:
             raise ConfigError(

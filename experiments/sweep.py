@@ -152,25 +152,26 @@ def run_planned_sweep(
 ) -> ExperimentResult:
     plan, design = plan_sweep(cfg, overrides)
     folder, fp = open_folder(plan)
-    roles = pd.DataFrame(
-        {"parameter": [p.key for p in design.params], "role": [p.role for p in design.params]}
-    )
-    store.write_parquet(folder / "design.parquet", design.table)
-    store.write_parquet(folder / "parameters.parquet", roles)
-    done = execute_plan(plan, folder, fp, callback, label="sweep")
-    tables: dict[str, pd.DataFrame] = {"design": design.table}
-    if not done.runs.empty:
-        sens, conv = sensitivity(design, done.runs, list(cfg.sweep.outcomes), cfg.seed)
-        if not sens.empty:
-            store.write_parquet(folder / "sensitivity.parquet", sens)
-            tables["sensitivity"] = sens
-        if not conv.empty:
-            store.write_parquet(folder / "sensitivity_convergence.parquet", conv)
-            tables["sensitivity_convergence"] = conv
-        front = pareto(design, done.runs, list(cfg.sweep.maximise), list(cfg.sweep.minimise))
-        store.write_parquet(folder / "pareto.parquet", front)
-        tables["pareto"] = front
-    return ExperimentResult(plan, done, tables)
+    with store.keep_locked(folder):  # every table is written by the lock's holder
+        roles = pd.DataFrame(
+            {"parameter": [p.key for p in design.params], "role": [p.role for p in design.params]}
+        )
+        store.write_parquet(folder / "design.parquet", design.table)
+        store.write_parquet(folder / "parameters.parquet", roles)
+        done = execute_plan(plan, folder, fp, callback, label="sweep")
+        tables: dict[str, pd.DataFrame] = {"design": design.table}
+        if not done.runs.empty:
+            sens, conv = sensitivity(design, done.runs, list(cfg.sweep.outcomes), cfg.seed)
+            if not sens.empty:
+                store.write_parquet(folder / "sensitivity.parquet", sens)
+                tables["sensitivity"] = sens
+            if not conv.empty:
+                store.write_parquet(folder / "sensitivity_convergence.parquet", conv)
+                tables["sensitivity_convergence"] = conv
+            front = pareto(design, done.runs, list(cfg.sweep.maximise), list(cfg.sweep.minimise))
+            store.write_parquet(folder / "pareto.parquet", front)
+            tables["pareto"] = front
+        return ExperimentResult(plan, done, tables)  # writes csv/xlsx copies: under the lock
 
 
 def run_sweep(

@@ -346,6 +346,11 @@ class ExperimentConfig:
     format: str = setting(
         "parquet", "also write the tables as csv or xlsx (parquet is always written)", FORMATS
     )
+    allow_large: bool = setting(
+        False,
+        "run beyond the memory cap derived from this machine (half its memory; cadres x "
+        "stored steps per run, runs at once, planned runs), knowingly",
+    )
 
 
 @dataclass
@@ -500,6 +505,9 @@ def validate(cfg: CadreConfig) -> CadreConfig:
     from cadresim.policies.schedule import check_schedule  # noqa: PLC0415 (import cycle)
 
     check_schedule(cfg)
+    from cadresim.safety import check_limits  # noqa: PLC0415 (import cycle)
+
+    check_limits(cfg)  # memory estimate vs this machine, before any work
     return cfg
 
 
@@ -655,7 +663,11 @@ def load_config(
 
     if isinstance(overrides, Mapping):
         overrides = [f"{k}={_override_value(v)}" for k, v in overrides.items()]
-    return fast_config(list(overrides or []))
+    overrides = list(overrides or [])
+    from cadresim.safety import check_overrides  # noqa: PLC0415 (import cycle)
+
+    check_overrides(overrides)  # no ${oc.env:...} through the Python API either
+    return fast_config(overrides)
 
 
 def _override_value(value: Any, nested: bool = False) -> str:

@@ -372,7 +372,7 @@ def test_run_folder_name_is_a_slug(tmp_path, inproc):
 # ------------------------------------------------------------------ sizes in Python integers
 
 
-def test_a_grid_of_256_levels_over_8_factors_is_refused_by_the_run_cap(tmp_path):
+def test_a_grid_of_256_levels_over_8_factors_is_refused_by_the_memory_cap(tmp_path):
     keys = [
         "policy.tolerance.coverage",
         "policy.tolerance.screening",
@@ -383,7 +383,7 @@ def test_a_grid_of_256_levels_over_8_factors_is_refused_by_the_run_cap(tmp_path)
         "policy.incentive.recognition",
         "policy.incentive.excellence_quota",
     ]
-    with pytest.raises(ConfigError, match=f"sweep: {256**8} points x 1 replications exceeds"):
+    with pytest.raises(ConfigError, match=f"sweep.levels = 256: {256**8:,} design points x 1 "):
         sweep(
             tmp_path / "g",
             levers={k: [0.0, 1.0] for k in keys},
@@ -484,3 +484,211 @@ def test_ctrl_c_is_one_line_exit_130_and_the_resume_finishes(
     again = inproc(*CLI_SWEEP, "experiment.output_dir=cut")
     assert again.returncode == 0 and "4 executed now" in again.stdout, again.stderr
     same_tables(tmp_path / "cut", reference)
+
+
+# ------------------------------------------------------------------ derived tables under the lock
+
+
+def _lock_is_free(folder: Path) -> bool:
+    """Whether another writer could take the folder's lock now (a second open file description
+    conflicts with this process's own flock)."""
+    fd = os.open(folder / store.LOCK, os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return True
+    finally:
+        os.close(fd)
+
+
+DERIVED = {
+    "compare": {"comparison.parquet"},
+    "lever_by_type": {"comparison.parquet", "selectivity.parquet"},
+    "crackdown": {"comparison.parquet", "crackdown.parquet", "deterrence.parquet"},
+    "sweep": {"design.parquet", "parameters.parquet", "pareto.parquet"},
+}
+
+
+@pytest.mark.parametrize("kind", sorted(DERIVED))
+def test_derived_tables_are_written_while_the_folder_lock_is_held(tmp_path, monkeypatch, kind):
+    from cadresim.experiments import compare_regimes, crackdown, lever_by_type
+
+    real = store.write_parquet
+    seen: dict[str, bool] = {}
+
+    def spy(path, table, replace=True):
+        if path.parent == folder:
+            seen[path.name] = _lock_is_free(folder)
+        return real(path, table, replace)
+
+    monkeypatch.setattr(store, "write_parquet", spy)
+    from cadresim.experiments import export
+
+    real_export = export.export_folder
+
+    def export_spy(where, fmt):
+        seen[f"copies.{fmt}"] = _lock_is_free(folder)
+        return real_export(where, fmt)
+
+    monkeypatch.setattr(export, "export_folder", export_spy)
+    folder = tmp_path / kind
+    small = {"executor": "serial", "progress": "none", "output_dir": str(folder), "format": "csv"}
+    regimes = ["baseline", "tolerance_only"]
+    if kind == "compare":
+        compare_regimes(SMALL, regimes=regimes, replications=2, **small)
+    elif kind == "lever_by_type":
+        lever_by_type(SMALL, regimes=regimes, replications=2, **small)
+    elif kind == "crackdown":
+        schedule = "policy.schedule=[{start:3,end:6,regime:strict_accountability}]"
+        crackdown([*SMALL, schedule], replications=2, **small)
+    else:
+        sweep(folder, format="csv")
+    assert {*DERIVED[kind], "copies.csv"} <= set(seen) and not any(seen.values()), seen
+    assert _lock_is_free(folder)  # and released at the end
+
+
+# ------------------------------------------------------------------ the Python API's overrides
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [["policy.name=${oc.env:HOME}"], {"output_dir": "${oc.env:HOME}/x"}, ["seed=${oc.decode:'3'}"]],
+)
+def test_resolvers_are_refused_in_python_api_overrides(tmp_path, overrides):
+    from cadresim import simulate
+
+    with pytest.raises(ConfigError, match="OmegaConf resolver"):
+        simulate([*SMALL, *overrides] if isinstance(overrides, list) else {**overrides})
+    with pytest.raises(ConfigError, match="OmegaConf resolver"):
+        run_sweep(overrides, levers=COVERAGE, output_dir=str(tmp_path / "api"))
+    assert not (tmp_path / "api").exists()
+
+
+# ------------------------------------------------------------------ the user's umask
+
+
+@pytest.mark.parametrize("mask", [0o027, 0o002])
+def test_files_follow_the_umask_set_after_import(tmp_path, mask):
+    old = os.umask(mask)
+    try:
+        store.write_json(tmp_path / "m.json", {})
+        store.write_parquet(tmp_path / "t.parquet", pd.DataFrame({"a": [1]}))
+    finally:
+        os.umask(old)
+    for name in ("m.json", "t.parquet"):
+        assert (tmp_path / name).stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+# ------------------------------------------------------------------ the main process killed
+
+
+def _session(sid: int) -> list[int]:
+    """Live (not zombie) processes of session `sid`: the main process and all it started."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == sid and fields[0] != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
+def test_no_child_outlives_a_sweep_whose_main_process_is_killed(tmp_path):
+    import signal
+    import time
+
+    code = (
+        "from cadresim.experiments import run_sweep\n"
+        "run_sweep(['population.size=300', 'steps=300'], levers={'policy.tolerance.coverage': "
+        "[0, 1]}, points=16, replications=2, batch_size=1, executor='processes', workers=2, "
+        f"progress='none', output_dir={str(tmp_path / 'k')!r})\n"
+    )
+    main = subprocess.Popen(
+        [sys.executable, "-c", code], start_new_session=True, stderr=subprocess.DEVNULL
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while len(_session(main.pid)) < 5 and time.monotonic() < deadline:  # main, tracker,
+            time.sleep(0.1)  # forkserver and two workers
+        assert len(_session(main.pid)) >= 5, "the pool never started"
+        os.kill(main.pid, signal.SIGKILL)
+        main.wait()
+        deadline = time.monotonic() + 5
+        while _session(main.pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _session(main.pid) == []
+    finally:
+        for pid in _session(main.pid):
+            os.kill(pid, signal.SIGKILL)
+
+
+# ------------------------------------------------------------------ one-line messages
+
+
+def test_a_regime_that_is_a_path_gets_one_line(tmp_path, inproc):
+    out = inproc("experiment=compare_regimes", "experiment.regimes=[../x]", *SMALL)
+    assert out.returncode == 2
+    lines = out.stderr.splitlines()
+    assert len(lines) == 1, out.stderr
+    assert lines[0].startswith("cadresim: error: experiment.regimes = '../x' is not a valid name")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_corrupt_manifest_keeps_the_runs_and_says_how_to_resume(tmp_path, reference, inproc):
+    folder = tmp_path / "m"
+    first = inproc(*CLI_SWEEP, f"experiment.output_dir={folder}")
+    assert first.returncode == 0, first.stderr
+    fp = json.loads((folder / "manifest.json").read_text())["fingerprint"]
+    (folder / "manifest.json").write_text('{"fingerprint": "trunc')
+    before = sorted(p.relative_to(folder) for p in folder.rglob("*") if p.name != store.LOCK)
+    out = inproc(*CLI_SWEEP, f"experiment.output_dir={folder}")
+    assert out.returncode == 2
+    (line,) = out.stderr.splitlines()
+    assert "nothing was changed" in line and "4 finished part(s)" in line
+    assert "do not delete them" in line and f'{{"fingerprint": "{fp}"}}' in line
+    assert "run the same command again" in line
+    assert sorted(p.relative_to(folder) for p in folder.rglob("*") if p.name != store.LOCK) == (
+        before
+    )
+    (folder / "manifest.json").write_text(json.dumps({"fingerprint": fp}))  # as the line says
+    again = inproc(*CLI_SWEEP, f"experiment.output_dir={folder}")
+    assert again.returncode == 0 and "0 executed now" in again.stdout, again.stderr
+    same_tables(folder, reference)
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["policy.name=容错", "试点"], "\"policy.name='容错 试点'\""),
+        (["policy.name=容错"], "\"policy.name='容错'\""),
+        (["policy.name=my", "policy"], "\"policy.name='my policy'\""),
+    ],
+)
+def test_unquoted_values_get_one_line_with_a_hint_to_quote(tmp_path, inproc, args, fragment):
+    out = inproc(*SMALL, *args)
+    assert out.returncode == 2
+    lines = out.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("cadresim: error: policy.name: cannot read")
+    assert "quote" in lines[0] and fragment in lines[0], lines[0]
+    assert "LexerNoViableAltException" not in lines[0]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_5000_digit_number_gets_our_line_not_pythons(tmp_path, inproc):
+    out = inproc("population.size=60", "steps=" + "9" * 5000)
+    assert out.returncode == 2
+    assert out.stderr.splitlines() == [
+        "cadresim: error: steps = <a number of 5,000 digits> is out of range; allowed [1, 1000000]"
+    ]
+    with pytest.raises(ConfigError, match="steps = <a number of 5,000 digits> is out of range"):
+        run_sweep(["steps=" + "9" * 5000], levers=COVERAGE, output_dir=str(tmp_path / "api"))
+    assert list(tmp_path.iterdir()) == []

@@ -243,3 +243,82 @@ def test_hierarchy_smaller_than_a_span(size: int) -> None:
     """An organisation smaller than one span of control still builds (no wrapped slices)."""
     res = simulate([f"population.size={size}", "steps=2", "network=hierarchy"])
     assert int(res.steps.query("grouping == 'all'")["n"].iloc[0]) == size
+
+
+# ------------------------------------------------------------------ large org charts
+
+
+def test_a_long_chain_listed_bottom_up_loads_in_linear_time(tmp_path):
+    """50,000 cadres in one reporting line, each listed before its supervisor (88 s before the
+    levels were computed by pointer jumping)."""
+    import time
+
+    n = 50_000
+    lines = "".join(f"n{i},n{i + 1},reports_to\n" for i in range(n - 1))
+    (tmp_path / "chain.csv").write_text("source,target,relation\n" + lines)
+    started = time.monotonic()
+    org = load_organisation(NetworkConfig(kind="file", path=str(tmp_path / "chain.csv")))
+    assert time.monotonic() - started < 15
+    assert org.level[0] == n - 1 and org.level[n - 1] == 0
+    assert np.array_equal(org.level, np.arange(n - 1, -1, -1))
+    assert org.supervisor[0] == 1 and org.supervisor[n - 1] == -1
+
+
+def test_a_cycle_at_the_end_of_a_long_chain_is_named(tmp_path):
+    rows = [f"n{i},n{i + 1},reports_to" for i in range(5000)] + ["n5000,n4990,reports_to"]
+    (tmp_path / "c.csv").write_text("source,target,relation\n" + "\n".join(rows) + "\n")
+    with pytest.raises(ConfigError, match=r"reports_to cycle through n(499\d|5000)$"):
+        load_organisation(NetworkConfig(kind="file", path=str(tmp_path / "c.csv")))
+
+
+def test_two_supervisors_are_refused_naming_the_cadre(tmp_path):
+    text = "source,target,relation\nb,a,reports_to\nc,a,reports_to\nc,b,reports_to\n"
+    (tmp_path / "two.csv").write_text(text)
+    with pytest.raises(ConfigError, match=r"two.csv: c reports to more than one supervisor"):
+        load_organisation(NetworkConfig(kind="file", path=str(tmp_path / "two.csv")))
+
+
+def test_a_1_gb_edge_list_is_refused_before_reading(tmp_path, monkeypatch):
+    big = tmp_path / "big.csv"
+    with open(big, "wb") as f:  # sparse: 1 GiB long, nearly nothing on disk
+        f.write(b"source,target\na,b\n")
+        f.truncate(2**30)
+    import builtins
+    from pathlib import Path
+
+    def no_reading(*a, **k):
+        raise AssertionError("the file was read")
+
+    monkeypatch.setattr(Path, "read_text", no_reading)
+    monkeypatch.setattr(builtins, "open", no_reading)
+    with pytest.raises(ConfigError) as info:
+        load_organisation(NetworkConfig(kind="file", path=str(big)))
+    msg = str(info.value)
+    assert msg.startswith(f"network.path: {big} is 1,024 MiB; an org-chart file")
+    assert "at most" in msg and "MiB on this machine" in msg
+
+
+def test_the_file_cap_follows_the_machine(tmp_path, monkeypatch):
+    from cadresim import safety
+
+    (tmp_path / "org.csv").write_text("source,target\n" + "a,b\n" * 20_000)  # 80 KB
+    monkeypatch.setattr(safety, "machine_memory", lambda: 2 * 64 * 64 * 1024)  # cap 64 KiB
+    with pytest.raises(ConfigError, match="may be at most 0 MiB"):
+        load_organisation(NetworkConfig(kind="file", path=str(tmp_path / "org.csv")))
+    monkeypatch.setattr(safety, "machine_memory", lambda: 2 * 64 * 128 * 1024)  # 128 KiB
+    assert load_organisation(NetworkConfig(kind="file", path=str(tmp_path / "org.csv"))).size == 2
+
+
+@pytest.mark.parametrize("kind", ["compare_regimes", "crackdown"])
+def test_a_bad_org_chart_stops_an_experiment_before_any_run(tmp_path, inproc, kind):
+    (tmp_path / "org.csv").write_text("source,target,relation\na,b,reports_to\nb,a,reports_to\n")
+    out = inproc(
+        f"experiment={kind}", "network=file", "network.path=org.csv", "steps=12",
+        "experiment.replications=2", "experiment.executor=serial", "experiment.progress=none",
+        "policy.schedule=[{start:3,end:6,regime:strict_accountability}]",
+    )  # fmt: skip
+    assert out.returncode == 2, out.stderr
+    lines = out.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("cadresim: error: network.path: org.csv: ")
+    assert "reports_to cycle" in lines[0]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["org.csv"]  # no results folder

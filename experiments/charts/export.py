@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -59,7 +60,9 @@ def export_figures(
     height: int | None = None,
     scale: float = SCALE,
 ) -> list[Path]:
-    """Write every figure in every format as folder/NAME.FORMAT in one browser session.
+    """Write every figure in every format as folder/NAME.FORMAT in one browser session and
+    return the files written, each checked (present, not empty, of its format). Raises
+    ExportError naming the files missing; then none of this call's files is put in `folder`.
 
     A figure's own layout height is kept unless `height` is given (composite panels are taller).
     """
@@ -72,28 +75,60 @@ def export_figures(
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    figs, paths, heights = [], [], []
+    names, figs, heights = [], [], []
     for name, fig in figures.items():
         for fmt in formats:
+            names.append(f"{name}.{fmt}")
             figs.append(fig)
-            paths.append(folder / f"{name}.{fmt}")
             heights.append(height or fig.layout.height or HEIGHT)
     if not figs:
         return []
+    # kaleido writes into a fresh hidden folder, so a file left by an earlier export is never
+    # taken for one written now; only files checked whole are moved into `folder`
+    scratch = Path(tempfile.mkdtemp(dir=folder, prefix=".export-"))
     try:
-        pio.write_images(figs, paths, width=width, height=heights, scale=scale)
-        # kaleido can return without writing a file when the machine is busy: retry those one
-        # by one, and never report a file that is not there
-        for fig, path, h in zip(figs, paths, heights, strict=True):
-            if not _written(path):
-                pio.write_image(fig, path, width=width, height=h, scale=scale)
-    except Exception as exc:  # kaleido/choreographer raise many kinds; report one message
-        raise ExportError(f"static export failed with {browser}: {exc}") from exc
-    missing = [p.name for p in paths if not _written(p)]
-    if missing:
-        raise ExportError(f"static export with {browser} did not write {', '.join(missing)}")
-    return paths
+        paths = [scratch / n for n in names]
+        try:
+            pio.write_images(figs, paths, width=width, height=heights, scale=scale)
+            # kaleido can return without writing a file when the machine is busy: retry those
+            # one by one
+            for fig, path, h in zip(figs, paths, heights, strict=True):
+                if not _written(path):
+                    pio.write_image(fig, path, width=width, height=h, scale=scale)
+        except Exception as exc:  # kaleido/choreographer raise many kinds; report one message
+            raise ExportError(f"static export failed with {browser}: {exc}") from exc
+        missing = [folder / p.name for p in paths if not _written(p)]
+        if missing:
+            raise ExportError(
+                f"static export with {browser} did not write {', '.join(map(str, missing))} "
+                f"({len(paths) - len(missing)} of {len(paths)} files written)"
+            )
+        out = []
+        for path in paths:
+            os.chmod(path, _file_mode())
+            os.replace(path, folder / path.name)
+            out.append(folder / path.name)
+        return out
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+MAGIC = {"png": (b"\x89PNG\r\n\x1a\n",), "pdf": (b"%PDF",), "svg": (b"<svg", b"<?xml")}
 
 
 def _written(path: Path) -> bool:
-    return path.exists() and path.stat().st_size > 0
+    """A whole file of its format: there, not empty, starting as its format does."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(64).lstrip()
+    except OSError:
+        return False
+    return any(head.startswith(m) for m in MAGIC.get(path.suffix.lstrip("."), (b"",))) and bool(
+        head
+    )
+
+
+def _file_mode() -> int:
+    from cadresim.experiments.store import file_mode  # noqa: PLC0415
+
+    return file_mode()

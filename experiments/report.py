@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import tempfile
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -63,6 +62,7 @@ from .report_sections import (
     shown_outcomes,
     varied,
 )
+from .store import file_mode
 
 __all__ = [
     "ReportError", "Results", "build_figures", "load_results", "render_html", "runs_from_steps",
@@ -406,11 +406,14 @@ def write_report(
     lang: str = "en",
     static: str | Sequence[str] = (),
     out: str | Path | None = None,
+    static_files: list[Path] | None = None,
 ) -> Path:
     """Write the HTML report of `folder` (default: folder/report.LANG.html) and, if asked,
-    static PNG/SVG/PDF copies of every figure in folder/figures/LANG/. Returns the HTML path.
+    static PNG/SVG/PDF copies of every figure in folder/figures/LANG/ (each checked, and listed
+    into `static_files`). Returns the HTML path.
 
-    Raises ReportError (bad folder) or ValueError (bad lang or format) before writing anything.
+    Raises ReportError (bad folder) or ValueError (bad lang or format) before writing anything,
+    and StaticExportFailed after writing the HTML if a static figure is missing.
     """
     i18n.check_lang(lang)
     formats = parse_formats(static)
@@ -422,11 +425,12 @@ def write_report(
     except (KeyError, IndexError, TypeError) as exc:  # a table whose values do not fit
         raise ReportError(f"cannot draw the figures of {str(res.folder)!r}: {exc!r}") from None
     written: list[Path] = []
+    export_failed: ExportError | None = None
     if formats:
         try:
             written = export_figures(figs, target.parent / "figures" / lang, formats)
         except ExportError as exc:
-            print(f"cadresim: warning: {exc}", file=sys.stderr)
+            export_failed = exc
     text = render_html(res, figs, lang, written)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -436,9 +440,21 @@ def write_report(
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; a report is meant to be shared
+        os.chmod(tmp, file_mode())  # mkstemp makes it private; a report is shared like any file
         os.replace(tmp, target)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+    if static_files is not None:
+        static_files.extend(written)
+    if export_failed is not None:  # the HTML is written; the static copies are not all there
+        raise StaticExportFailed(target, str(export_failed))
     return target
+
+
+class StaticExportFailed(ExportError):
+    """The HTML report was written but a static figure was not: the caller exits non-zero."""
+
+    def __init__(self, report: Path, message: str) -> None:
+        super().__init__(message)
+        self.report = report

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from cadresim import cli
@@ -18,7 +19,11 @@ class _Parser(argparse.ArgumentParser):
 
 def report_main(argv: list[str]) -> int:
     """Write the HTML report of a results folder; exit 2 on bad input."""
-    from .report import ReportError, write_report  # noqa: PLC0415 (keeps `cadresim` startup fast)
+    from .report import (  # noqa: PLC0415 (keeps `cadresim` startup fast)
+        ReportError,
+        StaticExportFailed,
+        write_report,
+    )
 
     p = _Parser(
         prog="cadresim report", description="Write a one-file HTML report of a results folder."
@@ -46,19 +51,32 @@ def report_main(argv: list[str]) -> int:
             cli.fail(str(exc))
         print(f"cadresim: report written to {path}")
         return 0
+    files: list[Path] = []
     try:
-        path = write_report(args.folder, lang=args.lang, static=args.static, out=args.out)
+        path = write_report(
+            args.folder, lang=args.lang, static=args.static, out=args.out, static_files=files
+        )
+    except StaticExportFailed as exc:
+        print(f"cadresim: report written to {exc.report}")
+        print(f"cadresim: error: static figures incomplete: {exc}", file=sys.stderr)
+        return 1
     except (ReportError, ValueError) as exc:
         cli.fail(str(exc))
     print(f"cadresim: report written to {path}")
+    for file in files:
+        print(f"cadresim: figure written to {file}")
     return 0
 
 
 def report_after_run(folder: str | Path, cfg: CadreConfig) -> Path:
     """The report an experiment writes at its end (`experiment.report`, `.lang`, `.static`)."""
-    from .report import write_report  # noqa: PLC0415
+    from .report import StaticExportFailed, write_report  # noqa: PLC0415
 
-    return write_report(folder, lang=cfg.experiment.lang, static=tuple(cfg.experiment.static))
+    try:
+        return write_report(folder, lang=cfg.experiment.lang, static=tuple(cfg.experiment.static))
+    except StaticExportFailed as exc:  # the results and the HTML are there; say what is not
+        print(f"cadresim: warning: static figures incomplete: {exc}", file=sys.stderr)
+        return exc.report
 
 
 cli.SUBCOMMANDS["report"] = report_main

@@ -41,6 +41,7 @@ EXECUTION_KEYS = (
     "static",
     "format",  # CSV/Excel copies of the tables: the same experiment
     "dry_run",  # prints the plan and writes nothing
+    "allow_large",  # lifts the size limits; the runs are the same
 )
 MAX_BATCH = 50
 TARGET_PARTS = 40

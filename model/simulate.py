@@ -85,7 +85,7 @@ def _temp(path: Path, temps: list[str]) -> str:
 UNHASHED = ("overwrite", "optimise")  # optimise.*: settings of a search, not of a run
 # experiment.dry_run writes nothing, so it is never part of a written run's identity;
 # experiment.format only adds CSV/Excel copies of the same tables
-UNHASHED_EXPERIMENT = ("dry_run", "format")
+UNHASHED_EXPERIMENT = ("dry_run", "format", "allow_large")
 
 
 def config_hash(cfg: CadreConfig) -> str:

@@ -17,7 +17,12 @@ from PIL import Image
 
 from cadresim import cli
 from cadresim.experiments.charts.export import NO_BROWSER, export_figures
-from cadresim.experiments.report import build_figures, load_results, write_report
+from cadresim.experiments.report import (
+    StaticExportFailed,
+    build_figures,
+    load_results,
+    write_report,
+)
 
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -149,11 +154,17 @@ def test_report_static_without_browser_still_writes_html(compare, tmp_path, monk
     monkeypatch.setenv("BROWSER_PATH", str(tmp_path / "no-such-browser"))
     monkeypatch.setenv("PATH", str(tmp_path))
     out = tmp_path / "r.html"
-    assert write_report(compare, static="png", out=out) == out
-    assert out.stat().st_size > 1_000_000
-    err = capsys.readouterr().err
-    assert NO_BROWSER in err and "bash install.sh" in err
+    with pytest.raises(StaticExportFailed) as failed:
+        write_report(compare, static="png", out=out)
+    assert failed.value.report == out and out.stat().st_size > 1_000_000  # the HTML is there
+    assert NO_BROWSER in str(failed.value) and "bash install.sh" in str(failed.value)
     assert not (tmp_path / "figures").exists()
+    # the command says so and exits non-zero
+    out.unlink()
+    assert cli.main(["report", str(compare), "--static", "png", "--out", str(out)]) == 1
+    captured = capsys.readouterr()
+    assert "report written to" in captured.out and out.is_file()
+    assert "static figures incomplete" in captured.err and NO_BROWSER in captured.err
 
 
 @pytest.mark.slow
@@ -163,9 +174,12 @@ def test_cli_report_writes_html_and_static(compare, tmp_path, capsys):
         cli.main(["report", str(compare), "--lang", "zh", "--static", "png", "--out", str(out)])
         == 0
     )
-    assert "report written to" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "report written to" in printed
     assert out.is_file()
     pngs = sorted((tmp_path / "figures" / "zh").glob("*.png"))
+    assert printed.count("figure written to") == len(pngs)
+    assert all(f"figure written to {png}" in printed for png in pngs)
     assert len(pngs) == len(build_figures(load_results(compare)))
     assert _png_size(pngs[0]) == (2000, 1040)  # default 1000 x 520 at scale 2
 

@@ -1,9 +1,9 @@
 """The one label book of cadresim (English and Chinese): cadre types, outcomes, counters, actions,
 levers and regimes, used alike by the report, its charts and the dashboard.
 
-A lever's English label is the `doc` of its knob in the config schema (model/config.py), shortened
-to its first clause; only the Chinese labels and the units are written here. Knobs without a
-`doc` (a bool field) take their English label from LEVER_FALLBACK.
+A lever's English label is the `label` of its knob in the config schema (model/config.py), else
+its `doc` shortened to its first clause; only the Chinese labels and the units are written here.
+Knobs with neither take their English label from LEVER_FALLBACK.
 """
 
 from __future__ import annotations
@@ -177,9 +177,18 @@ def action_label(name: str, lang: str) -> str:
     return pick(ACTIONS[name], lang)
 
 
-@cache
 def knob_doc(key: str) -> str | None:
     """The `doc` of a knob in the config schema, by dotted key (None: no such knob or no doc)."""
+    return _knob_meta(key, "doc")
+
+
+def knob_label(key: str) -> str | None:
+    """The short English name of a knob in the schema (`labelled(...)`), if it has one."""
+    return _knob_meta(key, "label")
+
+
+@cache
+def _knob_meta(key: str, what: str) -> str | None:
     from cadresim.model.config import CadreConfig  # noqa: PLC0415  (the schema imports plenty)
 
     cls: typing.Any = CadreConfig
@@ -190,8 +199,8 @@ def knob_doc(key: str) -> str | None:
             return None
         cls = hints[part]
     found = {f.name: f for f in fields(cls)}.get(last)
-    doc = found.metadata.get("doc") if found is not None else None
-    return doc or None
+    value = found.metadata.get(what) if found is not None else None
+    return value or None
 
 
 def _short(doc: str) -> str:
@@ -208,6 +217,9 @@ def lever_name(key: str, lang: str) -> str:
     """A lever's (or an uncertainty's) name: English from the schema's doc, Chinese from LEVERS."""
     if check_lang(lang) == "zh" and key in LEVERS:
         return LEVERS[key][0]
+    label = knob_label(key)
+    if label:
+        return label
     doc = knob_doc(key)
     if doc:
         return _short(doc)

@@ -783,5 +783,17 @@ def optimise_main(argv: list[str]) -> int:
     return cli.main(argv)
 
 
+def _dry_run_plan(cfg: CadreConfig, overrides: list[str]) -> tuple[int, CadreConfig]:
+    """(run count, a first run's config) for `experiment.dry_run=true`: every generation's
+    candidates over the shared scenarios and seeds; the first run is the base in scenario 0."""
+    plan = plan_optimise(cfg, overrides)
+    o = cfg.optimise
+    first = copy.deepcopy(plan.base)
+    apply_params(first, plan.scenario_params[0] if plan.scenario_params else ())
+    first.seed = plan.seeds[0]
+    return o.generations * o.population * len(plan.scenarios) * len(plan.seeds), first
+
+
 cli.EXPERIMENTS["optimise"] = optimise_command
+cli.EXPERIMENT_PLANS["optimise"] = _dry_run_plan
 cli.SUBCOMMANDS["optimise"] = optimise_main

@@ -30,6 +30,16 @@ def knob(default: Any, lo: float | None = None, hi: float | None = None, doc: st
     return field(default=default, metadata={"range": (lo, hi), "doc": doc})
 
 
+def labelled(label: str, knob_field: Any) -> Any:
+    """A knob with a short English name for charts, the dashboard and reports (the `doc` says
+    what it means; cadresim.vocabulary reads both)."""
+    return field(
+        default=knob_field.default,
+        default_factory=knob_field.default_factory,
+        metadata={**knob_field.metadata, "label": label},
+    )
+
+
 def unit(default: float, doc: str = "") -> Any:
     """A knob in [0, 1] (a probability or a share)."""
     return knob(default, 0.0, 1.0, doc)
@@ -77,11 +87,17 @@ class Severity:
 
 @dataclass
 class InitialBeliefs:
-    sanction_risk: float = unit(0.6, "perceived chance a detected honest error is sanctioned")
+    sanction_risk: float = labelled(
+        "Initial perceived sanction risk",
+        unit(0.6, "perceived chance a detected honest error is sanctioned"),
+    )
     inaction_risk: float = unit(0.05, "perceived chance inaction is caught and punished")
     reward: float = unit(0.3, "perceived chance a success is recognised")
     violation_risk: float = unit(0.7, "perceived chance a detected violation is punished")
-    awareness: float = unit(0.2, "share of cadres who know the tolerance policy well")
+    awareness: float = labelled(
+        "Initial tolerance awareness",
+        unit(0.2, "share of cadres who know the tolerance policy well"),
+    )
     detection: float = unit(0.3, "perceived chance an error or violation is detected")
     career_risk: float = unit(0.3, "perceived chance that acting harms the career")
     doer_advantage: float = knob(
@@ -147,13 +163,20 @@ class IncentiveConfig:
     """鼓励激励: honour, material and promotion rewards for doers."""
 
     enabled: bool = setting(True, "incentives on (off: no recognition or reward)")
-    reward: float = knob(0.6, 0.0, 10.0, "value R of recognition (honour + material)")
-    recognition: float = unit(0.1, "chance a success is recognised at once")
+    reward: float = labelled(
+        "Reward value", knob(0.6, 0.0, 10.0, "value R of recognition (honour + material)")
+    )
+    recognition: float = labelled(
+        "Recognition chance", unit(0.1, "chance a success is recognised at once")
+    )
     excellence_quota: float = unit(0.35, "share of each unit rated excellent per cycle")
-    promotion_weight: float = unit(
-        0.3,
-        "w: weight cadres give a success's promotion prospect (W gate); who is promoted "
-        "is set by the evaluation score (policy.evaluation.orientation)",
+    promotion_weight: float = labelled(
+        "Promotion weight of initiative",
+        unit(
+            0.3,
+            "w: weight cadres give a success's promotion prospect (W gate); who is promoted "
+            "is set by the evaluation score (policy.evaluation.orientation)",
+        ),
     )
     promotion_value: float = knob(1.0, 0.0, 10.0, "value V of promotion to a cadre")
 
@@ -163,17 +186,29 @@ class AccountabilityConfig:
     """问责: detection, sanctions for errors, misconduct and inaction, 能上能下."""
 
     enabled: bool = setting(True, "accountability on (off: nothing is detected or sanctioned)")
-    detection: float = unit(0.3, "chance an error or a violation is detected")
-    error_sanction: float = knob(
-        3.0, 0.0, 100.0, "personal cost S of a sanction for an honest error (as cadres fear it)"
+    detection: float = labelled(
+        "Detection chance", unit(0.3, "chance an error or a violation is detected")
     )
-    career_cost: float = knob(1.0, 0.0, 100.0, "career cost K of a harmed career record")
+    error_sanction: float = labelled(
+        "Sanction cost",
+        knob(
+            3.0, 0.0, 100.0, "personal cost S of a sanction for an honest error (as cadres fear it)"
+        ),
+    )
+    career_cost: float = labelled(
+        "Career cost of a sanction",
+        knob(1.0, 0.0, 100.0, "career cost K of a harmed career record"),
+    )
     grade_cuts: list[float] = listing(
         lambda: [0.6, 0.81, 0.89], "3 increasing cut points in [0, 1] of the 4 sanction grades"
     )
     misconduct_grade: int = knob(4, 1, 4, "sanction grade for a detected violation")
-    inaction_detection: float = unit(0.05, "chance inaction is caught")
-    inaction_penalty: float = knob(0.5, 0.0, 10.0, "personal cost S_idle of a caught inaction")
+    inaction_detection: float = labelled(
+        "Inaction detection", unit(0.05, "chance inaction is caught")
+    )
+    inaction_penalty: float = labelled(
+        "Inaction penalty", knob(0.5, 0.0, 10.0, "personal cost S_idle of a caught inaction")
+    )
     false_accusation: float = unit(0.0, "per-step chance a successful doer is falsely accused")
     demotion: bool = setting(True, "能上能下: demote cadres ranked bottom demotion_after times")
     bottom_share: float = unit(0.1, "share of each unit ranked bottom per cycle")
@@ -187,14 +222,22 @@ class ToleranceConfig:
     """容错纠错: exempting honest errors, screening them from violations, awareness, correction."""
 
     enabled: bool = setting(False, "容错纠错 on: honest errors can be exempted")
-    coverage: float = unit(0.0, "share of honest errors that qualify for exemption")
-    screening: float = unit(0.8, "chance a claim is judged correctly")
-    publicity: float = unit(0.0, "per-step chance an unaware cadre learns of the policy")
+    coverage: float = labelled(
+        "Tolerance coverage", unit(0.0, "share of honest errors that qualify for exemption")
+    )
+    screening: float = labelled(
+        "Tolerance screening accuracy", unit(0.8, "chance a claim is judged correctly")
+    )
+    publicity: float = labelled(
+        "Tolerance publicity", unit(0.0, "per-step chance an unaware cadre learns of the policy")
+    )
     case_visibility: bool = setting(True, "exempted cases are seen by peers (and raise trust)")
     correction: bool = setting(True, "纠错: detected errors are corrected (damage recovered)")
     recovery: float = unit(0.5, "share of a detected error's damage recovered")
     correction_learning: float = unit(0.01, "competence gain from a corrected error")
-    clarification: float = unit(0.0, "chance a false accusation is cleared (澄清正名)")
+    clarification: float = labelled(
+        "Clarification chance", unit(0.0, "chance a false accusation is cleared (澄清正名)")
+    )
 
 
 @dataclass
@@ -202,7 +245,7 @@ class TrainingConfig:
     """教育培训: raises competence."""
 
     enabled: bool = setting(False, "教育培训 on: a share of cadres is trained each step")
-    share: float = unit(0.0, "share of cadres trained per step")
+    share: float = labelled("Training coverage", unit(0.0, "share of cadres trained per step"))
     rate: float = unit(0.05, "competence gain as a share of the gap to 1")
     targeted: bool = setting(False, "train the least competent first instead of at random")
 
@@ -212,7 +255,9 @@ class EducationConfig:
     """思想政治建设: motivation rises slowly toward a cap (the lever for the unwilling)."""
 
     enabled: bool = setting(False, "思想政治建设 on: motivation rises toward the cap")
-    rate: float = unit(0.02, "monthly share of the gap to the cap closed")
+    rate: float = labelled(
+        "Education rate", unit(0.02, "monthly share of the gap to the cap closed")
+    )
     cap: float = unit(0.75, "motivation that education can reach")
 
 
@@ -222,11 +267,16 @@ class EvaluationConfig:
 
     cycle: int = knob(12, 1, 10_000, "steps per evaluation cycle")
     noise: float = knob(1.0, 0.0, 100.0, "sd of evaluation noise, in successes")
-    orientation: float = unit(
-        0.0, "promotion orientation: 0 = 不出事 (failures weigh most), 1 = 担当 (initiative counts)"
+    orientation: float = labelled(
+        "Promotion orientation",
+        unit(
+            0.0,
+            "promotion orientation: 0 = 不出事 (failures weigh most), 1 = 担当 (initiative counts)",
+        ),
     )
-    protection: bool = setting(
-        False, "career protection: exempted honest errors do not count on the record"
+    protection: bool = labelled(
+        "Career protection",
+        setting(False, "career protection: exempted honest errors do not count on the record"),
     )
 
 
@@ -236,8 +286,12 @@ class CareersConfig:
 
     enabled: bool = setting(True, "careers on: retirements, promotions and entrants")
     retirement: float = unit(0.1, "yearly share of leaders who retire")
-    transfer: float = unit(
-        0.5, "competence transfer t into a new role (0 = Peter hypothesis, 1 = skills carry over)"
+    transfer: float = labelled(
+        "Competence carried into promotion",
+        unit(
+            0.5,
+            "competence transfer t into a new role (0 = Peter hypothesis, 1 = skills carry over)",
+        ),
     )
     rotation: float = unit(0.0, "yearly share of cadres rotated across units (交流轮岗)")
 
@@ -397,17 +451,32 @@ class OptimiseConfig:
     run config's values at `keys` (true/false count as 1/0). Constraints read like
     "misconduct_rate <= 0.05"."""
 
-    algorithm: str = "auto"  # auto (nsga2; nsga3 above 3 objectives) | nsga2 | nsga3
+    algorithm: str = setting(
+        "auto",
+        "search algorithm (auto: NSGA-II, NSGA-III above 3 objectives)",
+        ("auto", "nsga2", "nsga3"),
+    )
     generations: int = knob(40, 1, 100_000, "generations of the search")
     population: int = knob(40, 4, 100_000, "candidates per generation")
     scenarios: int = knob(4, 1, 100_000, "uncertainty scenarios per candidate (shared)")
     replications: int = knob(1, 1, 10_000, "seeds per scenario (shared by all candidates)")
-    robustness: str = "mean"  # mean | percentile (of a candidate's runs, worse tail)
+    robustness: str = setting(
+        "mean",
+        "how a candidate's runs are summed up (percentile: the worse tail)",
+        ("mean", "percentile"),
+    )
     percentile: float = knob(90.0, 50.0, 100.0, "robustness=percentile: which, worse tail")
-    maximise: list[str] = field(default_factory=lambda: ["initiative_rate"])
-    minimise: list[str] = field(default_factory=lambda: ["misconduct_rate", "policy_cost"])
-    constraints: list[str] = field(default_factory=list)
-    costs: dict[str, Any] = field(default_factory=dict)
+    maximise: list[str] = listing(
+        lambda: ["initiative_rate"], "outcomes to maximise (model/metrics.py OUTCOMES)"
+    )
+    minimise: list[str] = listing(
+        lambda: ["misconduct_rate", "policy_cost"],
+        "outcomes to minimise (OUTCOMES, or policy_cost priced by optimise.costs)",
+    )
+    constraints: list[str] = listing(list, 'caps on outcomes, e.g. "misconduct_rate <= 0.05"')
+    costs: dict[str, Any] = listing(
+        dict, "policy cost terms: name -> {unit_cost, keys, unit}; cost = unit_cost x values"
+    )
     recommend: int = knob(5, 0, 10_000, "Pareto packages printed with their commands")
 
 

@@ -98,8 +98,8 @@ def test_dose_response_x_is_the_lever(sweep_runs):
     assert list(all_line.x) == [0.0, 0.5, 1.0]
     assert all_line.line.dash == "dash"
     # the lever's label comes from the vocabulary: the knob's doc, with its unit
-    assert fig.layout.xaxis.title.text == "Share of honest errors that qualify for exemption (0–1)"
-    assert "vs Share of honest errors that qualify for exemption" in fig.layout.title.text
+    assert fig.layout.xaxis.title.text == "Tolerance coverage (0–1)"
+    assert "vs Tolerance coverage" in fig.layout.title.text
 
 
 def test_heatmap_grid_and_interpolated(sweep_runs):
@@ -133,7 +133,7 @@ def test_sensitivity_figures():
     assert [t.name for t in sobol.data] == ["First order S1", "Total order ST"]
     st = np.asarray(sobol.data[1].y)
     assert np.all(np.diff(st) <= 0)  # sorted by total effect
-    assert list(sobol.data[0].x)[0] == "Share of honest errors that qualify for exemption"
+    assert list(sobol.data[0].x)[0] == "Tolerance coverage"
     morris = F.morris_screening(sens, "initiative_rate")
     pts = morris.data[1]
     assert len(pts.x) == 3 and pts.error_x.array is not None

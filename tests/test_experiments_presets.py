@@ -367,7 +367,7 @@ def test_report_of_a_scheduled_single_run_shades_its_episodes(tmp_path):
     res.write(tmp_path / "run")
     html = write_report(tmp_path / "run").read_text(encoding="utf-8")
     assert in_figures("Strict accountability, months 13–24", html)
-    assert in_figures("Share of honest errors that qualify for exemption=0.5, months 30–36", html)
+    assert in_figures("Tolerance coverage=0.5, months 30–36", html)
     zh = write_report(tmp_path / "run", lang="zh").read_text(encoding="utf-8")
     assert in_figures("从严问责（第13–24月）", zh) and in_figures("容错覆盖面=0.5（第30–36月）", zh)
     manifest = {"regimes": {"a": {"config": res.summary["config"]}, "b": {"config": {}}}}

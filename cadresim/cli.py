@@ -92,7 +92,7 @@ def check_run_output(out: Path, cfg: CadreConfig) -> None:
 
 
 # Keys of a single run's config that say how to run or where to write, not what runs.
-NOT_THE_RUN = ("output_dir", "write", "overwrite", "experiment", "sweep")
+NOT_THE_RUN = ("output_dir", "write", "overwrite", "experiment", "sweep", "calibrate")
 
 
 def _run_identity(config: dict) -> dict:
@@ -198,6 +198,7 @@ def _load_plugins() -> None:
         "cadresim.experiments.commands",  # experiment kinds (compare_regimes, sweep, ...)
         "cadresim.experiments.report_command",  # `cadresim report <folder>`
         "cadresim.experiments.validation.command",  # `cadresim validate`
+        "cadresim.experiments.calibration.command",  # `cadresim calibrate`, experiment=calibrate
         "cadresim.dashboard.command",  # `cadresim dashboard`
     ):
         try:

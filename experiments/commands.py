@@ -107,6 +107,7 @@ def _open_sweep_dicts() -> None:
     schema = OmegaConf.structured(CadreConfig)
     OmegaConf.set_struct(schema.sweep.levers, False)
     OmegaConf.set_struct(schema.sweep.uncertainties, False)
+    OmegaConf.set_struct(schema.calibrate.parameters, False)  # calibrate.parameters.KEY=[lo,hi]
     ConfigStore.instance().store(name="cadresim_schema", node=schema)
 
 

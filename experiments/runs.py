@@ -19,6 +19,7 @@ import pandas as pd
 from cadresim.model.config import CadreConfig, validate
 from cadresim.model.simulate import simulate
 
+from .calibration.posterior import apply_posterior
 from .space import derived_values, set_dotted
 
 SEED_BITS = 63
@@ -96,6 +97,7 @@ def run_config(base: CadreConfig, spec: RunSpec) -> CadreConfig:
     cfg = copy.deepcopy(base)
     apply_params(cfg, spec.params)
     cfg.seed = spec.seed
+    apply_posterior(cfg)  # experiment.posterior: this run's posterior draw, seeded by its seed
     return validate(cfg)
 
 

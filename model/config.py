@@ -294,6 +294,9 @@ class ExperimentConfig:
     report: bool = True  # write the HTML report into the results folder at the end
     lang: str = "en"  # report language: en | zh
     static: list[str] = field(default_factory=list)  # also export figures: png, svg, pdf
+    # a calibration's posterior.yaml: each run's behavioural constants are a posterior draw
+    # seeded by the run's seed (experiments/calibration/posterior.py)
+    posterior: str | None = None
 
 
 @dataclass
@@ -318,6 +321,21 @@ class SweepConfig:
 
 
 @dataclass
+class CalibrateConfig:
+    """`cadresim calibrate`: ABC-SMC fit of knobs to a locality's figures
+    (experiments/calibration). `parameters` maps a dotted knob to its prior, [lo, hi] (uniform)
+    or {dist: normal, mean, sd, low, high}; empty takes the targets file's."""
+
+    targets: str = "seeds"  # a packaged targets file by name, or a path to a YAML file
+    parameters: dict[str, Any] = field(default_factory=dict)
+    particles: int = knob(100, 5, 1_000_000, "accepted particles per ABC-SMC generation")
+    generations: int = knob(10, 1, 1000, "most ABC-SMC generations")
+    max_simulations: int = knob(2000, 1, 10**9, "stop once this many simulations are done")
+    min_epsilon: float = knob(0.0, 0.0, None, "stop once the threshold (in target sds) is this")
+    predictive: int = knob(40, 0, 100_000, "posterior predictive runs for the fit diagnostics")
+
+
+@dataclass
 class CadreConfig:
     seed: int = knob(0, 0, 2**63 - 1)
     steps: int = knob(120, 1, 1_000_000)
@@ -336,6 +354,7 @@ class CadreConfig:
     behaviour: BehaviourConfig = field(default_factory=BehaviourConfig)
     experiment: ExperimentConfig = field(default_factory=ExperimentConfig)
     sweep: SweepConfig = field(default_factory=SweepConfig)
+    calibrate: CalibrateConfig = field(default_factory=CalibrateConfig)
 
 
 NETWORK_KINDS = ("hierarchy", "small_world", "scale_free", "file")
@@ -405,6 +424,10 @@ def validate(cfg: CadreConfig) -> CadreConfig:
     from cadresim.policies.schedule import check_schedule  # noqa: PLC0415 (import cycle)
 
     check_schedule(cfg)
+    if cfg.experiment.posterior:
+        from cadresim.experiments.calibration.posterior import check_posterior  # noqa: PLC0415
+
+        check_posterior(cfg.experiment.posterior)
     return cfg
 
 

@@ -37,6 +37,14 @@ def report_main(argv: list[str]) -> int:
         "--out", default=None, help="HTML file to write (default: FOLDER/report.LANG.html)"
     )
     args = p.parse_args(argv)
+    from .calibration.report import is_calibration  # noqa: PLC0415
+
+    if is_calibration(args.folder):  # a calibrate folder has its own report
+        from .calibration.report import write_calibration_report  # noqa: PLC0415
+
+        path = write_calibration_report(args.folder, args.lang, args.out)
+        print(f"cadresim: report written to {path}")
+        return 0
     try:
         path = write_report(args.folder, lang=args.lang, static=args.static, out=args.out)
     except (ReportError, ValueError) as exc:

@@ -267,16 +267,19 @@ def _run_locked(cfg, base, ts, folder, fp, old, echo) -> CalibrationResult:
     workers = _workers(cfg)
     sampler = SeededMulticoreSampler(cfg.seed, workers, cfg.calibrate.max_simulations)
     sampler.show_progress = False
+    # a resumed run's first threshold is the median distance of the last stored generation,
+    # as it would have been without the interruption; a new run's first generation takes all
+    resuming = bool(old and old.get("history") and (folder / DB).exists())
     abc = pyabc.ABCSMC(
         _model(base, keys, stats),
         _prior_distribution(ts.priors),
         _distance(ts),
         population_size=cfg.calibrate.particles,
         sampler=sampler,
-        eps=pyabc.QuantileEpsilon(initial_epsilon=math.inf, alpha=0.5),
+        eps=pyabc.QuantileEpsilon(initial_epsilon=math.inf if not resuming else "from_sample"),
     )
     stored = 0
-    if old is not None and old.get("history") and (folder / DB).exists():
+    if resuming:
         history = abc.load(db, int(old["history"]["abc_id"]), observed_sum_stat=observed)
         stored = int(history.max_t) + 1
     if stored and old.get("status") == "complete" and old.get("stopping") == _stopping(cfg):
@@ -343,7 +346,8 @@ def _posterior(history, keys: list[str]) -> pd.DataFrame:
     out = pd.DataFrame({k: df[_name(k)].to_numpy(dtype=float) for k in keys})
     out["weight"] = np.asarray(w, dtype=float)
     out.insert(0, "generation", int(history.max_t))
-    return out
+    # the database returns particles in no fixed order: sort them, so the table is reproducible
+    return out.sort_values([*keys, "weight"], kind="stable").reset_index(drop=True)
 
 
 def _generations(history) -> pd.DataFrame:
@@ -367,7 +371,11 @@ def _finish(
     keys = [p.key for p in ts.priors]
     posterior = _posterior(history, keys)
     generations = _generations(history)
-    predictive = run_predictive(cfg, base, ts, posterior, _workers(cfg))
+    done = folder / "predictive.parquet"
+    if spent is None and done.exists():  # complete before this call: its predictive stands
+        predictive = pd.read_parquet(done)
+    else:
+        predictive = run_predictive(cfg, base, ts, posterior, _workers(cfg))
     fit = fit_table(ts, predictive)
     for name, table in (
         ("posterior", posterior),

@@ -123,6 +123,10 @@ def _hydra_run(dcfg: DictConfig) -> None:
             if code:
                 raise SystemExit(code)
             return
+        if cfg.experiment.posterior:  # the draw an experiment's run with this seed takes
+            from cadresim.experiments.calibration.posterior import apply_posterior  # noqa: PLC0415
+
+            apply_posterior(cfg)
         out = run_dir(cfg)
         if cfg.write:
             check_run_output(out, cfg)

@@ -65,7 +65,7 @@ def test_bad_input_exits_2_without_traceback_or_output(tmp_path, args, fragment)
             "nosuchkey=1",
             "nosuchkey is not a config key; allowed at the top level: seed, steps, summary_from, "
             "output_dir, write, overwrite, population, network, policy, behaviour, experiment, "
-            "sweep",
+            "sweep, calibrate",
         ),
         ("steps=abc", "steps = 'abc' is not an integer; allowed an integer in [1, 1000000]"),
         (
@@ -76,7 +76,8 @@ def test_bad_input_exits_2_without_traceback_or_output(tmp_path, args, fragment)
         (
             "experiment=nope",
             "experiment = 'nope' is not a preset (no configs/experiment/nope.yaml); "
-            "allowed compare_regimes, crackdown, lever_by_type, sensitivity, single, sweep",
+            "allowed calibrate, compare_regimes, crackdown, lever_by_type, sensitivity, single, "
+            "sweep",
         ),
         ("stpes=3", "stpes is not a config key (did you mean steps?); allowed at the top level"),
         ("+foo=1", "foo is not a config key; allowed at the top level"),

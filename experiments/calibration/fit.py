@@ -176,6 +176,10 @@ def run_calibration(cfg: CadreConfig, echo=None) -> CalibrationResult:
         for x in (p.low, p.high):
             probe = copy.deepcopy(base)
             apply_params(probe, [(p.key, x)])
+            try:
+                validate(probe)
+            except ConfigError as exc:
+                raise ConfigError(f"prior of {p.key}: at its bound {x:g}, {exc}") from None
     fp = store.fingerprint(identity(base, ts, cfg))
     folder = Path(cfg.experiment.output_dir or Path("results") / "experiments" / f"{KIND}-{fp}")
     key = "experiment.output_dir"
@@ -267,9 +271,14 @@ def _run_locked(cfg, base, ts, folder, fp, old, echo) -> CalibrationResult:
     workers = _workers(cfg)
     sampler = SeededMulticoreSampler(cfg.seed, workers, cfg.calibrate.max_simulations)
     sampler.show_progress = False
+    stored = 0  # generations in the database (a run stopped inside generation 0 has none)
+    if old and old.get("history") and (folder / DB).exists():
+        known = pyabc.History(db, _id=int(old["history"]["abc_id"]), create=False)
+        last = known.max_t  # None without populations, -1 with pyabc's pre-calibration only
+        stored = max(int(last) + 1, 0) if last is not None else 0
     # a resumed run's first threshold is the median distance of the last stored generation,
     # as it would have been without the interruption; a new run's first generation takes all
-    resuming = bool(old and old.get("history") and (folder / DB).exists())
+    resuming = stored > 0
     abc = pyabc.ABCSMC(
         _model(base, keys, stats),
         _prior_distribution(ts.priors),
@@ -278,14 +287,12 @@ def _run_locked(cfg, base, ts, folder, fp, old, echo) -> CalibrationResult:
         sampler=sampler,
         eps=pyabc.QuantileEpsilon(initial_epsilon=math.inf if not resuming else "from_sample"),
     )
-    stored = 0
     if resuming:
         history = abc.load(db, int(old["history"]["abc_id"]), observed_sum_stat=observed)
-        stored = int(history.max_t) + 1
-    if stored and old.get("status") == "complete" and old.get("stopping") == _stopping(cfg):
+    if resuming and old.get("status") == "complete" and old.get("stopping") == _stopping(cfg):
         echo(f"calibrate: complete ({old.get('reason')}); nothing to run")
         return _finish(cfg, base, ts, folder, fp, history, "complete", old["reason"], stored)
-    if not stored:
+    if not resuming:
         seed_candidate(cfg.seed, -1, 0)  # pyabc draws nothing here; seeded for safety
         history = abc.new(db, observed, meta_info={"cadresim_fingerprint": fp})
     history_info = {"db": DB, "abc_id": int(history.id)}
@@ -293,8 +300,8 @@ def _run_locked(cfg, base, ts, folder, fp, old, echo) -> CalibrationResult:
         folder / store.MANIFEST,
         _manifest(cfg, base, ts, fp, "running", "", history_info, stopped_at=None),
     )
-    sampler.spent = int(history.total_nr_simulations) if stored else 0
-    if stored:
+    sampler.spent = int(history.total_nr_simulations) if resuming else 0
+    if resuming:
         echo(f"calibrate: resuming after generation {stored - 1} ({sampler.spent} simulations)")
 
     def progress(t: int, accepted: int, evaluated: int) -> None:

@@ -14,6 +14,7 @@ import pandas as pd
 from cadresim.model.config import CadreConfig, validate
 
 from ..runs import apply_params
+from .sampler import ignore_interrupt
 from .statistics import run_statistics
 from .targetset import TargetSet
 
@@ -46,7 +47,7 @@ def run_predictive(
     _JOB["base"] = base
     try:
         if workers > 1 and n > 1:
-            with mp.get_context("fork").Pool(workers) as pool:
+            with mp.get_context("fork").Pool(workers, initializer=ignore_interrupt) as pool:
                 results = pool.map(_one, jobs, chunksize=1)
         else:
             results = [_one(j) for j in jobs]

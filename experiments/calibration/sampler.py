@@ -20,6 +20,7 @@ from __future__ import annotations
 import itertools
 import multiprocessing as mp
 import random
+import signal
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -36,6 +37,12 @@ def seed_candidate(seed: int, t: int, i: int) -> None:
     state = np.random.SeedSequence([seed, t + 1, i]).generate_state(4)  # t >= -1
     np.random.seed(state)  # noqa: NPY002 (pyabc draws from the global generator)
     random.seed(int(state[0]))
+
+
+def ignore_interrupt() -> None:
+    """Ctrl+C reaches the whole process group: the main process stops the pool and keeps the
+    stored generations; workers die quietly instead of printing a traceback each."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _simulate_chunk(ids: list[int]) -> list[tuple[int, Any]]:
@@ -76,7 +83,7 @@ class SeededMulticoreSampler(MulticoreEvalParallelSampler):
         pool = None
         try:
             if self.n_procs > 1:
-                pool = mp.get_context("fork").Pool(self.n_procs)
+                pool = mp.get_context("fork").Pool(self.n_procs, initializer=ignore_interrupt)
                 results = pool.imap(_simulate_chunk, _chunks(limit))
             else:
                 results = map(_simulate_chunk, _chunks(limit))

@@ -25,10 +25,11 @@ from typing import Any
 
 import yaml
 
+from cadresim.agents.types import TYPE_NAMES
 from cadresim.model.config import CadreConfig, ConfigError, flatten
 
 from ..space import _field_range, _flatten_spec
-from .statistics import STATISTICS
+from .statistics import GRADE_FORMS, STATISTICS
 
 PACKAGED = "cadresim.experiments.calibration.targets"
 # knobs a calibration may not fit: they say how to run or name things, not how cadres behave
@@ -127,8 +128,9 @@ def _target(stat: str, spec: Any, where: str) -> Target:
         hint = f" (did you mean {' or '.join(near)}?)" if near else ""
         plain = ", ".join(s for s in STATISTICS if "." not in s)
         raise ConfigError(
-            f"{where}: {stat!r} is not a statistic{hint}; allowed {plain}, "
-            "<rate>.<type>, share.<type>, grade_share.<form>"
+            f"{where}: {stat!r} is not a statistic{hint}; allowed {plain}, RATE.TYPE and "
+            f"share.TYPE (TYPE: {', '.join(TYPE_NAMES)}), grade_share.FORM (FORM: "
+            f"{', '.join(GRADE_FORMS)})"
         )
     if not isinstance(spec, Mapping) or "observed" not in spec or "sd" not in spec:
         raise ConfigError(f"{where}: give {{observed: x, sd: s}}")

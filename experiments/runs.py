@@ -95,9 +95,9 @@ def derived_overrides(
 def run_config(base: CadreConfig, spec: RunSpec) -> CadreConfig:
     """The validated config of one run: base config + the run's parameter values and seed."""
     cfg = copy.deepcopy(base)
+    apply_posterior(cfg, spec.seed)  # experiment.posterior: this run's draw; a swept knob wins
     apply_params(cfg, spec.params)
     cfg.seed = spec.seed
-    apply_posterior(cfg)  # experiment.posterior: this run's posterior draw, seeded by its seed
     return validate(cfg)
 
 

@@ -160,6 +160,8 @@ def test_posterior_yaml_drives_other_experiments(tmp_path):
         draws[seed] = cfg.behaviour.steepness
         assert dict(posterior_draw(path, seed))["behaviour.steepness"] == cfg.behaviour.steepness
     assert draws[3] == run_config(base, RunSpec(0, "x", 0, 3)).behaviour.steepness  # seeded
+    swept = run_config(base, RunSpec(0, "x", 0, 3, params=(("behaviour.steepness", 5.5),)))
+    assert swept.behaviour.steepness == 5.5  # a swept knob keeps its swept value
     assert len(set(draws.values())) > 1  # replications take different draws
     assert set(draws.values()) <= set(res.posterior["behaviour.steepness"])
     assert np.isclose(res.posterior["weight"].sum(), 1.0)

@@ -98,13 +98,14 @@ def posterior_draw(path: str, seed: int) -> list[tuple[str, float]]:
     return [(k, float(v)) for k, v in zip(keys, values[row], strict=True)]
 
 
-def apply_posterior(cfg: CadreConfig) -> list[tuple[str, float]]:
-    """Set this run's posterior draw on `cfg` (nothing without experiment.posterior); returns
-    the values set. Called where run configs are derived (experiments/runs.py run_config)."""
+def apply_posterior(cfg: CadreConfig, seed: int | None = None) -> list[tuple[str, float]]:
+    """Set the posterior draw of the run with `seed` (default cfg.seed) on `cfg`; nothing
+    without experiment.posterior. Returns the values set. Called where run configs are derived
+    (experiments/runs.py run_config, before a sweep's values, which therefore win)."""
     if not cfg.experiment.posterior:
         return []
     from ..runs import apply_params  # noqa: PLC0415 (runs.py imports this module)
 
-    draw = posterior_draw(cfg.experiment.posterior, cfg.seed)
+    draw = posterior_draw(cfg.experiment.posterior, cfg.seed if seed is None else seed)
     apply_params(cfg, draw)
     return draw

@@ -185,6 +185,11 @@ def run_calibration(cfg: CadreConfig, echo=None) -> CalibrationResult:
     key = "experiment.output_dir"
     check_output(folder, key)
     old = _read_manifest(folder, key, fp)
+    if old is not None and not cfg.experiment.resume:
+        raise ConfigError(
+            f"{key} = {str(folder)!r} already holds this calibration; set experiment.resume=true "
+            f"to continue it, or choose another {key}"
+        )
     folder.mkdir(parents=True, exist_ok=True)
     store.lock_folder(folder, key)
     try:

@@ -54,6 +54,10 @@ SUBCOMMAND_MODULES: dict[str, tuple[str, str]] = {
     "dashboard": ("cadresim.dashboard.command", "start the training dashboard (Dash)"),
     "export": ("cadresim.experiments.export", "write a results folder's tables as CSV or Excel"),
     "optimise": ("cadresim.experiments.optimise", "search lever packages (NSGA-II, robust)"),
+    "calibrate": (
+        "cadresim.experiments.calibration.command",
+        "fit knobs to a locality's figures (ABC-SMC)",
+    ),
     "discover": ("cadresim.experiments.discover", "PRIM: where a sweep's policy fails"),
 }
 # `cadresim experiment=NAME`: the module that registers NAME in EXPERIMENTS (and EXPERIMENT_PLANS).
@@ -63,6 +67,7 @@ EXPERIMENT_MODULES: dict[str, str] = {
     "lever_by_type": "cadresim.experiments.commands",
     "crackdown": "cadresim.experiments.commands",
     "optimise": "cadresim.experiments.optimise",
+    "calibrate": "cadresim.experiments.calibration.command",
 }
 SUBCOMMANDS: dict[str, Callable[[list[str]], int]] = {}
 EXPERIMENTS: dict[str, Callable[[CadreConfig, DictConfig], int]] = {}
@@ -144,7 +149,7 @@ def check_run_output(out: Path, cfg: CadreConfig) -> None:
 
 
 # Keys of a single run's config that say how to run or where to write, not what runs.
-NOT_THE_RUN = ("output_dir", "write", "overwrite", "experiment", "sweep", "optimise")
+NOT_THE_RUN = ("output_dir", "write", "overwrite", "experiment", "sweep", "optimise", "calibrate")
 
 
 def _run_identity(config: dict) -> dict:
@@ -157,6 +162,13 @@ def run_single(cfg: CadreConfig) -> Any:
     from cadresim.model.report import print_run  # noqa: PLC0415
     from cadresim.model.simulate import simulate  # noqa: PLC0415
 
+    if cfg.experiment.posterior:  # the draw an experiment's run with this seed takes
+        from cadresim.experiments.calibration.posterior import apply_posterior  # noqa: PLC0415
+
+        try:
+            apply_posterior(cfg)
+        except ConfigError as exc:
+            fail(str(exc))
     out = run_dir(cfg)
     try:
         if cfg.write:

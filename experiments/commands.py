@@ -108,20 +108,3 @@ cli.EXPERIMENT_PLANS["compare_regimes"] = lambda cfg, ov: _first_run(plan_compar
 cli.EXPERIMENT_PLANS["lever_by_type"] = lambda cfg, ov: _first_run(plan_compare(cfg, ov))
 cli.EXPERIMENT_PLANS["crackdown"] = lambda cfg, ov: _first_run(plan_crackdown(cfg, ov))
 cli.EXPERIMENT_PLANS["sweep"] = lambda cfg, ov: _first_run(plan_sweep(cfg, ov)[0])
-
-
-def _open_sweep_dicts() -> None:
-    """Let `sweep.levers.KEY=[lo,hi]` add keys on the command line (no `+` needed).
-
-    Hydra locks the composed config (struct mode); an explicit struct=False flag on the two
-    free-form dicts of the schema survives that lock, so only they accept new keys."""
-    from hydra.core.config_store import ConfigStore  # noqa: PLC0415
-    from omegaconf import OmegaConf  # noqa: PLC0415
-
-    schema = OmegaConf.structured(CadreConfig)
-    OmegaConf.set_struct(schema.sweep.levers, False)
-    OmegaConf.set_struct(schema.sweep.uncertainties, False)
-    ConfigStore.instance().store(name="cadresim_schema", node=schema)
-
-
-_open_sweep_dicts()

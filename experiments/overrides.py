@@ -14,6 +14,7 @@ from typing import Any
 
 from cadresim.model.config import (
     CadreConfig,
+    CalibrateConfig,
     ExperimentConfig,
     SweepConfig,
     _override_value,
@@ -22,7 +23,9 @@ from cadresim.model.config import (
 )
 from cadresim.safety import check_names
 
-EXPERIMENT_KEYS = ("experiment.", "sweep.", "hydra.")
+EXPERIMENT_KEYS = ("experiment.", "sweep.", "calibrate.", "hydra.")
+# experiment keys that shape every run, kept in the runs' base configs
+RUN_KEYS = ("experiment.posterior",)
 
 
 def as_list(overrides: Iterable[str] | Mapping[str, Any] | None) -> list[str]:
@@ -46,7 +49,7 @@ def compose_overrides(overrides: list[str], regime: str | None = None) -> list[s
     kept = [
         o
         for o in overrides
-        if not _key(o).startswith(EXPERIMENT_KEYS)
+        if (not _key(o).startswith(EXPERIMENT_KEYS) or _key(o) in RUN_KEYS)
         and not (regime is not None and _key(o) == "policy")
     ]
     return [*kept, f"policy={regime}"] if regime is not None else kept
@@ -72,8 +75,9 @@ def replay_overrides(overrides: list[str], base: CadreConfig) -> list[str]:
 def base_config(overrides: list[str]) -> CadreConfig:
     cfg = load_config(overrides)
     check_names(cfg)  # before a name is replayed as a preset (policy=NAME) or used in a path
-    cfg.experiment = ExperimentConfig()
+    cfg.experiment = ExperimentConfig(posterior=cfg.experiment.posterior)
     cfg.sweep = SweepConfig()
+    cfg.calibrate = CalibrateConfig()
     return cfg
 
 

@@ -51,6 +51,14 @@ def report_main(argv: list[str]) -> int:
             cli.fail(str(exc))
         print(f"cadresim: report written to {path}")
         return 0
+    from .calibration.report import is_calibration  # noqa: PLC0415
+
+    if is_calibration(args.folder):  # a calibrate folder has its own report
+        from .calibration.report import write_calibration_report  # noqa: PLC0415
+
+        path = write_calibration_report(args.folder, args.lang, args.out)
+        print(f"cadresim: report written to {path}")
+        return 0
     files: list[Path] = []
     try:
         path = write_report(

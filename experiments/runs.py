@@ -19,6 +19,7 @@ import pandas as pd
 from cadresim.model.config import CadreConfig, validate
 from cadresim.model.simulate import simulate
 
+from .calibration.posterior import apply_posterior
 from .space import derived_values, set_dotted
 
 SEED_BITS = 63
@@ -94,6 +95,7 @@ def derived_overrides(
 def run_config(base: CadreConfig, spec: RunSpec) -> CadreConfig:
     """The validated config of one run: base config + the run's parameter values and seed."""
     cfg = copy.deepcopy(base)
+    apply_posterior(cfg, spec.seed)  # experiment.posterior: this run's draw; a swept knob wins
     apply_params(cfg, spec.params)
     cfg.seed = spec.seed
     return validate(cfg)

@@ -28,7 +28,7 @@ import numpy as np
 from cadresim.model.config import TYPES, CadreConfig, ConfigError, flatten
 
 # Keys a sweep may not vary: they define the experiment, not a scenario.
-FIXED_PREFIXES = ("experiment.", "sweep.")
+FIXED_PREFIXES = ("experiment.", "sweep.", "calibrate.")
 FIXED_KEYS = ("seed", "output_dir", "write", "policy.name", "population.name", "network.name")
 REMAINDER = "population.mix.proactive"
 DEFICIT_SHARES = tuple(f"population.mix.{t}" for t in TYPES)

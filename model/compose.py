@@ -33,12 +33,13 @@ CONFIG_MODULE = "cadresim.configs"
 
 
 def _store_schema() -> None:
-    """Register the schema; `sweep.levers.KEY=[lo,hi]` and `sweep.uncertainties.KEY=...` add
-    keys without `+` (Hydra locks the composed config; an explicit struct=False flag on these
-    two free-form dicts survives the lock)."""
+    """Register the schema; `sweep.levers.KEY=[lo,hi]`, `sweep.uncertainties.KEY=...` and
+    `calibrate.parameters.KEY=...` add keys without `+` (Hydra locks the composed config; an
+    explicit struct=False flag on these free-form dicts survives the lock)."""
     schema = OmegaConf.structured(CadreConfig)
     OmegaConf.set_struct(schema.sweep.levers, False)
     OmegaConf.set_struct(schema.sweep.uncertainties, False)
+    OmegaConf.set_struct(schema.calibrate.parameters, False)
     ConfigStore.instance().store(name="cadresim_schema", node=schema)
 
 

@@ -405,6 +405,11 @@ class ExperimentConfig:
         "run beyond the memory cap derived from this machine (half its memory; cadres x "
         "stored steps per run, runs at once, planned runs), knowingly",
     )
+    posterior: str | None = setting(
+        None,
+        "a calibration's posterior.yaml: each run's behavioural constants are a posterior draw "
+        "seeded by the run's seed",
+    )
 
 
 @dataclass
@@ -481,6 +486,23 @@ class OptimiseConfig:
 
 
 @dataclass
+class CalibrateConfig:
+    """`cadresim calibrate`: ABC-SMC fit of knobs to a locality's figures
+    (experiments/calibration). `parameters` maps a dotted knob to its prior, [lo, hi] (uniform)
+    or {dist: normal, mean, sd, low, high}; empty takes the targets file's."""
+
+    targets: str = setting("seeds", "a packaged targets file by name, or a path to a YAML file")
+    parameters: dict[str, Any] = listing(
+        dict, "knob -> prior: [lo, hi] (uniform) or {dist: normal, mean, sd, low, high}"
+    )
+    particles: int = knob(100, 5, 1_000_000, "accepted particles per ABC-SMC generation")
+    generations: int = knob(10, 1, 1000, "most ABC-SMC generations")
+    max_simulations: int = knob(2000, 1, 10**9, "stop once this many simulations are done")
+    min_epsilon: float = knob(0.0, 0.0, None, "stop once the threshold (in target sds) is this")
+    predictive: int = knob(40, 0, 100_000, "posterior predictive runs for the fit diagnostics")
+
+
+@dataclass
 class CadreConfig:
     seed: int = knob(0, 0, 2**63 - 1, "seed of the run's random streams")
     steps: int = knob(120, 1, 1_000_000, "months simulated")
@@ -502,6 +524,7 @@ class CadreConfig:
     experiment: ExperimentConfig = field(default_factory=ExperimentConfig)
     sweep: SweepConfig = field(default_factory=SweepConfig)
     optimise: OptimiseConfig = field(default_factory=OptimiseConfig)
+    calibrate: CalibrateConfig = field(default_factory=CalibrateConfig)
 
 
 NETWORK_KINDS = ("hierarchy", "small_world", "scale_free", "file")
@@ -577,6 +600,10 @@ def validate(cfg: CadreConfig) -> CadreConfig:
     from cadresim.safety import check_limits  # noqa: PLC0415 (import cycle)
 
     check_limits(cfg)  # memory estimate vs this machine, before any work
+    if cfg.experiment.posterior:
+        from cadresim.experiments.calibration.posterior import check_posterior  # noqa: PLC0415
+
+        check_posterior(cfg.experiment.posterior)
     return cfg
 
 

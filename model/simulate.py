@@ -82,7 +82,7 @@ def _temp(path: Path, temps: list[str]) -> str:
 
 # Keys that say how to write, not what runs: kept out of the hash, so a run's folder name and
 # its identity do not change with them.
-UNHASHED = ("overwrite", "optimise")  # optimise.*: settings of a search, not of a run
+UNHASHED = ("overwrite", "optimise", "calibrate")  # a search's or a fit's settings, not a run's
 # experiment.dry_run writes nothing, so it is never part of a written run's identity;
 # experiment.format only adds CSV/Excel copies of the same tables
 UNHASHED_EXPERIMENT = ("dry_run", "format", "allow_large")

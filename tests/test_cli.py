@@ -66,7 +66,7 @@ def test_bad_input_exits_2_without_traceback_or_output(tmp_path, inproc, args, f
             "nosuchkey=1",
             "nosuchkey is not a config key; allowed at the top level: seed, steps, summary_from, "
             "output_dir, write, overwrite, population, network, policy, behaviour, experiment, "
-            "sweep",
+            "sweep, optimise, calibrate",
         ),
         ("steps=abc", "steps = 'abc' is not an integer; allowed an integer in [1, 1000000]"),
         (
@@ -77,7 +77,8 @@ def test_bad_input_exits_2_without_traceback_or_output(tmp_path, inproc, args, f
         (
             "experiment=nope",
             "experiment = 'nope' is not a preset (no configs/experiment/nope.yaml); "
-            "allowed compare_regimes, crackdown, lever_by_type, optimise, sensitivity, single, "
+            "allowed calibrate, compare_regimes, crackdown, lever_by_type, optimise, sensitivity, "
+            "single, "
             "sweep",
         ),
         ("stpes=3", "stpes is not a config key (did you mean steps?); allowed at the top level"),

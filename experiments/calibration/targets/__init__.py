@@ -1,0 +1,1 @@
+"""Packaged calibration targets (YAML files, usable by name: calibrate.targets=NAME)."""

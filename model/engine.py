@@ -8,6 +8,7 @@ from __future__ import annotations
 from enum import IntEnum
 
 import numpy as np
+import scipy.sparse as sp
 
 from cadresim.agents import beliefs, decision
 from cadresim.agents.types import TYPE_NAMES, TypeClassifier
@@ -25,7 +26,15 @@ from cadresim.policies.schedule import PolicyTimeline
 from .config import CadreConfig
 from .metrics import COUNTS, GATES, IDX, Tally
 from .network import Organisation, build_organisation, divisions
-from .state import ERROR, MISCONDUCT, SUCCESS, CadreState, draw_cadres, initial_state
+from .state import (
+    ERROR,
+    MISCONDUCT,
+    SUCCESS,
+    CadreState,
+    draw_cadres,
+    initial_state,
+    stack_states,
+)
 
 
 class Draw(IntEnum):
@@ -96,30 +105,62 @@ def career_stream(seed: int) -> np.random.Generator:
 
 
 class Engine:
-    """The arrays of one run and the rules that advance them."""
+    """The arrays of one run, or of a batch of runs of one config that differ only in their
+    seeds (model/batch.py): the runs' cadres are consecutive blocks of one population on a
+    block-diagonal network, so they never interact, and each run draws from its own streams
+    in the same order and shapes as alone, so its results are byte-identical to a solo run."""
 
-    def __init__(self, cfg: CadreConfig, rng: np.random.Generator | None = None) -> None:
+    def __init__(
+        self,
+        cfg: CadreConfig,
+        rng: np.random.Generator | None = None,
+        seeds: list[int] | None = None,
+    ) -> None:
         self.cfg = cfg
         self.timeline = PolicyTimeline(cfg)  # policy.schedule: the policy in force each month
-        net_rng, pop_rng, dyn_rng = streams(cfg.seed)
-        self.rng = dyn_rng if rng is None else rng
-        self.career_rng = career_stream(cfg.seed)
-        self.eval_rng = evaluation_stream(cfg.seed)
-        self._moves: careers.Moves | None = None  # planned at an evaluation, made after the tally
-        self._rotation: tuple[np.ndarray, np.ndarray] | None = None
-        self.org: Organisation = build_organisation(cfg.network, cfg.population.size, net_rng)
-        self.state: CadreState = initial_state(cfg, self.org, pop_rng)
+        self.seeds = [cfg.seed] if seeds is None else list(seeds)
+        self.runs = len(self.seeds)
+        if rng is not None and self.runs > 1:
+            raise ValueError("a batch draws from each run's own streams; rng is for one run")
+        orgs, states, self.rngs = [], [], []
+        for seed in self.seeds:
+            net_rng, pop_rng, dyn_rng = streams(seed)
+            self.rngs.append(dyn_rng)
+            orgs.append(build_organisation(cfg.network, cfg.population.size, net_rng))
+            states.append(initial_state(cfg, orgs[-1], pop_rng))
+        self.rng = self.rngs[0] if rng is None else rng
+        self.career_rngs = [career_stream(seed) for seed in self.seeds]
+        self.eval_rngs = [evaluation_stream(seed) for seed in self.seeds]
+        self.career_rng, self.eval_rng = self.career_rngs[0], self.eval_rngs[0]
+        self.orgs = orgs
+        self.size = orgs[0].size  # cadres per run
+        if any(org.size != self.size for org in orgs):
+            raise ValueError("the runs of a batch must have the same number of cadres")
+        self.offsets = [k * self.size for k in range(self.runs)]
+        self.blocks = [slice(k * self.size, (k + 1) * self.size) for k in range(self.runs)]
+        self._moves: list[careers.Moves | None] = [None] * self.runs  # planned at an evaluation
+        self._rotation: list[tuple[np.ndarray, np.ndarray] | None] = [None] * self.runs
+        self.org: Organisation = stack_organisations(orgs)
+        self.state: CadreState = stack_states(states)
         self.n = self.state.size
         self.step_count = 0
         self.degree = np.asarray(self.org.adjacency.sum(axis=1), dtype=np.float32).ravel()
         self.has_supervisor = self.org.supervisor >= 0
-        self.supervisor = np.where(self.has_supervisor, self.org.supervisor, 0)
+        # a cadre without a supervisor points at its run's first cadre (weight 0), as alone
+        first = np.repeat(np.array(self.offsets, dtype=np.int64), self.size)
+        self.supervisor = np.where(self.has_supervisor, self.org.supervisor, first)
         self.leader = np.bincount(self.org.supervisor[self.has_supervisor], minlength=self.n) > 0
-        self.division = divisions(self.org.supervisor, self.org.unit)
+        self.division = np.concatenate(
+            [divisions(o.supervisor, o.unit) + off for o, off in zip(orgs, self.offsets)]
+        )
         self.columns = np.zeros((len(COUNTS), self.n), dtype=np.float32)
         self.columns[IDX["n"]] = 1.0  # counts group sizes in the tally
         self.columns[IDX["leader"]] = self.leader
         self.draws = np.empty((N_DRAWS, self.n), dtype=np.float32)  # refilled each step
+        # a batch fills each run's draws as a solo run would, then interleaves them by row
+        self._run_draws = (
+            np.empty((self.runs, N_DRAWS, self.size), dtype=np.float32) if self.runs > 1 else None
+        )
         # reused each step: at 10^5 cadres, fresh multi-megabyte temporaries cost page faults
         self.signals = np.empty((self.n, N_SIGNALS), dtype=bool)
         self.signal_counts = np.empty((self.n, N_SIGNALS), dtype=np.float32)
@@ -130,12 +171,16 @@ class Engine:
         # hidden from everyone else), e.g. to measure the peer effect
         self.forced: np.ndarray | None = None
         self.hide_forced = False
-        self.reference_competence = np.float32(self.state.competence.mean())
-        self.tally = Tally(self.state.cohort)
+        # each run's initial mean competence (a scalar alone, one value per cadre in a batch)
+        means = [np.float32(x.competence.mean()) for x in states]
+        self.reference_competence = (
+            means[0] if self.runs == 1 else np.repeat(np.array(means, np.float32), self.size)
+        )
+        self.tally = Tally(self.state.cohort, self.runs)
         self._reclassifier()
         beh = cfg.behaviour
-        self.observation = beliefs.observation_matrix(
-            self.org.adjacency, beh.own_weight, beh.social_learning
+        self.observation = stack_matrices(
+            [beliefs.observation_matrix(o.adjacency, beh.own_weight, beh.social_learning) for o in orgs]
         )
         self.tallies: list[np.ndarray] = []
         # step 0 records the gates on a task of median difficulty (nobody has decided yet)
@@ -155,7 +200,7 @@ class Engine:
         self.step_count += 1
         t = self.step_count
         self.timeline.apply(self.cfg, t)  # policy.schedule: a policy change in month t
-        u = self.rng.random(dtype=np.float32, out=self.draws)
+        u = self._draw()
         self._develop(u)
         acted, p = self._decide(u, t)
         ev = self._outcomes(acted, p, u, t)
@@ -168,10 +213,26 @@ class Engine:
         if evaluating:  # the month's events stay with the cadres who made them
             self._move_cadres()
 
+    def _draw(self) -> np.ndarray:
+        """The month's uniform draws (Draw rows x cadres): each run's block from its own
+        dynamics stream, in the order and shape of a solo run."""
+        if self._run_draws is None:
+            return self.rng.random(dtype=np.float32, out=self.draws)
+        for rng, block in zip(self.rngs, self._run_draws, strict=True):
+            rng.random(dtype=np.float32, out=block)
+        np.copyto(
+            self.draws.reshape(N_DRAWS, self.runs, self.size), self._run_draws.transpose(1, 0, 2)
+        )
+        return self.draws
+
     def _develop(self, u: np.ndarray) -> None:
         """Training, education: traits move before the month's decisions (ODD 7.9)."""
         s, pol = self.state, self.cfg.policy
-        training.train(s.competence, u[Draw.TRAIN], pol.training)
+        if pol.training.targeted:  # the least competent of each run, not of the batch
+            for block in self.blocks:
+                training.train(s.competence[block], u[Draw.TRAIN, block], pol.training)
+        else:
+            training.train(s.competence, u[Draw.TRAIN], pol.training)
         if education.educate(s.motivation, pol.education):
             self._reclassifier()
 
@@ -423,13 +484,17 @@ class Engine:
         """Annual evaluation: rank within units on the oriented score; the excellence quota;
         warn and demote the bottom; leaders retire and the best move up (ODD 7.10-7.11)."""
         s, pol, col, beh = self.state, self.cfg.policy, self.columns, self.cfg.behaviour
-        unit = self.org.unit
         score = evaluation.score(
             s.cycle_successes, s.cycle_acts, s.cycle_harms, pol.evaluation.orientation
         )
-        record = evaluation.noisy_record(score, pol.evaluation.noise, self.eval_rng)
-        # integer records tie without noise: then rank ties by cadre index, on any CPU
-        rank, size = evaluation.rank_within_units(record, unit, stable=pol.evaluation.noise == 0)
+        record, rank, size = np.empty_like(score), np.empty(self.n, np.int64), np.empty(self.n, np.int64)
+        for org, block, rng in zip(self.orgs, self.blocks, self.eval_rngs, strict=True):
+            # each run ranks its own units with its own noise, as alone
+            record[block] = evaluation.noisy_record(score[block], pol.evaluation.noise, rng)
+            # integer records tie without noise: then rank ties by cadre index, on any CPU
+            rank[block], size[block] = evaluation.rank_within_units(
+                record[block], org.unit, stable=pol.evaluation.noise == 0
+            )
         top = incentive.excellent(rank, size, pol.incentive)
         bottom = accountability.bottom_ranked(rank, size, pol.accountability)
         warned, demoted = accountability.warn_and_demote(
@@ -463,64 +528,77 @@ class Engine:
 
     def _careers(self, record: np.ndarray, t: int) -> np.ndarray:
         """Plan retirements, promotions into vacancies, entrants and rotation (made after this
-        month's tally, by `_move_cadres`). Returns who will be promoted (by post)."""
-        s, cfg = self.state, self.cfg.policy.careers
+        month's tally, by `_move_cadres`), run by run. Returns who will be promoted (by post)."""
         promoted = np.zeros(self.n, dtype=bool)
-        # fixed-size draws every evaluation, whatever the policy: common random numbers
-        retire_draw = self.eval_rng.random(self.n, dtype=np.float32)
-        rotate_draw = self.eval_rng.random(self.n, dtype=np.float32)
-        rotate_rng = np.random.default_rng(self.eval_rng.integers(2**63))
-        self._moves, self._rotation = None, None
-        if not cfg.enabled:
-            return promoted
-        # a cadre in an influence period is not promoted (影响期满可提拔)
-        merit = np.where(s.blocked_until > t, -np.inf, record)
-        vacant = careers.retiring(self.leader, retire_draw, cfg.retirement)
-        self._moves = careers.fill_vacancies(self.org.supervisor, self.org.level, merit, vacant)
-        promoted[self._moves.promoted] = True
-        if cfg.rotation > 0.0:
-            self._rotation = careers.rotation(self.org.level, rotate_draw, cfg.rotation, rotate_rng)
+        for k in range(self.runs):
+            self._moves[k], self._rotation[k] = self._plan_moves(k, record, t)
+            if self._moves[k] is not None:
+                promoted[self._moves[k].promoted] = True
         return promoted
+
+    def _plan_moves(
+        self, k: int, record: np.ndarray, t: int
+    ) -> tuple[careers.Moves | None, tuple[np.ndarray, np.ndarray] | None]:
+        """Run k's moves, as cadre indices of the whole batch."""
+        s, cfg = self.state, self.cfg.policy.careers
+        org, block, off, rng = self.orgs[k], self.blocks[k], self.offsets[k], self.eval_rngs[k]
+        # fixed-size draws every evaluation, whatever the policy: common random numbers
+        retire_draw = rng.random(self.size, dtype=np.float32)
+        rotate_draw = rng.random(self.size, dtype=np.float32)
+        rotate_rng = np.random.default_rng(rng.integers(2**63))
+        if not cfg.enabled:
+            return None, None
+        # a cadre in an influence period is not promoted (影响期满可提拔)
+        merit = np.where(s.blocked_until[block] > t, -np.inf, record[block])
+        vacant = careers.retiring(self.leader[block], retire_draw, cfg.retirement)
+        moves = careers.fill_vacancies(org.supervisor, org.level, merit, vacant)
+        moves = careers.Moves([(a + off, b + off) for a, b in moves.steps], moves.entrants + off)
+        rotation = None
+        if cfg.rotation > 0.0:
+            src, dst = careers.rotation(org.level, rotate_draw, cfg.rotation, rotate_rng)
+            rotation = (src + off, dst + off)
+        return moves, rotation
 
     def _move_cadres(self) -> None:
         """Make the planned moves: promoted cadres take their new posts with competence
         t c + (1 - t) c_fresh, entrants fill the base, rotated cadres swap units."""
         s, cfg = self.state, self.cfg.policy.careers
-        if self._moves is None:
-            return
-        moves = self._moves
-        changed = [moves.entrants]
-        for src, dst in moves.steps:
-            s.move(src, dst)
-            changed.append(dst)
-        posts = moves.promoted
-        if posts.size:
-            fresh = self._entrants(posts.size).competence
-            s.competence[posts] = careers.competence_in_role(
-                s.competence[posts], fresh, cfg.transfer
-            )
-            s.rank[posts] += 1
-        if moves.entrants.size:
-            s.enter(moves.entrants, self._entrants(moves.entrants.size))
-            s.rank[moves.entrants] = 0
-        if self._rotation is not None:
-            src, dst = self._rotation
-            s.move(src.copy(), dst)
-            changed.append(dst)
-        posts_changed = np.unique(np.concatenate(changed))
-        if posts_changed.size:
+        changed: list[np.ndarray] = []
+        for k, moves in enumerate(self._moves):
+            if moves is None:
+                continue
+            changed.append(moves.entrants)
+            for src, dst in moves.steps:
+                s.move(src, dst)
+                changed.append(dst)
+            posts = moves.promoted
+            if posts.size:
+                fresh = self._entrants(k, posts.size).competence
+                s.competence[posts] = careers.competence_in_role(
+                    s.competence[posts], fresh, cfg.transfer
+                )
+                s.rank[posts] += 1
+            if moves.entrants.size:
+                s.enter(moves.entrants, self._entrants(k, moves.entrants.size))
+                s.rank[moves.entrants] = 0
+            if self._rotation[k] is not None:
+                src, dst = self._rotation[k]
+                s.move(src.copy(), dst)
+                changed.append(dst)
+        posts_changed = np.unique(np.concatenate(changed)) if changed else changed
+        if len(posts_changed):
             self.tally.recohort(posts_changed, s.cohort[posts_changed])
             self._reclassifier()
             s.cadre_type = self.classify(s.competence, s.error_fear)
-        self._moves, self._rotation = None, None
+        self._moves, self._rotation = [None] * self.runs, [None] * self.runs
 
-    def _entrants(self, n: int) -> CadreState:
-        """n newcomers, each of a type drawn from the population mix (independently: a batch
-        of one is not always of the largest type)."""
-        mix = self.cfg.population.mix
+    def _entrants(self, k: int, n: int) -> CadreState:
+        """n newcomers to run k, each of a type drawn from the population mix (independently:
+        a batch of one is not always of the largest type)."""
+        mix, rng = self.cfg.population.mix, self.career_rngs[k]
         shares = np.array([getattr(mix, name) for name in TYPE_NAMES])
-        cohort = self.career_rng.choice(len(TYPE_NAMES), size=n, p=shares / shares.sum())
-        return draw_cadres(self.cfg, n, self.career_rng, cohort.astype(np.int8))
+        cohort = rng.choice(len(TYPE_NAMES), size=n, p=shares / shares.sum())
+        return draw_cadres(self.cfg, n, rng, cohort.astype(np.int8))
 
     def _record(self, evaluating: bool) -> None:
         s, col = self.state, self.columns
@@ -538,6 +616,41 @@ class Engine:
         col[IDX["leader_competence"]] = s.competence * self.leader
         self.tallies.append(self.tally(col, s.cadre_type, evaluating))
 
-    def tally_array(self) -> np.ndarray:
-        """All recorded steps: (steps + 1) x groups x counts."""
-        return np.stack(self.tallies)
+    def tally_array(self, run: int = 0) -> np.ndarray:
+        """All recorded steps of one run of the batch: (steps + 1) x groups x counts."""
+        if self.runs == 1:
+            return np.stack(self.tallies)
+        return np.stack([t[run] for t in self.tallies])
+
+
+def stack_organisations(orgs: list[Organisation]) -> Organisation:
+    """The organisations of a batch's runs side by side: cadre, supervisor and unit ids of
+    run k shifted by k x size, and no tie between runs (a block-diagonal adjacency)."""
+    if len(orgs) == 1:
+        return orgs[0]
+    size = orgs[0].size
+    shift = [k * size for k in range(len(orgs))]
+    return Organisation(
+        adjacency=stack_matrices([o.adjacency for o in orgs]),
+        supervisor=np.concatenate(
+            [np.where(o.supervisor >= 0, o.supervisor + d, -1) for o, d in zip(orgs, shift)]
+        ),
+        unit=np.concatenate([o.unit + d for o, d in zip(orgs, shift)]),
+        level=np.concatenate([o.level for o in orgs]),
+    )
+
+
+def stack_matrices(mats: list[sp.csr_matrix]) -> sp.csr_matrix:
+    """Block-diagonal CSR matrix of square CSR blocks, each row's entries kept in the order of
+    its block (so a product sums each cadre's neighbours in the same order as in a solo run;
+    scipy.sparse.block_diag may reorder them)."""
+    if len(mats) == 1:
+        return mats[0]
+    n = [m.shape[0] for m in mats]
+    cols = np.cumsum([0, *n[:-1]])
+    nnz = np.cumsum([0, *[m.nnz for m in mats]])
+    indptr = np.concatenate([m.indptr[:-1] + z for m, z in zip(mats, nnz)] + [[nnz[-1]]])
+    indices = np.concatenate([m.indices + c for m, c in zip(mats, cols)])
+    data = np.concatenate([m.data for m in mats])
+    total = int(sum(n))
+    return sp.csr_matrix((data, indices, indptr), shape=(total, total))

@@ -95,7 +95,11 @@ def simulate(
     for _ in range(cfg.steps):
         model.step()
     elapsed = time.perf_counter() - start
-    tallies = model.engine.tally_array()
+    return result_of(cfg, model.engine.tally_array(), model.engine.n, elapsed)
+
+
+def result_of(cfg: CadreConfig, tallies: Any, cadres: int, elapsed: float) -> SimulationResult:
+    """The step table and summary of a run from its tallies (a solo run or one of a batch)."""
     table = step_table(tallies)
     table.insert(0, "seed", cfg.seed)
     table.insert(1, "policy", cfg.policy.name)
@@ -107,7 +111,7 @@ def simulate(
         "network": cfg.network.name,
         "seed": cfg.seed,
         "steps": cfg.steps,
-        "cadres": model.engine.n,
+        "cadres": cadres,
         "summary_window": [first, cfg.steps],
         "config_hash": config_hash(cfg),
         **summarise(tallies, first),

@@ -23,31 +23,19 @@ import time
 from collections.abc import Sequence
 from dataclasses import asdict
 
-from .config import CadreConfig, ConfigError, validate
+from .config import CadreConfig, check_batch_setting, validate
 from .engine import Engine
 from .simulate import SimulationResult, result_of
 
 AUTO_MAX_CADRES = 5_000  # auto: larger runs already spend their time on cadres, not overhead
 AUTO_BATCH_CADRES = 16_000  # auto: cadres per batch (more only adds memory, no speed)
-MAX_RUNS = 1_000  # runs per batch when set explicitly
-ALLOWED = f"auto, off or a whole number of runs per batch in [1, {MAX_RUNS}]"
 # keys no rule reads: how a run is written and the experiment around it
 NOT_MODEL = ("seed", "output_dir", "write", "overwrite", "experiment", "sweep")
 
 
-def check_setting(value: object) -> str:
-    """The `experiment.batch` value as 'auto', 'off' or a number of runs; ConfigError if bad."""
-    text = str(value).strip().lower()
-    if text in ("auto", "off"):
-        return text
-    if text.isdigit() and 1 <= int(text) <= MAX_RUNS:
-        return str(int(text))
-    raise ConfigError(f"experiment.batch = {value!r} is not valid; allowed {ALLOWED}")
-
-
 def runs_per_batch(setting: str, cadres: int) -> int:
     """How many runs of `cadres` cadres one batch holds under `experiment.batch = setting`."""
-    setting = check_setting(setting)
+    setting = check_batch_setting(setting)
     if setting == "off":
         return 1
     if setting == "auto":

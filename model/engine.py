@@ -151,7 +151,10 @@ class Engine:
         self.supervisor = np.where(self.has_supervisor, self.org.supervisor, first)
         self.leader = np.bincount(self.org.supervisor[self.has_supervisor], minlength=self.n) > 0
         self.division = np.concatenate(
-            [divisions(o.supervisor, o.unit) + off for o, off in zip(orgs, self.offsets)]
+            [
+                divisions(o.supervisor, o.unit) + off
+                for o, off in zip(orgs, self.offsets, strict=True)
+            ]
         )
         self.columns = np.zeros((len(COUNTS), self.n), dtype=np.float32)
         self.columns[IDX["n"]] = 1.0  # counts group sizes in the tally
@@ -180,7 +183,10 @@ class Engine:
         self._reclassifier()
         beh = cfg.behaviour
         self.observation = stack_matrices(
-            [beliefs.observation_matrix(o.adjacency, beh.own_weight, beh.social_learning) for o in orgs]
+            [
+                beliefs.observation_matrix(o.adjacency, beh.own_weight, beh.social_learning)
+                for o in orgs
+            ]
         )
         self.tallies: list[np.ndarray] = []
         # step 0 records the gates on a task of median difficulty (nobody has decided yet)
@@ -487,7 +493,11 @@ class Engine:
         score = evaluation.score(
             s.cycle_successes, s.cycle_acts, s.cycle_harms, pol.evaluation.orientation
         )
-        record, rank, size = np.empty_like(score), np.empty(self.n, np.int64), np.empty(self.n, np.int64)
+        record, rank, size = (
+            np.empty_like(score),
+            np.empty(self.n, np.int64),
+            np.empty(self.n, np.int64),
+        )
         for org, block, rng in zip(self.orgs, self.blocks, self.eval_rngs, strict=True):
             # each run ranks its own units with its own noise, as alone
             record[block] = evaluation.noisy_record(score[block], pol.evaluation.noise, rng)
@@ -633,9 +643,12 @@ def stack_organisations(orgs: list[Organisation]) -> Organisation:
     return Organisation(
         adjacency=stack_matrices([o.adjacency for o in orgs]),
         supervisor=np.concatenate(
-            [np.where(o.supervisor >= 0, o.supervisor + d, -1) for o, d in zip(orgs, shift)]
+            [
+                np.where(o.supervisor >= 0, o.supervisor + d, -1)
+                for o, d in zip(orgs, shift, strict=True)
+            ]
         ),
-        unit=np.concatenate([o.unit + d for o, d in zip(orgs, shift)]),
+        unit=np.concatenate([o.unit + d for o, d in zip(orgs, shift, strict=True)]),
         level=np.concatenate([o.level for o in orgs]),
     )
 
@@ -649,8 +662,10 @@ def stack_matrices(mats: list[sp.csr_matrix]) -> sp.csr_matrix:
     n = [m.shape[0] for m in mats]
     cols = np.cumsum([0, *n[:-1]])
     nnz = np.cumsum([0, *[m.nnz for m in mats]])
-    indptr = np.concatenate([m.indptr[:-1] + z for m, z in zip(mats, nnz)] + [[nnz[-1]]])
-    indices = np.concatenate([m.indices + c for m, c in zip(mats, cols)])
+    indptr = np.concatenate(
+        [m.indptr[:-1] + z for m, z in zip(mats, nnz[:-1], strict=True)] + [[nnz[-1]]]
+    )
+    indices = np.concatenate([m.indices + c for m, c in zip(mats, cols, strict=True)])
     data = np.concatenate([m.data for m in mats])
     total = int(sum(n))
     return sp.csr_matrix((data, indices, indptr), shape=(total, total))

@@ -145,7 +145,9 @@ def _by_run(columns: np.ndarray, groups: np.ndarray, runs: int) -> np.ndarray:
         return (columns @ groups).T[None]
     rows, n = columns.shape
     per = n // runs
-    stacked = np.matmul(columns.reshape(rows, runs, per).transpose(1, 0, 2), groups.reshape(runs, per, -1))
+    stacked = np.matmul(
+        columns.reshape(rows, runs, per).transpose(1, 0, 2), groups.reshape(runs, per, -1)
+    )
     return stacked.transpose(0, 2, 1)
 
 

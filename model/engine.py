@@ -5,6 +5,7 @@ only orders them and carries one step's events from rule to rule.
 
 from __future__ import annotations
 
+from dataclasses import fields, is_dataclass, replace
 from enum import IntEnum
 
 import numpy as np
@@ -23,7 +24,7 @@ from cadresim.policies import (
 )
 from cadresim.policies.schedule import PolicyTimeline
 
-from .config import CadreConfig
+from .config import CadreConfig, PolicyConfig
 from .metrics import COUNTS, GATES, IDX, Tally
 from .network import Organisation, build_organisation, divisions
 from .state import (
@@ -105,37 +106,43 @@ def career_stream(seed: int) -> np.random.Generator:
 
 
 class Engine:
-    """The arrays of one run, or of a batch of runs of one config that differ only in their
-    seeds (model/batch.py): the runs' cadres are consecutive blocks of one population on a
-    block-diagonal network, so they never interact, and each run draws from its own streams
-    in the same order and shapes as alone, so its results are byte-identical to a solo run."""
+    """The arrays of one run, or of a batch of runs (model/batch.py): the runs' cadres are
+    consecutive blocks of one population on a block-diagonal network, so they never interact;
+    each run draws from its own streams in the same order and shapes as alone, and a lever
+    whose value differs between runs is a per-cadre array of each run's value, so every run's
+    results are byte-identical to the same run alone."""
 
     def __init__(
         self,
         cfg: CadreConfig,
         rng: np.random.Generator | None = None,
-        seeds: list[int] | None = None,
+        runs: list[CadreConfig] | None = None,
     ) -> None:
-        self.cfg = cfg
-        self.timeline = PolicyTimeline(cfg)  # policy.schedule: the policy in force each month
-        self.seeds = [cfg.seed] if seeds is None else list(seeds)
-        self.runs = len(self.seeds)
+        """`runs`: the configs of a batch's runs (`cfg` is then ignored but for its type)."""
+        self.run_cfgs = [cfg] if runs is None else list(runs)
+        self.runs = len(self.run_cfgs)
+        self.seeds = [c.seed for c in self.run_cfgs]
         if rng is not None and self.runs > 1:
             raise ValueError("a batch draws from each run's own streams; rng is for one run")
+        # policy.schedule: the policy in force each month, per run
+        self.timelines = [PolicyTimeline(c) for c in self.run_cfgs]
+        self.timeline = self.timelines[0]
         orgs, states, self.rngs = [], [], []
-        for seed in self.seeds:
-            net_rng, pop_rng, dyn_rng = streams(seed)
+        for c in self.run_cfgs:
+            net_rng, pop_rng, dyn_rng = streams(c.seed)
             self.rngs.append(dyn_rng)
-            orgs.append(build_organisation(cfg.network, cfg.population.size, net_rng))
-            states.append(initial_state(cfg, orgs[-1], pop_rng))
+            orgs.append(build_organisation(c.network, c.population.size, net_rng))
+            states.append(initial_state(c, orgs[-1], pop_rng))
         self.rng = self.rngs[0] if rng is None else rng
-        self.career_rngs = [career_stream(seed) for seed in self.seeds]
-        self.eval_rngs = [evaluation_stream(seed) for seed in self.seeds]
+        self.career_rngs = [career_stream(c.seed) for c in self.run_cfgs]
+        self.eval_rngs = [evaluation_stream(c.seed) for c in self.run_cfgs]
         self.career_rng, self.eval_rng = self.career_rngs[0], self.eval_rngs[0]
         self.orgs = orgs
         self.size = orgs[0].size  # cadres per run
         if any(org.size != self.size for org in orgs):
             raise ValueError("the runs of a batch must have the same number of cadres")
+        # the config the rules read: a batch's differing levers as per-cadre arrays
+        self.cfg = cfg if runs is None else replace(self.run_cfgs[0], policy=self._policy())
         self.offsets = [k * self.size for k in range(self.runs)]
         self.blocks = [slice(k * self.size, (k + 1) * self.size) for k in range(self.runs)]
         self._moves: list[careers.Moves | None] = [None] * self.runs  # planned at an evaluation
@@ -205,7 +212,7 @@ class Engine:
         """Advance all cadres by one month: one call per ODD phase."""
         self.step_count += 1
         t = self.step_count
-        self.timeline.apply(self.cfg, t)  # policy.schedule: a policy change in month t
+        self._apply_schedule(t)
         u = self._draw()
         self._develop(u)
         acted, p = self._decide(u, t)
@@ -218,6 +225,38 @@ class Engine:
         self._record(evaluating)
         if evaluating:  # the month's events stay with the cadres who made them
             self._move_cadres()
+
+    def _apply_schedule(self, t: int) -> None:
+        """policy.schedule: put the policy in force in month t into the config(s)."""
+        if self.runs == 1:
+            self.timeline.apply(self.cfg, t)
+        elif any(t in tl.changes for tl in self.timelines):
+            for c, tl in zip(self.run_cfgs, self.timelines, strict=True):
+                tl.apply(c, t)
+            self.cfg.policy = self._policy()
+
+    def _policy(self) -> PolicyConfig:
+        """The runs' policies as one: a value that differs between runs (a lever listed in
+        model/batch.py's LEVERS) becomes a float32 array of each run's value over its cadres.
+        The rules read such a lever only in comparisons with float32 draws and in products
+        with float32 arrays, where a float32 array gives exactly what the scalar gives."""
+        policies = [c.policy for c in self.run_cfgs]
+        first = policies[0]
+        groups = {}
+        for f in fields(first):
+            group = getattr(first, f.name)
+            if not is_dataclass(group):
+                continue
+            changed = {}
+            for g in fields(group):
+                values = [getattr(getattr(p, f.name), g.name) for p in policies]
+                if any(v != values[0] for v in values[1:]):
+                    if not all(isinstance(v, float) for v in values):
+                        raise ValueError(f"policy.{f.name}.{g.name} differs within a batch")
+                    changed[g.name] = np.repeat(np.array(values, np.float32), self.size)
+            if changed:
+                groups[f.name] = replace(group, **changed)
+        return replace(first, **groups) if groups else first
 
     def _draw(self) -> np.ndarray:
         """The month's uniform draws (Draw rows x cadres): each run's block from its own
@@ -234,9 +273,9 @@ class Engine:
     def _develop(self, u: np.ndarray) -> None:
         """Training, education: traits move before the month's decisions (ODD 7.9)."""
         s, pol = self.state, self.cfg.policy
-        if pol.training.targeted:  # the least competent of each run, not of the batch
-            for block in self.blocks:
-                training.train(s.competence[block], u[Draw.TRAIN, block], pol.training)
+        if pol.training.targeted and self.runs > 1:  # each run's least competent
+            for c, block in zip(self.run_cfgs, self.blocks, strict=True):
+                training.train(s.competence[block], u[Draw.TRAIN, block], c.policy.training)
         else:
             training.train(s.competence, u[Draw.TRAIN], pol.training)
         if education.educate(s.motivation, pol.education):
@@ -498,12 +537,13 @@ class Engine:
             np.empty(self.n, np.int64),
             np.empty(self.n, np.int64),
         )
-        for org, block, rng in zip(self.orgs, self.blocks, self.eval_rngs, strict=True):
+        for k, block in enumerate(self.blocks):
             # each run ranks its own units with its own noise, as alone
-            record[block] = evaluation.noisy_record(score[block], pol.evaluation.noise, rng)
+            noise = self.run_cfgs[k].policy.evaluation.noise
+            record[block] = evaluation.noisy_record(score[block], noise, self.eval_rngs[k])
             # integer records tie without noise: then rank ties by cadre index, on any CPU
             rank[block], size[block] = evaluation.rank_within_units(
-                record[block], org.unit, stable=pol.evaluation.noise == 0
+                record[block], self.orgs[k].unit, stable=noise == 0
             )
         top = incentive.excellent(rank, size, pol.incentive)
         bottom = accountability.bottom_ranked(rank, size, pol.accountability)
@@ -550,7 +590,7 @@ class Engine:
         self, k: int, record: np.ndarray, t: int
     ) -> tuple[careers.Moves | None, tuple[np.ndarray, np.ndarray] | None]:
         """Run k's moves, as cadre indices of the whole batch."""
-        s, cfg = self.state, self.cfg.policy.careers
+        s, cfg = self.state, self.run_cfgs[k].policy.careers
         org, block, off, rng = self.orgs[k], self.blocks[k], self.offsets[k], self.eval_rngs[k]
         # fixed-size draws every evaluation, whatever the policy: common random numbers
         retire_draw = rng.random(self.size, dtype=np.float32)
@@ -572,11 +612,12 @@ class Engine:
     def _move_cadres(self) -> None:
         """Make the planned moves: promoted cadres take their new posts with competence
         t c + (1 - t) c_fresh, entrants fill the base, rotated cadres swap units."""
-        s, cfg = self.state, self.cfg.policy.careers
+        s = self.state
         changed: list[np.ndarray] = []
         for k, moves in enumerate(self._moves):
             if moves is None:
                 continue
+            cfg = self.run_cfgs[k].policy.careers
             changed.append(moves.entrants)
             for src, dst in moves.steps:
                 s.move(src, dst)
@@ -605,10 +646,10 @@ class Engine:
     def _entrants(self, k: int, n: int) -> CadreState:
         """n newcomers to run k, each of a type drawn from the population mix (independently:
         a batch of one is not always of the largest type)."""
-        mix, rng = self.cfg.population.mix, self.career_rngs[k]
-        shares = np.array([getattr(mix, name) for name in TYPE_NAMES])
+        cfg, rng = self.run_cfgs[k], self.career_rngs[k]
+        shares = np.array([getattr(cfg.population.mix, name) for name in TYPE_NAMES])
         cohort = rng.choice(len(TYPE_NAMES), size=n, p=shares / shares.sum())
-        return draw_cadres(self.cfg, n, rng, cohort.astype(np.int8))
+        return draw_cadres(cfg, n, rng, cohort.astype(np.int8))
 
     def _record(self, evaluating: bool) -> None:
         s, col = self.state, self.columns

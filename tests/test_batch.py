@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
 from cadresim import load_config, simulate
-from cadresim.experiments import compare_regimes
+from cadresim.experiments import compare_regimes, run_sweep
 from cadresim.experiments import runs as runs_module
 from cadresim.model.batch import plan_batches, runs_per_batch, simulate_batch
 from cadresim.model.config import ConfigError
@@ -49,9 +50,27 @@ def test_batched_runs_are_byte_identical_to_solo_runs(extra):
     assert len({_bytes(a)[0] for a in alone}) == len(SEEDS)
 
 
+# runs of a sweep: levers, population draws and network settings that may differ in a batch
+VARIANTS = [
+    ["seed=4", "policy.tolerance.coverage=0.9", "policy.accountability.detection=0.7"],
+    ["seed=5", "policy.incentive.reward=1.7", "policy.evaluation.noise=0"],
+    ["seed=5", "policy.careers.retirement=0.3", "policy.careers.transfer=0.9"],
+    ["seed=6", "policy.evaluation.orientation=0.9", "policy.tolerance.screening=0.55"],
+    ["seed=6", "population.concentration=25", "network.peer_prob=0.9"],
+    ["seed=7", "policy.training.share=0.1", "policy.tolerance.recovery=0.2"],
+]
+
+
+def test_runs_differing_in_levers_are_byte_identical_batched_and_alone():
+    cfgs = [load_config([*BUSY, *v]) for v in VARIANTS]
+    assert plan_batches(cfgs, "auto") == [list(range(len(VARIANTS)))]  # one batch
+    batched = simulate_batch(cfgs)
+    assert [_bytes(b) for b in batched] == [_bytes(simulate(c)) for c in cfgs]
+
+
 def test_a_batch_keeps_runs_apart():
     cfg = load_config(["population.size=60", "steps=3"])
-    engine = Engine(cfg, seeds=[1, 2])
+    engine = Engine(cfg, runs=[replace(cfg, seed=1), replace(cfg, seed=2)])
     adjacency = engine.org.adjacency.tocoo()
     run_of = np.arange(engine.n) // engine.size
     assert (run_of[adjacency.row] == run_of[adjacency.col]).all()  # no tie across runs
@@ -59,13 +78,16 @@ def test_a_batch_keeps_runs_apart():
     assert set(engine.org.unit[:60]).isdisjoint(engine.org.unit[60:])
 
 
-def test_runs_differing_in_more_than_the_seed_are_not_batched_together():
+def test_runs_differing_in_what_the_step_reads_as_one_value_are_not_batched_together():
     a = load_config(["population.size=50", "seed=1"])
     b = load_config(["population.size=50", "seed=2"])
-    c = load_config(["population.size=50", "seed=1", "policy.tolerance.coverage=0.9"])
-    assert plan_batches([a, c, b], "auto") == [[0, 2], [1]]
+    # a switch, a constant and the size are read by the step as one value for all cadres
+    c = load_config(["population.size=50", "seed=1", "policy.tolerance.correction=false"])
+    d = load_config(["population.size=50", "seed=1", "behaviour.own_weight=2"])
+    e = load_config(["population.size=40", "seed=1"])
+    assert plan_batches([a, c, b, d, e], "auto") == [[0, 2], [1], [3], [4]]
     assert plan_batches([a, c, b], "off") == [[0], [1], [2]]
-    with pytest.raises(ValueError, match="only in their seeds"):
+    with pytest.raises(ValueError, match="may differ only in"):
         simulate_batch([a, c])
 
 
@@ -83,16 +105,17 @@ def _tables(folder) -> dict[str, bytes]:
     return {f"{p.parent.name}/{p.name}": p.read_bytes() for p in files}
 
 
-def _compare(tmp_path, name, **kw) -> dict[str, bytes]:
+def _sweep(tmp_path, name, **kw) -> dict[str, bytes]:
     kw.setdefault("executor", "serial")
-    res = compare_regimes(
+    res = run_sweep(
         ["population.size=80", "steps=14"],
-        regimes=["baseline", "tolerance_only"],
-        replications=3,
+        levers={"policy.tolerance.coverage": [0.0, 1.0], "policy.incentive.reward": [0, 2]},
+        design="lhs",
+        points=3,
+        replications=2,
         output_dir=str(tmp_path / name),
         progress="none",
-        report=False,
-        batch_size=3,  # a part holds one regime's replicates
+        batch_size=3,
         **kw,
     )
     assert not res.failures
@@ -100,16 +123,16 @@ def _compare(tmp_path, name, **kw) -> dict[str, bytes]:
 
 
 def test_experiment_tables_are_byte_identical_batched_solo_and_in_processes(tmp_path):
-    solo = _compare(tmp_path, "solo", batch="off")
-    assert len(solo) == 4  # 2 parts x (steps, runs)
-    assert solo == _compare(tmp_path, "auto", batch="auto")
-    assert solo == _compare(tmp_path, "pairs", batch=2, executor="processes", workers=2)
+    solo = _sweep(tmp_path, "solo", batch="off")
+    assert len(solo) == 4  # 2 parts (of design points and replicates) x (steps, runs)
+    assert solo == _sweep(tmp_path, "auto", batch="auto")
+    assert solo == _sweep(tmp_path, "pairs", batch=2, executor="processes", workers=2)
 
 
 def test_experiment_tables_are_byte_identical_batched_on_ray(tmp_path):
     pytest.importorskip("ray", reason="Ray is the optional extra cadresim[ray]")
-    solo = _compare(tmp_path, "solo", batch="off")
-    assert solo == _compare(tmp_path, "ray", executor="ray", workers=2)
+    solo = _sweep(tmp_path, "solo", batch="off")
+    assert solo == _sweep(tmp_path, "ray", executor="ray", workers=2)
 
 
 def test_a_failing_batch_falls_back_to_each_run_alone(tmp_path, monkeypatch):

@@ -151,6 +151,11 @@ def _by_run(columns: np.ndarray, groups: np.ndarray, runs: int) -> np.ndarray:
     return stacked.transpose(0, 2, 1)
 
 
+_GROUPING_NAMES = ["all", "type", "cohort"]
+_GROUPING_CODES = np.array([_GROUPING_NAMES.index(g) for g in GROUPINGS], dtype=np.int8)
+_TYPE_CODES = np.array([(("all",) + TYPE_NAMES).index(t) for t in GROUP_TYPES], dtype=np.int8)
+
+
 def step_table(tallies: np.ndarray) -> pd.DataFrame:
     """Tidy table: one row per step x group, every outcome a column.
 
@@ -162,8 +167,9 @@ def step_table(tallies: np.ndarray) -> pd.DataFrame:
     total = np.repeat(tallies[:, 0, IDX["n"]], groups)
     data: dict[str, object] = {
         "step": np.repeat(np.arange(steps), groups),
-        "grouping": pd.Categorical(np.tile(GROUPINGS, steps), categories=["all", "type", "cohort"]),
-        "type": pd.Categorical(np.tile(GROUP_TYPES, steps), categories=("all",) + TYPE_NAMES),
+        # from codes: building the categoricals from strings costs more than the whole tally
+        "grouping": pd.Categorical.from_codes(np.tile(_GROUPING_CODES, steps), _GROUPING_NAMES),
+        "type": pd.Categorical.from_codes(np.tile(_TYPE_CODES, steps), ("all",) + TYPE_NAMES),
         "n": n.astype(np.int64),
         "share": n / total,
     }

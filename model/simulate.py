@@ -12,11 +12,14 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
+
+from cadresim.agents.types import TYPE_NAMES
 
 from .cadre_model import CadreModel
 from .config import CadreConfig, load_config, to_config
-from .metrics import step_table, summarise
+from .metrics import IDX, step_table, summarise
 from .versions import library_versions
 
 
@@ -98,7 +101,9 @@ def simulate(
     return result_of(cfg, model.engine.tally_array(), model.engine.n, elapsed)
 
 
-def result_of(cfg: CadreConfig, tallies: Any, cadres: int, elapsed: float) -> SimulationResult:
+def result_of(
+    cfg: CadreConfig, tallies: np.ndarray, cadres: int, elapsed: float
+) -> SimulationResult:
     """The step table and summary of a run from its tallies (a solo run or one of a batch)."""
     table = step_table(tallies)
     table.insert(0, "seed", cfg.seed)
@@ -115,14 +120,17 @@ def result_of(cfg: CadreConfig, tallies: Any, cadres: int, elapsed: float) -> Si
         "summary_window": [first, cfg.steps],
         "config_hash": config_hash(cfg),
         **summarise(tallies, first),
-        "initial_type_shares": _shares(table, 0),
-        "final_type_shares": _shares(table, cfg.steps),
+        "initial_type_shares": _shares(tallies, 0),
+        "final_type_shares": _shares(tallies, cfg.steps),
         "versions": library_versions(),
         "config": asdict(cfg),
     }
     return SimulationResult(cfg, table, summary, elapsed)
 
 
-def _shares(table: pd.DataFrame, step: int) -> dict[str, float]:
-    rows = table[(table["step"] == step) & (table["grouping"] == "type")]
-    return {str(t): float(s) for t, s in zip(rows["type"], rows["share"], strict=True)}
+def _shares(tallies: np.ndarray, step: int) -> dict[str, float]:
+    """Each current type's share of all cadres at `step` (the step table's `share`, read from
+    the tallies: selecting table rows costs more than a batched run's step)."""
+    n = tallies[step, 1 : 1 + len(TYPE_NAMES), IDX["n"]]
+    total = tallies[step, 0, IDX["n"]]
+    return {name: float(x / total) for name, x in zip(TYPE_NAMES, n, strict=True)}

@@ -13,7 +13,7 @@ import pytest
 from cadresim import load_config, simulate
 from cadresim.experiments import compare_regimes, run_sweep
 from cadresim.experiments import runs as runs_module
-from cadresim.model.batch import plan_batches, runs_per_batch, simulate_batch
+from cadresim.model.batch import LEVERS, plan_batches, runs_per_batch, simulate_batch
 from cadresim.model.config import ConfigError
 from cadresim.model.engine import Engine
 
@@ -58,10 +58,23 @@ VARIANTS = [
     ["seed=6", "policy.evaluation.orientation=0.9", "policy.tolerance.screening=0.55"],
     ["seed=6", "population.concentration=25", "network.peer_prob=0.9"],
     ["seed=7", "policy.training.share=0.1", "policy.tolerance.recovery=0.2"],
+    [
+        "seed=8",
+        "policy.tolerance.publicity=0.3",
+        "policy.tolerance.clarification=0.2",
+        "policy.accountability.inaction_detection=0.4",
+        "policy.accountability.false_accusation=0.1",
+        "policy.accountability.error_sanction=2.5",
+        "policy.accountability.career_cost=0.3",
+        "policy.incentive.recognition=0.9",
+        "policy.careers.rotation=0.1",
+    ],
 ]
 
 
 def test_runs_differing_in_levers_are_byte_identical_batched_and_alone():
+    varied = {o.split("=")[0].removeprefix("policy.") for v in VARIANTS for o in v}
+    assert LEVERS <= varied  # every lever a batch may hold per cadre is exercised
     cfgs = [load_config([*BUSY, *v]) for v in VARIANTS]
     assert plan_batches(cfgs, "auto") == [list(range(len(VARIANTS)))]  # one batch
     batched = simulate_batch(cfgs)

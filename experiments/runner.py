@@ -211,7 +211,7 @@ def _execute(
         if todo:
             part = store.part_name(folder, plan.runs[start].run_id)
             bases = {r.regime: plan.bases[r.regime] for r in todo}
-            batches.append(Batch(part, bases, todo, cfg.save_steps, cfg.batch))
+            batches.append(Batch(part, bases, todo, cfg.save_steps, engine_batch=cfg.batch))
     todo_count = sum(len(b.runs) for b in batches)
     progress = Progress(len(plan.runs), len(plan.runs) - todo_count, label, cfg.progress)
     failures: list[dict[str, Any]] = []

@@ -54,7 +54,9 @@ class Batch:
     bases: dict[str, CadreConfig]
     runs: list[RunSpec]
     save_steps: bool = True
-    engine_batch: str = "auto"  # experiment.batch: runs stepped together (model/batch.py)
+    # experiment.batch: runs stepped together (model/batch.py); keyword-only, so subclasses'
+    # positional fields (validation's hooks) keep their places
+    engine_batch: str = field(default="auto", kw_only=True)
 
 
 @dataclass

@@ -163,3 +163,11 @@ def test_a_failing_batch_falls_back_to_each_run_alone(tmp_path, monkeypatch):
         report=False,
     )
     assert not res.failures and res.runs["run_id"].nunique() == 3
+
+
+def test_the_batch_setting_leaves_positional_fields_of_batch_subclasses_in_place():
+    from cadresim.experiments.validation.runner import ValidationBatch  # noqa: PLC0415
+
+    hooks = {"arm": {"name": "peer"}}
+    batch = ValidationBatch("part", {}, [], True, hooks)
+    assert batch.hooks == hooks and batch.engine_batch == "auto"

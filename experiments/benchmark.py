@@ -7,11 +7,15 @@ vectorised engine side by side with a per-agent Mesa model of the same rules.
 Why the per-agent reference (experiments/reference_model.py): the engine runs each month's rules
 as array operations over all cadres instead of a Python loop over agent objects (DESIGN.md §7),
 at the price of code that reads less like Mesa's examples. That price is only worth paying while
-the engine stays at least 30x faster per cadre-step than an idiomatic per-agent Mesa model doing
+the engine stays at least 50x faster per cadre-step than an idiomatic per-agent Mesa model doing
 the same per-cadre work (five gates, outcomes, oversight, tolerance, learning from neighbours)
-at 10,000 cadres. Both are timed in the same run, their runs alternated at each size so that
-both meet the same machine load, with setup excluded; the reference runs fewer steps, so the
-ratio is per cadre-step (wall time, and the process's CPU time beside it).
+at 10,000 cadres, and at least 30x at 1,000 cadres when runs are batched (model/batch.py: a
+sweep's small runs stepped as one population, as `experiment.batch=auto` does). A step has a
+fixed Python overhead, so alone a 1,000-cadre run costs more per cadre-step than a 10,000-cadre
+one; batched, its cost per cadre-step should be within 1.5x of the 10,000-cadre cost. All are
+timed in the same run, their runs alternated at each size so that all meet the same machine
+load, with setup excluded; the reference runs fewer steps, so the ratio is per cadre-step (wall
+time, and the process's CPU time beside it).
 
 Runs on one core (numpy's own threads are limited to one), the default scenario otherwise. The
 load average is printed at start and end: other work on the machine slows both models.
@@ -37,7 +41,9 @@ POLICY = "three_mechanisms"
 ENGINE_STEPS = 120
 ENGINE_SIZES = [1_000, 10_000, 30_000, 100_000]
 REFERENCE_SIZES = [1_000, 10_000]
-TARGET_SIZE, TARGET_RATIO = 10_000, 30.0
+TARGET_SIZE, TARGET_RATIO = 10_000, 50.0
+BATCH_SIZE, BATCH_RUNS, BATCH_RATIO = 1_000, 16, 30.0  # 16 runs: as experiment.batch=auto does
+COST_RATIO = 1.5  # batched 1,000-cadre cost per cadre-step / 10,000-cadre cost, at most
 RATIO_LABEL = "engine / per-agent (per cadre-step)"
 
 
@@ -93,6 +99,22 @@ def time_run(size: int, steps: int, policy: str = POLICY, repeats: int = 3) -> d
     return best_of(lambda: CadreModel(cfg, agent_views=False, collect=False), size, steps, repeats)
 
 
+def time_batched(
+    size: int, runs: int, steps: int, policy: str = POLICY, repeats: int = 3
+) -> dict[str, Any]:
+    """`runs` runs of `size` cadres (seeds 0..runs-1) stepped as one batch; per cadre-step of
+    all its runs."""
+    from dataclasses import replace  # noqa: PLC0415
+
+    from cadresim import load_config  # noqa: PLC0415
+    from cadresim.model.engine import Engine  # noqa: PLC0415
+
+    cfg = load_config([f"population.size={size}", f"steps={steps}", f"policy={policy}"])
+    cfgs = [replace(cfg, seed=k) for k in range(runs)]
+    row = best_of(lambda: Engine(cfg, runs=cfgs), size * runs, steps, repeats)
+    return {**row, "cadres": size, "runs": runs}
+
+
 def time_reference(size: int, steps: int, policy: str = POLICY, repeats: int = 3) -> dict[str, Any]:
     """The per-agent Mesa reference on the same config, with its DataCollector on (the engine
     tallies its outcomes inside every step too)."""
@@ -143,15 +165,18 @@ def ratio(engine: dict[str, Any], reference: dict[str, Any], cpu: bool = False) 
 
 
 def time_side_by_side(
-    size: int, steps: int, reference_steps: int, repeats: int
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Engine and reference runs alternated, best of `repeats` each, so that both meet the
-    same machine load (a burst of other work would otherwise fall on one of them only)."""
-    engine, reference = [], []
+    size: int, steps: int, reference_steps: int, repeats: int, batch_runs: int = 0
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any] | None]:
+    """Engine (alone, and batched if `batch_runs`) and reference runs alternated, best of
+    `repeats` each, so that all meet the same machine load (a burst of other work would
+    otherwise fall on one of them only)."""
+    engine, reference, batched = [], [], []
     for _ in range(repeats):
         engine.append(time_run(size, steps, repeats=1))
+        if batch_runs:
+            batched.append(time_batched(size, batch_runs, steps, repeats=1))
         reference.append(time_reference(size, reference_steps, repeats=1))
-    return best(engine), best(reference)
+    return best(engine), best(reference), best(batched) if batched else None
 
 
 def public(row: dict[str, Any]) -> dict[str, Any]:
@@ -185,13 +210,16 @@ def main() -> None:
     if ref_sizes:
         time_reference(200, 2, repeats=1)
     rows, refs = [], []
+    batched: dict[str, Any] | None = None
     for size in sizes:
         if size in ref_sizes:
-            eng, ref = time_side_by_side(
-                size, ENGINE_STEPS, args.reference_steps, args.reference_repeats
+            runs = BATCH_RUNS if size == BATCH_SIZE else 0
+            eng, ref, bat = time_side_by_side(
+                size, ENGINE_STEPS, args.reference_steps, args.reference_repeats, runs
             )
             rows.append(eng)
             refs.append(ref)
+            batched = bat or batched
         else:
             rows.append(time_run(size, ENGINE_STEPS))
 
@@ -226,6 +254,16 @@ def main() -> None:
                 f" {ref['steps']:>15} {ref['steps_s']:>11.3f} {ref['cadre_steps_per_s']:>23,}"
                 f"  {ratios[n]:>{len(RATIO_LABEL) - 1}.1f}x  {cpu_ratios[n]:>13.1f}x"
             )
+        if batched is not None and BATCH_SIZE in by_size:
+            ref = next(r for r in refs if r["cadres"] == BATCH_SIZE)
+            ratios[-BATCH_SIZE] = ratio(batched, ref)
+            cpu_ratios[-BATCH_SIZE] = ratio(batched, ref, cpu=True)
+            print(
+                f"{BATCH_SIZE:>8} {batched['steps']:>12} {batched['cadre_steps_per_s']:>21,}"
+                f" {ref['steps']:>15} {ref['steps_s']:>11.3f} {ref['cadre_steps_per_s']:>23,}"
+                f"  {ratios[-BATCH_SIZE]:>{len(RATIO_LABEL) - 1}.1f}x"
+                f"  {cpu_ratios[-BATCH_SIZE]:>13.1f}x  (engine: {batched['runs']} runs batched)"
+            )
         print("(ratio: how many times more cadre-steps per second the engine runs; wall time)")
         if TARGET_SIZE in ratios:
             met = "met" if ratios[TARGET_SIZE] >= TARGET_RATIO else "NOT MET"
@@ -233,6 +271,34 @@ def main() -> None:
                 f"target: engine >= {TARGET_RATIO:.0f}x the per-agent model per cadre-step at"
                 f" {TARGET_SIZE:,} cadres: {met} ({ratios[TARGET_SIZE]:.1f}x)"
             )
+        if -BATCH_SIZE in ratios:
+            met = "met" if ratios[-BATCH_SIZE] >= BATCH_RATIO else "NOT MET"
+            print(
+                f"target: engine >= {BATCH_RATIO:.0f}x the per-agent model per cadre-step at"
+                f" {BATCH_SIZE:,} cadres, {BATCH_RUNS} runs batched: {met}"
+                f" ({ratios[-BATCH_SIZE]:.1f}x)"
+            )
+    cost: dict[str, float] = {}
+    if batched is not None and TARGET_SIZE in {r["cadres"] for r in rows}:
+        big = next(r for r in rows if r["cadres"] == TARGET_SIZE)
+        alone = next(r for r in rows if r["cadres"] == BATCH_SIZE)
+        cost = {
+            f"{BATCH_SIZE}_alone": alone["us_per_cadre_step"],
+            f"{BATCH_SIZE}_batched": batched["us_per_cadre_step"],
+            f"{TARGET_SIZE}": big["us_per_cadre_step"],
+        }
+        rel = cost[f"{BATCH_SIZE}_batched"] / cost[f"{TARGET_SIZE}"]
+        print(
+            f"\ncost per cadre-step (microseconds, wall): {BATCH_SIZE:,} cadres alone "
+            f"{cost[f'{BATCH_SIZE}_alone']:.3f}, {BATCH_SIZE:,} x {BATCH_RUNS} runs batched "
+            f"{cost[f'{BATCH_SIZE}_batched']:.3f}, {TARGET_SIZE:,} cadres "
+            f"{cost[f'{TARGET_SIZE}']:.3f}"
+        )
+        met = "met" if rel <= COST_RATIO else "NOT MET"
+        print(
+            f"target: batched {BATCH_SIZE:,}-cadre cost within {COST_RATIO}x of the "
+            f"{TARGET_SIZE:,}-cadre cost: {met} ({rel:.2f}x)"
+        )
 
     mem = peak_memory(100_000, ENGINE_STEPS)
     print(f"\npeak memory, 100,000 cadres x 120 steps (simulate, fresh process): {mem:.0f} MB")
@@ -243,14 +309,21 @@ def main() -> None:
             {
                 "runs": [public(r) for r in rows],
                 "reference_runs": [public(r) for r in refs],
-                "engine_over_reference": {str(k): round(v, 1) for k, v in ratios.items()},
-                "engine_over_reference_cpu": {str(k): round(v, 1) for k, v in cpu_ratios.items()},
+                "batched_run": public(batched) if batched else None,
+                "us_per_cadre_step": {k: round(v, 4) for k, v in cost.items()},
+                "engine_over_reference": {_key(k): round(v, 1) for k, v in ratios.items()},
+                "engine_over_reference_cpu": {_key(k): round(v, 1) for k, v in cpu_ratios.items()},
                 "peak_mb_100k_x120": round(mem),
                 "loadavg_start": [round(x, 2) for x in load_start],
                 "loadavg_end": [round(x, 2) for x in load_end],
             }
         )
     )
+
+
+def _key(size: int) -> str:
+    """A ratio's JSON key: the size, '-batched' for the batched case (stored as -size)."""
+    return f"{-size}-batched" if size < 0 else str(size)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from cadresim.model.batch import runs_per_batch
 from cadresim.model.config import CadreConfig
 from cadresim.safety import check_names, check_output, results_bytes
 
@@ -32,6 +33,7 @@ EXECUTION_KEYS = (
     "workers",
     "ray_address",
     "batch_size",
+    "batch",
     "output_dir",
     "resume",
     "progress",
@@ -45,6 +47,7 @@ EXECUTION_KEYS = (
 )
 MAX_BATCH = 50
 TARGET_PARTS = 40
+MIN_PARTS = 8  # parts enough to keep a few workers busy when parts grow to engine batches
 
 
 @dataclass
@@ -87,12 +90,18 @@ def results_folder(plan: Plan, fp: str) -> tuple[Path, str]:
     return Path("results") / "experiments" / f"{name}-{fp}", "experiment.output_dir"
 
 
-def batch_size(cfg: CadreConfig, total: int) -> int:
-    """Runs per part file: set, or about TARGET_PARTS parts of at most MAX_BATCH runs. It depends
-    on the run count only, so part files are the same whatever the executor."""
+def batch_size(cfg: CadreConfig, total: int, cadres: int | None = None) -> int:
+    """Runs per part file: set, or about TARGET_PARTS parts of at most MAX_BATCH runs, raised
+    up to one engine batch of `cadres`-cadre runs (experiment.batch) while at least MIN_PARTS
+    parts remain for the workers. It depends on the run count and settings only, so part files
+    are the same whatever the executor."""
     if cfg.experiment.batch_size:
         return cfg.experiment.batch_size
-    return max(1, min(MAX_BATCH, math.ceil(total / TARGET_PARTS)))
+    size = max(1, min(MAX_BATCH, math.ceil(total / TARGET_PARTS)))
+    if cadres is not None:
+        engine = runs_per_batch(cfg.experiment.batch, cadres)
+        size = max(size, min(MAX_BATCH, engine, math.ceil(total / MIN_PARTS)))
+    return size
 
 
 def open_folder(plan: Plan) -> tuple[Path, str]:
@@ -197,14 +206,15 @@ def _execute(
     if message := checked.message(folder):
         print(message, file=sys.stderr)
     done = checked.done
-    size = batch_size(plan.cfg, len(plan.runs))
+    cadres = max([b.population.size for b in plan.bases.values()] or [plan.cfg.population.size])
+    size = batch_size(plan.cfg, len(plan.runs), cadres)
     batches = []
     for start in range(0, len(plan.runs), size):
         todo = [r for r in plan.runs[start : start + size] if r.run_id not in done]
         if todo:
             part = store.part_name(folder, plan.runs[start].run_id)
             bases = {r.regime: plan.bases[r.regime] for r in todo}
-            batches.append(Batch(part, bases, todo, cfg.save_steps))
+            batches.append(Batch(part, bases, todo, cfg.save_steps, engine_batch=cfg.batch))
     todo_count = sum(len(b.runs) for b in batches)
     progress = Progress(len(plan.runs), len(plan.runs) - todo_count, label, cfg.progress)
     failures: list[dict[str, Any]] = []

@@ -8,16 +8,18 @@ raises is recorded as a failure; it never stops the rest of the batch.
 from __future__ import annotations
 
 import copy
+import sys
 import traceback
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from cadresim.model.batch import plan_batches, simulate_batch
 from cadresim.model.config import CadreConfig, validate
-from cadresim.model.simulate import simulate
+from cadresim.model.simulate import SimulationResult, simulate
 
 from .calibration.posterior import apply_posterior
 from .space import derived_values, set_dotted
@@ -53,6 +55,9 @@ class Batch:
     bases: dict[str, CadreConfig]
     runs: list[RunSpec]
     save_steps: bool = True
+    # experiment.batch: runs stepped together (model/batch.py); keyword-only, so subclasses'
+    # positional fields (validation's hooks) keep their places
+    engine_batch: str = field(default="auto", kw_only=True)
 
 
 @dataclass
@@ -102,25 +107,20 @@ def run_config(base: CadreConfig, spec: RunSpec) -> CadreConfig:
 
 
 def run_batch(batch: Batch) -> BatchResult:
-    """Run every spec of the batch; return its step rows, its summary rows and its failures."""
+    """Run every spec of the batch; return its step rows, its summary rows and its failures.
+
+    Specs whose configs differ only in the seed are stepped together (`experiment.batch`,
+    model/batch.py); rows come out in spec order, byte-identical to running each alone."""
     steps: list[pd.DataFrame] = []
     runs: list[pd.DataFrame] = []
     failures: list[dict[str, Any]] = []
-    for spec in batch.runs:
-        try:
-            result = simulate(run_config(batch.bases[spec.regime], spec))
-        except Exception as exc:  # a failing run is recorded, the sweep goes on
-            failures.append(
-                {
-                    **spec.describe(),
-                    "error": f"{type(exc).__name__}: {exc}",
-                    "traceback": traceback.format_exc(limit=6),
-                }
-            )
+    for spec, outcome in _simulate_all(batch):
+        if isinstance(outcome, dict):  # a failing run is recorded, the sweep goes on
+            failures.append({**spec.describe(), **outcome})
             continue
-        runs.append(_label(summary_rows(result.summary), spec))
+        runs.append(_label(summary_rows(outcome.summary), spec))
         if batch.save_steps:
-            steps.append(_label(result.steps.drop(columns=["seed", "policy"]), spec))
+            steps.append(_label(outcome.steps.drop(columns=["seed", "policy"]), spec))
     return BatchResult(
         batch.part,
         pd.concat(steps, ignore_index=True) if steps else None,
@@ -129,6 +129,45 @@ def run_batch(batch: Batch) -> BatchResult:
         executed=len(batch.runs),
         peak_rss_mib=_peak_rss_mib(),
     )
+
+
+def _simulate_all(batch: Batch) -> Iterator[tuple[RunSpec, SimulationResult | dict[str, str]]]:
+    """Each spec with its result, or its error, in spec order. A group's runs are stepped
+    together; if the group fails, its runs are run alone, so each failure is a run's own."""
+    cfgs: list[CadreConfig | None] = []
+    errors: dict[int, dict[str, str]] = {}
+    for i, spec in enumerate(batch.runs):
+        try:
+            cfgs.append(run_config(batch.bases[spec.regime], spec))
+        except Exception:
+            cfgs.append(None)
+            errors[i] = _error()
+    valid = [i for i, c in enumerate(cfgs) if c is not None]
+    done: dict[int, SimulationResult | dict[str, str]] = dict(errors)
+    groups = plan_batches([cfgs[i] for i in valid], batch.engine_batch)
+    for group in (g for g in groups if len(g) > 1):
+        members = [valid[j] for j in group]
+        try:
+            results = simulate_batch([cfgs[i] for i in members])
+        except Exception:
+            continue  # run alone below
+        done.update(zip(members, results, strict=True))
+    for i, spec in enumerate(batch.runs):
+        if i not in done:
+            try:
+                done[i] = simulate(cfgs[i])
+            except Exception:
+                done[i] = _error()
+        yield spec, done.pop(i)
+
+
+def _error() -> dict[str, str]:
+    """The error being handled, as recorded in failures.json."""
+    exc = sys.exc_info()[1]
+    return {
+        "error": f"{type(exc).__name__}: {exc}",
+        "traceback": traceback.format_exc(limit=6),
+    }
 
 
 def _peak_rss_mib() -> float:

@@ -385,6 +385,11 @@ class ExperimentConfig:
         None, "ray: null starts a local Ray; else e.g. 'auto' or 'ray://host:port'"
     )
     batch_size: int = knob(0, 0, 100_000, "runs per part file; 0 = automatic")
+    batch: str = knob(
+        "auto",
+        doc="runs stepped together as one population (same config but the seed; results "
+        "byte-identical): auto (small runs), off, or N runs per batch",
+    )
     output_dir: str | None = setting(
         None, "results folder; null: results/experiments/<name>-<fingerprint>"
     )
@@ -589,6 +594,7 @@ def validate(cfg: CadreConfig) -> CadreConfig:
     _check_choice("experiment.progress", cfg.experiment.progress, PROGRESS)
     _check_choice("experiment.lang", cfg.experiment.lang, ("en", "zh"))
     _check_choice("experiment.format", cfg.experiment.format, FORMATS)
+    check_batch_setting(cfg.experiment.batch)
     for fmt in cfg.experiment.static:
         _check_choice("experiment.static", fmt, ("png", "svg", "pdf"))
     _check_choice("sweep.design", cfg.sweep.design, DESIGNS)
@@ -605,6 +611,22 @@ def validate(cfg: CadreConfig) -> CadreConfig:
 
         check_posterior(cfg.experiment.posterior)
     return cfg
+
+
+BATCH_MAX_RUNS = 1_000  # experiment.batch = N: at most this many runs per batch
+
+
+def check_batch_setting(value: object) -> str:
+    """`experiment.batch` as 'auto', 'off' or a number of runs; ConfigError naming the choices."""
+    text = str(value).strip().lower()
+    if text in ("auto", "off"):
+        return text
+    if text.isdigit() and 1 <= int(text) <= BATCH_MAX_RUNS:
+        return str(int(text))
+    raise ConfigError(
+        f"experiment.batch = {value!r} is not valid; allowed auto, off or a whole number of "
+        f"runs per batch in [1, {BATCH_MAX_RUNS}]"
+    )
 
 
 def _check_choice(key: str, value: str, allowed: tuple[str, ...]) -> None:

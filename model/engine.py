@@ -5,9 +5,11 @@ only orders them and carries one step's events from rule to rule.
 
 from __future__ import annotations
 
+from dataclasses import fields, is_dataclass, replace
 from enum import IntEnum
 
 import numpy as np
+import scipy.sparse as sp
 
 from cadresim.agents import beliefs, decision
 from cadresim.agents.types import TYPE_NAMES, TypeClassifier
@@ -22,10 +24,18 @@ from cadresim.policies import (
 )
 from cadresim.policies.schedule import PolicyTimeline
 
-from .config import CadreConfig
+from .config import CadreConfig, PolicyConfig
 from .metrics import COUNTS, GATES, IDX, Tally
 from .network import Organisation, build_organisation, divisions
-from .state import ERROR, MISCONDUCT, SUCCESS, CadreState, draw_cadres, initial_state
+from .state import (
+    ERROR,
+    MISCONDUCT,
+    SUCCESS,
+    CadreState,
+    draw_cadres,
+    initial_state,
+    stack_states,
+)
 
 
 class Draw(IntEnum):
@@ -96,30 +106,71 @@ def career_stream(seed: int) -> np.random.Generator:
 
 
 class Engine:
-    """The arrays of one run and the rules that advance them."""
+    """The arrays of one run, or of a batch of runs (model/batch.py): the runs' cadres are
+    consecutive blocks of one population on a block-diagonal network, so they never interact;
+    each run draws from its own streams in the same order and shapes as alone, and a lever
+    whose value differs between runs is a per-cadre array of each run's value, so every run's
+    results are byte-identical to the same run alone."""
 
-    def __init__(self, cfg: CadreConfig, rng: np.random.Generator | None = None) -> None:
-        self.cfg = cfg
-        self.timeline = PolicyTimeline(cfg)  # policy.schedule: the policy in force each month
-        net_rng, pop_rng, dyn_rng = streams(cfg.seed)
-        self.rng = dyn_rng if rng is None else rng
-        self.career_rng = career_stream(cfg.seed)
-        self.eval_rng = evaluation_stream(cfg.seed)
-        self._moves: careers.Moves | None = None  # planned at an evaluation, made after the tally
-        self._rotation: tuple[np.ndarray, np.ndarray] | None = None
-        self.org: Organisation = build_organisation(cfg.network, cfg.population.size, net_rng)
-        self.state: CadreState = initial_state(cfg, self.org, pop_rng)
+    def __init__(
+        self,
+        cfg: CadreConfig,
+        rng: np.random.Generator | None = None,
+        runs: list[CadreConfig] | None = None,
+    ) -> None:
+        """`runs`: the configs of a batch's runs (`cfg` is then ignored but for its type)."""
+        self.run_cfgs = [cfg] if runs is None else list(runs)
+        self.runs = len(self.run_cfgs)
+        self.seeds = [c.seed for c in self.run_cfgs]
+        if rng is not None and self.runs > 1:
+            raise ValueError("a batch draws from each run's own streams; rng is for one run")
+        # policy.schedule: the policy in force each month, per run
+        self.timelines = [PolicyTimeline(c) for c in self.run_cfgs]
+        self.timeline = self.timelines[0]
+        orgs, states, self.rngs = [], [], []
+        for c in self.run_cfgs:
+            net_rng, pop_rng, dyn_rng = streams(c.seed)
+            self.rngs.append(dyn_rng)
+            orgs.append(build_organisation(c.network, c.population.size, net_rng))
+            states.append(initial_state(c, orgs[-1], pop_rng))
+        self.rng = self.rngs[0] if rng is None else rng
+        self.career_rngs = [career_stream(c.seed) for c in self.run_cfgs]
+        self.eval_rngs = [evaluation_stream(c.seed) for c in self.run_cfgs]
+        self.career_rng, self.eval_rng = self.career_rngs[0], self.eval_rngs[0]
+        self.orgs = orgs
+        self.size = orgs[0].size  # cadres per run
+        if any(org.size != self.size for org in orgs):
+            raise ValueError("the runs of a batch must have the same number of cadres")
+        # the config the rules read: a batch's differing levers as per-cadre arrays
+        self.cfg = cfg if runs is None else replace(self.run_cfgs[0], policy=self._policy())
+        self.offsets = [k * self.size for k in range(self.runs)]
+        self.blocks = [slice(k * self.size, (k + 1) * self.size) for k in range(self.runs)]
+        self._moves: list[careers.Moves | None] = [None] * self.runs  # planned at an evaluation
+        self._rotation: list[tuple[np.ndarray, np.ndarray] | None] = [None] * self.runs
+        self.org: Organisation = stack_organisations(orgs)
+        self.state: CadreState = stack_states(states)
         self.n = self.state.size
         self.step_count = 0
         self.degree = np.asarray(self.org.adjacency.sum(axis=1), dtype=np.float32).ravel()
         self.has_supervisor = self.org.supervisor >= 0
-        self.supervisor = np.where(self.has_supervisor, self.org.supervisor, 0)
+        # a cadre without a supervisor points at its run's first cadre (weight 0), as alone
+        first = np.repeat(np.array(self.offsets, dtype=np.int64), self.size)
+        self.supervisor = np.where(self.has_supervisor, self.org.supervisor, first)
         self.leader = np.bincount(self.org.supervisor[self.has_supervisor], minlength=self.n) > 0
-        self.division = divisions(self.org.supervisor, self.org.unit)
+        self.division = np.concatenate(
+            [
+                divisions(o.supervisor, o.unit) + off
+                for o, off in zip(orgs, self.offsets, strict=True)
+            ]
+        )
         self.columns = np.zeros((len(COUNTS), self.n), dtype=np.float32)
         self.columns[IDX["n"]] = 1.0  # counts group sizes in the tally
         self.columns[IDX["leader"]] = self.leader
         self.draws = np.empty((N_DRAWS, self.n), dtype=np.float32)  # refilled each step
+        # a batch fills each run's draws as a solo run would, then interleaves them by row
+        self._run_draws = (
+            np.empty((self.runs, N_DRAWS, self.size), dtype=np.float32) if self.runs > 1 else None
+        )
         # reused each step: at 10^5 cadres, fresh multi-megabyte temporaries cost page faults
         self.signals = np.empty((self.n, N_SIGNALS), dtype=bool)
         self.signal_counts = np.empty((self.n, N_SIGNALS), dtype=np.float32)
@@ -130,12 +181,19 @@ class Engine:
         # hidden from everyone else), e.g. to measure the peer effect
         self.forced: np.ndarray | None = None
         self.hide_forced = False
-        self.reference_competence = np.float32(self.state.competence.mean())
-        self.tally = Tally(self.state.cohort)
+        # each run's initial mean competence (a scalar alone, one value per cadre in a batch)
+        means = [np.float32(x.competence.mean()) for x in states]
+        self.reference_competence = (
+            means[0] if self.runs == 1 else np.repeat(np.array(means, np.float32), self.size)
+        )
+        self.tally = Tally(self.state.cohort, self.runs)
         self._reclassifier()
         beh = cfg.behaviour
-        self.observation = beliefs.observation_matrix(
-            self.org.adjacency, beh.own_weight, beh.social_learning
+        self.observation = stack_matrices(
+            [
+                beliefs.observation_matrix(o.adjacency, beh.own_weight, beh.social_learning)
+                for o in orgs
+            ]
         )
         self.tallies: list[np.ndarray] = []
         # step 0 records the gates on a task of median difficulty (nobody has decided yet)
@@ -154,8 +212,8 @@ class Engine:
         """Advance all cadres by one month: one call per ODD phase."""
         self.step_count += 1
         t = self.step_count
-        self.timeline.apply(self.cfg, t)  # policy.schedule: a policy change in month t
-        u = self.rng.random(dtype=np.float32, out=self.draws)
+        self._apply_schedule(t)
+        u = self._draw()
         self._develop(u)
         acted, p = self._decide(u, t)
         ev = self._outcomes(acted, p, u, t)
@@ -168,10 +226,58 @@ class Engine:
         if evaluating:  # the month's events stay with the cadres who made them
             self._move_cadres()
 
+    def _apply_schedule(self, t: int) -> None:
+        """policy.schedule: put the policy in force in month t into the config(s)."""
+        if self.runs == 1:
+            self.timeline.apply(self.cfg, t)
+        elif any(t in tl.changes for tl in self.timelines):
+            for c, tl in zip(self.run_cfgs, self.timelines, strict=True):
+                tl.apply(c, t)
+            self.cfg.policy = self._policy()
+
+    def _policy(self) -> PolicyConfig:
+        """The runs' policies as one: a value that differs between runs (a lever listed in
+        model/batch.py's LEVERS) becomes a float32 array of each run's value over its cadres.
+        The rules read such a lever only in comparisons with float32 draws and in products
+        with float32 arrays, where a float32 array gives exactly what the scalar gives."""
+        policies = [c.policy for c in self.run_cfgs]
+        first = policies[0]
+        groups = {}
+        for f in fields(first):
+            group = getattr(first, f.name)
+            if not is_dataclass(group):
+                continue
+            changed = {}
+            for g in fields(group):
+                values = [getattr(getattr(p, f.name), g.name) for p in policies]
+                if any(v != values[0] for v in values[1:]):
+                    if not all(isinstance(v, float) for v in values):
+                        raise ValueError(f"policy.{f.name}.{g.name} differs within a batch")
+                    changed[g.name] = np.repeat(np.array(values, np.float32), self.size)
+            if changed:
+                groups[f.name] = replace(group, **changed)
+        return replace(first, **groups) if groups else first
+
+    def _draw(self) -> np.ndarray:
+        """The month's uniform draws (Draw rows x cadres): each run's block from its own
+        dynamics stream, in the order and shape of a solo run."""
+        if self._run_draws is None:
+            return self.rng.random(dtype=np.float32, out=self.draws)
+        for rng, block in zip(self.rngs, self._run_draws, strict=True):
+            rng.random(dtype=np.float32, out=block)
+        np.copyto(
+            self.draws.reshape(N_DRAWS, self.runs, self.size), self._run_draws.transpose(1, 0, 2)
+        )
+        return self.draws
+
     def _develop(self, u: np.ndarray) -> None:
         """Training, education: traits move before the month's decisions (ODD 7.9)."""
         s, pol = self.state, self.cfg.policy
-        training.train(s.competence, u[Draw.TRAIN], pol.training)
+        if pol.training.targeted and self.runs > 1:  # each run's least competent
+            for c, block in zip(self.run_cfgs, self.blocks, strict=True):
+                training.train(s.competence[block], u[Draw.TRAIN, block], c.policy.training)
+        else:
+            training.train(s.competence, u[Draw.TRAIN], pol.training)
         if education.educate(s.motivation, pol.education):
             self._reclassifier()
 
@@ -423,13 +529,22 @@ class Engine:
         """Annual evaluation: rank within units on the oriented score; the excellence quota;
         warn and demote the bottom; leaders retire and the best move up (ODD 7.10-7.11)."""
         s, pol, col, beh = self.state, self.cfg.policy, self.columns, self.cfg.behaviour
-        unit = self.org.unit
         score = evaluation.score(
             s.cycle_successes, s.cycle_acts, s.cycle_harms, pol.evaluation.orientation
         )
-        record = evaluation.noisy_record(score, pol.evaluation.noise, self.eval_rng)
-        # integer records tie without noise: then rank ties by cadre index, on any CPU
-        rank, size = evaluation.rank_within_units(record, unit, stable=pol.evaluation.noise == 0)
+        record, rank, size = (
+            np.empty_like(score),
+            np.empty(self.n, np.int64),
+            np.empty(self.n, np.int64),
+        )
+        for k, block in enumerate(self.blocks):
+            # each run ranks its own units with its own noise, as alone
+            noise = self.run_cfgs[k].policy.evaluation.noise
+            record[block] = evaluation.noisy_record(score[block], noise, self.eval_rngs[k])
+            # integer records tie without noise: then rank ties by cadre index, on any CPU
+            rank[block], size[block] = evaluation.rank_within_units(
+                record[block], self.orgs[k].unit, stable=noise == 0
+            )
         top = incentive.excellent(rank, size, pol.incentive)
         bottom = accountability.bottom_ranked(rank, size, pol.accountability)
         warned, demoted = accountability.warn_and_demote(
@@ -463,64 +578,78 @@ class Engine:
 
     def _careers(self, record: np.ndarray, t: int) -> np.ndarray:
         """Plan retirements, promotions into vacancies, entrants and rotation (made after this
-        month's tally, by `_move_cadres`). Returns who will be promoted (by post)."""
-        s, cfg = self.state, self.cfg.policy.careers
+        month's tally, by `_move_cadres`), run by run. Returns who will be promoted (by post)."""
         promoted = np.zeros(self.n, dtype=bool)
-        # fixed-size draws every evaluation, whatever the policy: common random numbers
-        retire_draw = self.eval_rng.random(self.n, dtype=np.float32)
-        rotate_draw = self.eval_rng.random(self.n, dtype=np.float32)
-        rotate_rng = np.random.default_rng(self.eval_rng.integers(2**63))
-        self._moves, self._rotation = None, None
-        if not cfg.enabled:
-            return promoted
-        # a cadre in an influence period is not promoted (影响期满可提拔)
-        merit = np.where(s.blocked_until > t, -np.inf, record)
-        vacant = careers.retiring(self.leader, retire_draw, cfg.retirement)
-        self._moves = careers.fill_vacancies(self.org.supervisor, self.org.level, merit, vacant)
-        promoted[self._moves.promoted] = True
-        if cfg.rotation > 0.0:
-            self._rotation = careers.rotation(self.org.level, rotate_draw, cfg.rotation, rotate_rng)
+        for k in range(self.runs):
+            self._moves[k], self._rotation[k] = self._plan_moves(k, record, t)
+            if self._moves[k] is not None:
+                promoted[self._moves[k].promoted] = True
         return promoted
+
+    def _plan_moves(
+        self, k: int, record: np.ndarray, t: int
+    ) -> tuple[careers.Moves | None, tuple[np.ndarray, np.ndarray] | None]:
+        """Run k's moves, as cadre indices of the whole batch."""
+        s, cfg = self.state, self.run_cfgs[k].policy.careers
+        org, block, off, rng = self.orgs[k], self.blocks[k], self.offsets[k], self.eval_rngs[k]
+        # fixed-size draws every evaluation, whatever the policy: common random numbers
+        retire_draw = rng.random(self.size, dtype=np.float32)
+        rotate_draw = rng.random(self.size, dtype=np.float32)
+        rotate_rng = np.random.default_rng(rng.integers(2**63))
+        if not cfg.enabled:
+            return None, None
+        # a cadre in an influence period is not promoted (影响期满可提拔)
+        merit = np.where(s.blocked_until[block] > t, -np.inf, record[block])
+        vacant = careers.retiring(self.leader[block], retire_draw, cfg.retirement)
+        moves = careers.fill_vacancies(org.supervisor, org.level, merit, vacant)
+        moves = careers.Moves([(a + off, b + off) for a, b in moves.steps], moves.entrants + off)
+        rotation = None
+        if cfg.rotation > 0.0:
+            src, dst = careers.rotation(org.level, rotate_draw, cfg.rotation, rotate_rng)
+            rotation = (src + off, dst + off)
+        return moves, rotation
 
     def _move_cadres(self) -> None:
         """Make the planned moves: promoted cadres take their new posts with competence
         t c + (1 - t) c_fresh, entrants fill the base, rotated cadres swap units."""
-        s, cfg = self.state, self.cfg.policy.careers
-        if self._moves is None:
-            return
-        moves = self._moves
-        changed = [moves.entrants]
-        for src, dst in moves.steps:
-            s.move(src, dst)
-            changed.append(dst)
-        posts = moves.promoted
-        if posts.size:
-            fresh = self._entrants(posts.size).competence
-            s.competence[posts] = careers.competence_in_role(
-                s.competence[posts], fresh, cfg.transfer
-            )
-            s.rank[posts] += 1
-        if moves.entrants.size:
-            s.enter(moves.entrants, self._entrants(moves.entrants.size))
-            s.rank[moves.entrants] = 0
-        if self._rotation is not None:
-            src, dst = self._rotation
-            s.move(src.copy(), dst)
-            changed.append(dst)
-        posts_changed = np.unique(np.concatenate(changed))
-        if posts_changed.size:
+        s = self.state
+        changed: list[np.ndarray] = []
+        for k, moves in enumerate(self._moves):
+            if moves is None:
+                continue
+            cfg = self.run_cfgs[k].policy.careers
+            changed.append(moves.entrants)
+            for src, dst in moves.steps:
+                s.move(src, dst)
+                changed.append(dst)
+            posts = moves.promoted
+            if posts.size:
+                fresh = self._entrants(k, posts.size).competence
+                s.competence[posts] = careers.competence_in_role(
+                    s.competence[posts], fresh, cfg.transfer
+                )
+                s.rank[posts] += 1
+            if moves.entrants.size:
+                s.enter(moves.entrants, self._entrants(k, moves.entrants.size))
+                s.rank[moves.entrants] = 0
+            if self._rotation[k] is not None:
+                src, dst = self._rotation[k]
+                s.move(src.copy(), dst)
+                changed.append(dst)
+        posts_changed = np.unique(np.concatenate(changed)) if changed else changed
+        if len(posts_changed):
             self.tally.recohort(posts_changed, s.cohort[posts_changed])
             self._reclassifier()
             s.cadre_type = self.classify(s.competence, s.error_fear)
-        self._moves, self._rotation = None, None
+        self._moves, self._rotation = [None] * self.runs, [None] * self.runs
 
-    def _entrants(self, n: int) -> CadreState:
-        """n newcomers, each of a type drawn from the population mix (independently: a batch
-        of one is not always of the largest type)."""
-        mix = self.cfg.population.mix
-        shares = np.array([getattr(mix, name) for name in TYPE_NAMES])
-        cohort = self.career_rng.choice(len(TYPE_NAMES), size=n, p=shares / shares.sum())
-        return draw_cadres(self.cfg, n, self.career_rng, cohort.astype(np.int8))
+    def _entrants(self, k: int, n: int) -> CadreState:
+        """n newcomers to run k, each of a type drawn from the population mix (independently:
+        a batch of one is not always of the largest type)."""
+        cfg, rng = self.run_cfgs[k], self.career_rngs[k]
+        shares = np.array([getattr(cfg.population.mix, name) for name in TYPE_NAMES])
+        cohort = rng.choice(len(TYPE_NAMES), size=n, p=shares / shares.sum())
+        return draw_cadres(cfg, n, rng, cohort.astype(np.int8))
 
     def _record(self, evaluating: bool) -> None:
         s, col = self.state, self.columns
@@ -538,9 +667,11 @@ class Engine:
         col[IDX["leader_competence"]] = s.competence * self.leader
         self.tallies.append(self.tally(col, s.cadre_type, evaluating))
 
-    def tally_array(self) -> np.ndarray:
-        """All recorded steps: (steps + 1) x groups x counts."""
-        return np.stack(self.tallies)
+    def tally_array(self, run: int = 0) -> np.ndarray:
+        """All recorded steps of one run of the batch: (steps + 1) x groups x counts."""
+        if self.runs == 1:
+            return np.stack(self.tallies)
+        return np.stack([t[run] for t in self.tallies])
 
     def column_index(self, name: str) -> int:
         """Row of `cadre_columns` holding a tallied quantity (a name of metrics.COUNTS)."""
@@ -550,3 +681,41 @@ class Engine:
         """The last step's per-cadre values of tallied quantities (rows x cadres, by post; a
         copy), for tables by org-chart unit, level or node."""
         return self.columns[rows]
+
+
+def stack_organisations(orgs: list[Organisation]) -> Organisation:
+    """The organisations of a batch's runs side by side: cadre, supervisor and unit ids of
+    run k shifted by k x size, and no tie between runs (a block-diagonal adjacency)."""
+    if len(orgs) == 1:
+        return orgs[0]
+    size = orgs[0].size
+    shift = [k * size for k in range(len(orgs))]
+    return Organisation(
+        adjacency=stack_matrices([o.adjacency for o in orgs]),
+        supervisor=np.concatenate(
+            [
+                np.where(o.supervisor >= 0, o.supervisor + d, -1)
+                for o, d in zip(orgs, shift, strict=True)
+            ]
+        ),
+        unit=np.concatenate([o.unit + d for o, d in zip(orgs, shift, strict=True)]),
+        level=np.concatenate([o.level for o in orgs]),
+    )
+
+
+def stack_matrices(mats: list[sp.csr_matrix]) -> sp.csr_matrix:
+    """Block-diagonal CSR matrix of square CSR blocks, each row's entries kept in the order of
+    its block (so a product sums each cadre's neighbours in the same order as in a solo run;
+    scipy.sparse.block_diag may reorder them)."""
+    if len(mats) == 1:
+        return mats[0]
+    n = [m.shape[0] for m in mats]
+    cols = np.cumsum([0, *n[:-1]])
+    nnz = np.cumsum([0, *[m.nnz for m in mats]])
+    indptr = np.concatenate(
+        [m.indptr[:-1] + z for m, z in zip(mats, nnz[:-1], strict=True)] + [[nnz[-1]]]
+    )
+    indices = np.concatenate([m.indices + c for m, c in zip(mats, cols, strict=True)])
+    data = np.concatenate([m.data for m in mats])
+    total = int(sum(n))
+    return sp.csr_matrix((data, indices, indptr), shape=(total, total))

@@ -97,8 +97,9 @@ class Tally:
     table: indicators are integers in float32 (exact below 2**24 cadres per group), and real
     values are rounded to multiples of REAL_QUANTUM and summed in float64 (exact below 2**53)."""
 
-    def __init__(self, cohort: np.ndarray) -> None:
+    def __init__(self, cohort: np.ndarray, runs: int = 1) -> None:
         n = cohort.size
+        self.runs = runs  # a batch's runs are consecutive blocks of n / runs cadres
         self.groups = np.zeros((n, 2 * N_TYPES), dtype=np.float32)
         self.groups[np.arange(n), N_TYPES + cohort] = 1.0
         self.groups64 = self.groups.astype(np.float64)
@@ -114,8 +115,9 @@ class Tally:
     def __call__(
         self, columns: np.ndarray, cadre_type: np.ndarray, evaluation: bool = True
     ) -> np.ndarray:
-        """(groups x len(COUNTS)) sums of `columns` (len(COUNTS) x cadres; row 'n' all ones).
-        Between evaluations the evaluation-only rows are not read and count 0."""
+        """(groups x len(COUNTS)) sums of `columns` (len(COUNTS) x cadres; row 'n' all ones),
+        or (runs x groups x len(COUNTS)) for a batch of runs. Between evaluations the
+        evaluation-only rows are not read and count 0."""
         # few cadres change type in a month: rewrite only their rows of the one-hot matrices
         moved = np.flatnonzero(cadre_type != self.current)
         if moved.size:
@@ -126,13 +128,32 @@ class Tally:
                 groups[moved, cadre_type[moved]] = 1.0
             self.current[moved] = cadre_type[moved]
         flags = _ALL_INDICATORS if evaluation else _EVERY_STEP
-        out = np.zeros((1 + 2 * N_TYPES, len(COUNTS)))
-        out[1:, flags] = (columns[flags] @ self.groups).T
+        runs = self.runs
+        out = np.zeros((runs, 1 + 2 * N_TYPES, len(COUNTS)))
+        out[:, 1:, flags] = _by_run(columns[flags], self.groups, runs)
         reals = np.multiply(columns[_REALS], 1.0 / REAL_QUANTUM, out=self.reals)
         np.rint(reals, out=reals)
-        out[1:, _REALS] = (reals @ self.groups64).T * REAL_QUANTUM
-        out[0] = out[1 : 1 + N_TYPES].sum(axis=0)
-        return out
+        out[:, 1:, _REALS] = _by_run(reals, self.groups64, runs) * REAL_QUANTUM
+        out[:, 0] = out[:, 1 : 1 + N_TYPES].sum(axis=1)
+        return out[0] if runs == 1 else out
+
+
+def _by_run(columns: np.ndarray, groups: np.ndarray, runs: int) -> np.ndarray:
+    """(runs x groups x rows) sums of `columns` (rows x cadres) over each run's block of
+    cadres: one stacked matrix product, the run added to the grouping."""
+    if runs == 1:
+        return (columns @ groups).T[None]
+    rows, n = columns.shape
+    per = n // runs
+    stacked = np.matmul(
+        columns.reshape(rows, runs, per).transpose(1, 0, 2), groups.reshape(runs, per, -1)
+    )
+    return stacked.transpose(0, 2, 1)
+
+
+_GROUPING_NAMES = ["all", "type", "cohort"]
+_GROUPING_CODES = np.array([_GROUPING_NAMES.index(g) for g in GROUPINGS], dtype=np.int8)
+_TYPE_CODES = np.array([(("all",) + TYPE_NAMES).index(t) for t in GROUP_TYPES], dtype=np.int8)
 
 
 def step_table(tallies: np.ndarray) -> pd.DataFrame:
@@ -146,8 +167,9 @@ def step_table(tallies: np.ndarray) -> pd.DataFrame:
     total = np.repeat(tallies[:, 0, IDX["n"]], groups)
     data: dict[str, object] = {
         "step": np.repeat(np.arange(steps), groups),
-        "grouping": pd.Categorical(np.tile(GROUPINGS, steps), categories=["all", "type", "cohort"]),
-        "type": pd.Categorical(np.tile(GROUP_TYPES, steps), categories=("all",) + TYPE_NAMES),
+        # from codes: building the categoricals from strings costs more than the whole tally
+        "grouping": pd.Categorical.from_codes(np.tile(_GROUPING_CODES, steps), _GROUPING_NAMES),
+        "type": pd.Categorical.from_codes(np.tile(_TYPE_CODES, steps), ("all",) + TYPE_NAMES),
         "n": n.astype(np.int64),
         "share": n / total,
     }

@@ -17,12 +17,15 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
+
+from cadresim.agents.types import TYPE_NAMES
 
 from .config import CadreConfig, load_config, to_config
 from .engine import Engine
 from .formats import summary_table, table_writers
-from .metrics import step_table, summarise
+from .metrics import IDX, step_table, summarise
 from .orgtables import OrgRecorder, org_notice, print_notice_once
 from .versions import library_versions
 
@@ -130,7 +133,20 @@ def simulate(
         if org is not None:
             org.record(engine)
     elapsed = time.perf_counter() - start
-    tallies = engine.tally_array()
+    tables = org.tables(engine) if org is not None else {}
+    return result_of(cfg, engine.tally_array(), engine.n, elapsed, tables)
+
+
+def result_of(
+    cfg: CadreConfig,
+    tallies: np.ndarray,
+    cadres: int,
+    elapsed: float,
+    tables: dict[str, pd.DataFrame] | None = None,
+) -> SimulationResult:
+    """The step table and summary of a run from its tallies (a solo run or one of a batch)."""
+    # the window starts after that share of the run, and holds at least the last step
+    first = min(int(cfg.summary_from * cfg.steps) + 1, max(cfg.steps, 1))
     table = step_table(tallies)
     table.insert(0, "seed", cfg.seed)
     table.insert(1, "policy", cfg.policy.name)
@@ -140,19 +156,21 @@ def simulate(
         "network": cfg.network.name,
         "seed": cfg.seed,
         "steps": cfg.steps,
-        "cadres": engine.n,
+        "cadres": cadres,
         "summary_window": [first, cfg.steps],
         "config_hash": config_hash(cfg),
         **summarise(tallies, first),
-        "initial_type_shares": _shares(table, 0),
-        "final_type_shares": _shares(table, cfg.steps),
+        "initial_type_shares": _shares(tallies, 0),
+        "final_type_shares": _shares(tallies, cfg.steps),
         "versions": library_versions(),
         "config": asdict(cfg),
     }
-    tables = org.tables(engine) if org is not None else {}
-    return SimulationResult(cfg, table, summary, elapsed, tables)
+    return SimulationResult(cfg, table, summary, elapsed, tables or {})
 
 
-def _shares(table: pd.DataFrame, step: int) -> dict[str, float]:
-    rows = table[(table["step"] == step) & (table["grouping"] == "type")]
-    return {str(t): float(s) for t, s in zip(rows["type"], rows["share"], strict=True)}
+def _shares(tallies: np.ndarray, step: int) -> dict[str, float]:
+    """Each current type's share of all cadres at `step` (the step table's `share`, read from
+    the tallies: selecting table rows costs more than a batched run's step)."""
+    n = tallies[step, 1 : 1 + len(TYPE_NAMES), IDX["n"]]
+    total = tallies[step, 0, IDX["n"]]
+    return {name: float(x / total) for name, x in zip(TYPE_NAMES, n, strict=True)}

@@ -102,6 +102,22 @@ class CadreState:
             getattr(self, f.name)[posts] = getattr(fresh, f.name)
 
 
+def stack_states(states: list[CadreState]) -> CadreState:
+    """The cadres of several runs as one population, run after run (a batch, model/batch.py)."""
+    if len(states) == 1:
+        return states[0]
+    init = {
+        f.name: np.concatenate([getattr(x, f.name) for x in states])
+        for f in fields(CadreState)
+        if f.init
+    }
+    out = CadreState(**init)
+    for f in fields(CadreState):
+        if not f.init:
+            setattr(out, f.name, np.concatenate([getattr(x, f.name) for x in states]))
+    return out
+
+
 def draw_cadres(
     cfg: CadreConfig, n: int, rng: np.random.Generator, cohort: np.ndarray | None = None
 ) -> CadreState:

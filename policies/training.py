@@ -11,7 +11,7 @@ from cadresim.model.config import TrainingConfig
 def train(competence: np.ndarray, draw: np.ndarray, cfg: TrainingConfig) -> np.ndarray:
     """A share `share` of cadres is trained each step: c += rate * (1 - c). With `targeted`, the
     least competent `share` are chosen instead of a random draw. Updates in place; returns who."""
-    if not cfg.enabled or cfg.share == 0.0:
+    if not cfg.enabled or np.all(cfg.share == 0.0):  # a batch's share: one value per cadre
         return np.zeros(competence.size, dtype=bool)
     if cfg.targeted:
         k = int(round(cfg.share * competence.size))

@@ -476,6 +476,10 @@ def test_ctrl_c_is_one_line_exit_130_and_the_resume_finishes(
         return real(cfg)
 
     monkeypatch.setattr(runs_module, "simulate", interrupted)
+    # every run alone, through `simulate` (batched runs would bypass the injection)
+    monkeypatch.setattr(
+        runs_module, "plan_batches", lambda cfgs, _: [[i] for i in range(len(cfgs))]
+    )
     out = inproc(*CLI_SWEEP, "experiment.output_dir=cut")
     assert out.returncode == 130
     lines = out.stderr.splitlines()

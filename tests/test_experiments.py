@@ -257,6 +257,10 @@ def fail_runs(monkeypatch, when):
         return real(cfg)
 
     monkeypatch.setattr(runs_module, "simulate", flaky)
+    # every run alone, through `simulate` (batched replicates would bypass the injection)
+    monkeypatch.setattr(
+        runs_module, "plan_batches", lambda cfgs, _: [[i] for i in range(len(cfgs))]
+    )
     return started
 
 

@@ -83,6 +83,10 @@ def test_failed_runs_give_a_nonzero_exit_and_failures_json(tmp_path, inproc, mon
         return real(cfg)
 
     monkeypatch.setattr(runs_module, "simulate", crash_above_half)
+    # every run alone, through `simulate` (batched runs would bypass the injection)
+    monkeypatch.setattr(
+        runs_module, "plan_batches", lambda cfgs, _: [[i] for i in range(len(cfgs))]
+    )
     out = inproc(
         "experiment=sweep",
         "sweep.levers.policy.tolerance.coverage=[0,1]",

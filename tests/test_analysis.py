@@ -152,6 +152,11 @@ SWEEP = [
 def test_a_ten_million_point_design_is_refused_at_once():
     ov = [*SWEEP, "sweep.design=lhs", "sweep.points=10000000"]
     start = time.perf_counter()
+    # first by the memory estimate (cadresim.safety), before any planning
+    with pytest.raises(ConfigError, match=r"10,000,000 design points .* experiment.allow_large"):
+        plan_sweep(load_config(ov), ov)
+    # with the memory cap lifted knowingly, the design cap still refuses it before drawing
+    ov.append("experiment.allow_large=true")
     with pytest.raises(ConfigError, match=r"10000000 points, above sweep.max_points = 200000"):
         plan_sweep(load_config(ov), ov)
     assert time.perf_counter() - start < 5.0
@@ -165,7 +170,12 @@ def test_points_zero_picks_the_sobol_n_from_the_number_of_factors():
 
 
 def test_the_cli_refuses_a_huge_design_with_one_line(inproc, tmp_path):
-    res = inproc(*SWEEP, "sweep.points=10000000", f"experiment.output_dir={tmp_path / 'o'}")
-    assert res.returncode == 2
-    assert res.stderr.count("\n") == 1 and res.stderr.startswith("cadresim: error: sweep: the lhs")
-    assert not (tmp_path / "o").exists()
+    for extra, start in (
+        ([], "cadresim: error: sweep.points = 10000000: 10,000,000 design points"),
+        (["experiment.allow_large=true"], "cadresim: error: sweep: the lhs"),
+    ):
+        out = f"experiment.output_dir={tmp_path / 'o'}"
+        res = inproc(*SWEEP, "sweep.points=10000000", out, *extra)
+        assert res.returncode == 2
+        assert res.stderr.count("\n") == 1 and res.stderr.startswith(start), res.stderr
+        assert not (tmp_path / "o").exists()

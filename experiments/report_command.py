@@ -51,6 +51,15 @@ def report_main(argv: list[str]) -> int:
             cli.fail(str(exc))
         print(f"cadresim: report written to {path}")
         return 0
+    from .discover_report import is_discover_folder, write_discover_report  # noqa: PLC0415
+
+    if is_discover_folder(args.folder):  # a scenario-discovery folder (inside a sweep's)
+        try:
+            path = write_discover_report(args.folder, lang=args.lang, out=args.out)
+        except ValueError as exc:
+            cli.fail(str(exc))
+        print(f"cadresim: report written to {path}")
+        return 0
     from .calibration.report import is_calibration  # noqa: PLC0415
 
     if is_calibration(args.folder):  # a calibrate folder has its own report

@@ -95,3 +95,18 @@ def test_not_a_sweep_folder(tmp_path):
     with pytest.raises(DiscoverError, match="discover needs a sweep"):
         discover(tmp_path, "misconduct_rate > 0.05")
     assert parse_threshold("error_rate <= .1").value == 0.1
+
+
+def test_report_command_writes_the_discover_page(tmp_path, inproc):
+    folder, _ = _sweep(tmp_path / "sweep")
+    d = discover(folder, "misconduct_rate > 0.05", density=0.95)
+    for lang, word in (("en", "Peeling trajectory"), ("zh", "剥离轨迹")):
+        res = inproc("report", str(d.folder), "--lang", lang)
+        assert res.returncode == 0, res.stderr
+        page = (d.folder / f"report.{lang}.html").read_text(encoding="utf-8")
+        assert word in page and d.statements[0].split(":")[0] in page
+        assert page.count("<script") >= 2 and 'src="http' not in page  # plotly inlined
+    (d.folder / "peeling.parquet").write_bytes(b"not parquet")
+    res = inproc("report", str(d.folder))
+    assert res.returncode == 2 and "not a complete discover folder" in res.stderr
+    assert res.stderr.count("\n") == 1

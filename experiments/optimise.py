@@ -46,7 +46,6 @@ from cadresim.model.config import (
     CadreConfig,
     ConfigError,
     OptimiseConfig,
-    load_config,
     validate,
 )
 from cadresim.model.metrics import OUTCOMES
@@ -56,7 +55,14 @@ from cadresim.safety import check_names, check_output, results_bytes
 from . import store
 from .costs import COST, CostTerm, describe, parse_costs, policy_cost
 from .executors import cpu_count, execute
-from .overrides import as_list, base_config, compose_overrides, override_value, replay_overrides
+from .overrides import (
+    as_list,
+    base_config,
+    compose_overrides,
+    override_value,
+    replay_overrides,
+    twin_config,
+)
 from .runner import command_line
 from .runs import Batch, RunSpec, apply_params, derived_overrides, replicate_seeds
 from .space import Parameter, parse_space
@@ -745,16 +751,7 @@ def optimise(
     (generations, population, maximise, constraints, costs, ...) or, failing that,
     `experiment.*` keys (executor, workers, output_dir, ...)."""
     ov = ["experiment=optimise", *as_list(overrides)]
-    cfg = load_config(ov)
-    if levers is not None:
-        cfg.sweep.levers = dict(levers)
-    if uncertainties is not None:
-        cfg.sweep.uncertainties = dict(uncertainties)
-    for key, value in settings.items():
-        section = cfg.optimise if hasattr(cfg.optimise, key) else cfg.experiment
-        if not hasattr(section, key):
-            raise ConfigError(f"{key} is neither an optimise.* nor an experiment.* key")
-        setattr(section, key, value)
+    cfg = twin_config(ov, "optimise", levers, uncertainties, settings)
     return run_optimise(validate(cfg), ov)
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from cadresim.model.config import (
     CadreConfig,
     CalibrateConfig,
+    ConfigError,
     ExperimentConfig,
     SweepConfig,
     _override_value,
@@ -89,3 +90,27 @@ def task_overrides() -> list[str]:
         return list(HydraConfig.get().overrides.task)
     except ValueError:  # HydraConfig not set: not inside a Hydra job
         return []
+
+
+def twin_config(
+    overrides: list[str],
+    section: str,
+    levers: Mapping[str, Any] | None,
+    uncertainties: Mapping[str, Any] | None,
+    settings: Mapping[str, Any],
+) -> CadreConfig:
+    """The config of a Python twin of an experiment command (`sweep(...)`, `optimise(...)`):
+    the composed overrides, the given levers/uncertainties, and each keyword set on the
+    experiment's own section (`sweep`, `optimise`) or else on `experiment`. Not validated."""
+    cfg = load_config(overrides)
+    if levers is not None:
+        cfg.sweep.levers = dict(levers)
+    if uncertainties is not None:
+        cfg.sweep.uncertainties = dict(uncertainties)
+    own = getattr(cfg, section)
+    for key, value in settings.items():
+        target = own if hasattr(own, key) else cfg.experiment
+        if not hasattr(target, key):
+            raise ConfigError(f"{key} is not a key of {section}.* or experiment.*")
+        setattr(target, key, value)
+    return cfg

@@ -19,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 
-from cadresim.model.config import CadreConfig, ConfigError, load_config, validate
+from cadresim.model.config import CadreConfig, ConfigError, validate
 from cadresim.model.metrics import OUTCOMES
 
 from . import store
@@ -31,6 +31,7 @@ from .overrides import (
     compose_overrides,
     override_value,
     replay_overrides,
+    twin_config,
 )
 from .result import ExperimentResult
 from .runner import Plan, execute_plan, open_folder
@@ -189,16 +190,7 @@ def run_sweep(
     `experiment.*` keys (executor, workers, output_dir, ...). Returns an ExperimentResult whose
     `.design`, `.runs`, `.pareto` and (sobol/morris) `.sensitivity` are DataFrames."""
     ov = ["experiment=sweep", *as_list(overrides)]
-    cfg = load_config(ov)
-    if levers is not None:
-        cfg.sweep.levers = dict(levers)
-    if uncertainties is not None:
-        cfg.sweep.uncertainties = dict(uncertainties)
-    for key, value in settings.items():
-        section = cfg.sweep if hasattr(cfg.sweep, key) else cfg.experiment
-        if not hasattr(section, key):
-            raise ConfigError(f"{key} is neither a sweep.* nor an experiment.* key")
-        setattr(section, key, value)
+    cfg = twin_config(ov, "sweep", levers, uncertainties, settings)
     return run_planned_sweep(validate(cfg), ov, callback)
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -76,7 +77,9 @@ def browser(downloads: Path) -> Iterator[webdriver.Chrome]:
 
 
 def wait_for(driver: webdriver.Chrome, cond: Any, timeout: float = 15.0) -> Any:
-    return WebDriverWait(driver, timeout, poll_frequency=0.05).until(cond)
+    return WebDriverWait(
+        driver, timeout, poll_frequency=0.05, ignored_exceptions=(StaleElementReferenceException,)
+    ).until(cond)
 
 
 def by_dash_id(driver: webdriver.Chrome, role: str, key: str) -> Any:
@@ -174,9 +177,16 @@ def test_three_teams_advance_together_and_are_ranked(
     wait_for(browser, lambda d: "Month 24" in d.find_element(By.ID, "room-status").text)
 
     order = expected_order(room, 24)
-    rows = browser.find_elements(By.CSS_SELECTOR, "#standings-table .team-row .team-name")
-    shown = [r.text.replace(" (modified)", "") for r in rows]
-    assert shown == order, (shown, order)
+
+    def standings(d: webdriver.Chrome) -> list[str]:
+        # the table is redrawn on every poll, so an element read here can go stale: re-read
+        rows = d.find_elements(By.CSS_SELECTOR, "#standings-table .team-row .team-name")
+        return [r.text.replace(" (modified)", "") for r in rows]
+
+    try:
+        wait_for(browser, lambda d: standings(d) == order, timeout=10)
+    except TimeoutException:
+        pytest.fail(f"standings shown {wait_for(browser, standings)} != expected {order}")
     assert len(browser.find_elements(By.CSS_SELECTOR, "#overlay .scatterlayer .trace")) == 4
 
     browser.find_element(By.ID, "start-btn").click()

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 import pytest
 from PIL import Image
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
@@ -73,7 +74,9 @@ def page(server: str, browser: webdriver.Chrome) -> webdriver.Chrome:
 
 
 def wait_for(driver: webdriver.Chrome, cond, timeout: float = 10.0):  # noqa: ANN001, ANN201
-    return WebDriverWait(driver, timeout, poll_frequency=0.05).until(cond)
+    return WebDriverWait(
+        driver, timeout, poll_frequency=0.05, ignored_exceptions=(StaleElementReferenceException,)
+    ).until(cond)
 
 
 def by_id(driver: webdriver.Chrome, element_id: str):  # noqa: ANN201
@@ -171,8 +174,12 @@ def test_gate_view_and_protection_switch(page: webdriver.Chrome) -> None:
     value = by_dash_id(page, {"key": "policy.evaluation.protection", "role": "lever-value"})
     wait_for(page, lambda d: value.text == "on")
     step(page, 1)
-    wait_for(page, lambda d: len([c for c in d.find_elements(By.CSS_SELECTOR, cells) if c.text]))
-    values = [float(c.text) for c in page.find_elements(By.CSS_SELECTOR, cells) if c.text]
+
+    def drawn(d: webdriver.Chrome) -> list[float] | None:  # all 30 cells, read in one pass
+        got = [float(c.text) for c in d.find_elements(By.CSS_SELECTOR, cells) if c.text]
+        return got if len(got) == 30 else None
+
+    values = wait_for(page, drawn)
     assert len(values) == 30 and all(0.0 <= v <= 1.0 for v in values)
     ticks = page.find_elements(By.CSS_SELECTOR, "#gates-0 .yaxislayer-above .ytick text")
     assert sorted(tick.text for tick in ticks) == sorted(type_label(n, "en") for n in TYPE_NAMES)

@@ -17,9 +17,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cadresim.model.batch import plan_batches, simulate_batch
+from cadresim.model.batch import batch_tallies, plan_batches
 from cadresim.model.config import CadreConfig, validate
-from cadresim.model.simulate import SimulationResult, simulate
+from cadresim.model.metrics import step_tables, summarise
+from cadresim.model.simulate import simulate_tallies, summary_start
 
 from .calibration.posterior import apply_posterior
 from .space import derived_values, set_dotted
@@ -110,30 +111,32 @@ def run_batch(batch: Batch) -> BatchResult:
     """Run every spec of the batch; return its step rows, its summary rows and its failures.
 
     Specs whose configs differ only in the seed are stepped together (`experiment.batch`,
-    model/batch.py); rows come out in spec order, byte-identical to running each alone."""
-    steps: list[pd.DataFrame] = []
-    runs: list[pd.DataFrame] = []
+    model/batch.py); rows come out in spec order, byte-identical to running each alone. The
+    tables are built once per batch from the runs' tallies: a table per run would cost about
+    as much as a batched run's steps."""
+    done: list[tuple[RunSpec, CadreConfig, np.ndarray]] = []
     failures: list[dict[str, Any]] = []
-    for spec, outcome in _simulate_all(batch):
+    for spec, cfg, outcome in _simulate_all(batch):
         if isinstance(outcome, dict):  # a failing run is recorded, the sweep goes on
             failures.append({**spec.describe(), **outcome})
-            continue
-        runs.append(_label(summary_rows(outcome.summary), spec))
-        if batch.save_steps:
-            steps.append(_label(outcome.steps.drop(columns=["seed", "policy"]), spec))
+        else:
+            done.append((spec, cfg, outcome))
     return BatchResult(
         batch.part,
-        pd.concat(steps, ignore_index=True) if steps else None,
-        pd.concat(runs, ignore_index=True) if runs else None,
+        _steps_table(done) if done and batch.save_steps else None,
+        _runs_table(done) if done else None,
         failures,
         executed=len(batch.runs),
         peak_rss_mib=_peak_rss_mib(),
     )
 
 
-def _simulate_all(batch: Batch) -> Iterator[tuple[RunSpec, SimulationResult | dict[str, str]]]:
-    """Each spec with its result, or its error, in spec order. A group's runs are stepped
-    together; if the group fails, its runs are run alone, so each failure is a run's own."""
+def _simulate_all(
+    batch: Batch,
+) -> Iterator[tuple[RunSpec, CadreConfig | None, np.ndarray | dict[str, str]]]:
+    """Each spec with its config and tallies, or its error, in spec order. A group's runs are
+    stepped together; if the group fails, its runs are run alone, so each failure is a run's
+    own."""
     cfgs: list[CadreConfig | None] = []
     errors: dict[int, dict[str, str]] = {}
     for i, spec in enumerate(batch.runs):
@@ -143,22 +146,22 @@ def _simulate_all(batch: Batch) -> Iterator[tuple[RunSpec, SimulationResult | di
             cfgs.append(None)
             errors[i] = _error()
     valid = [i for i, c in enumerate(cfgs) if c is not None]
-    done: dict[int, SimulationResult | dict[str, str]] = dict(errors)
+    done: dict[int, np.ndarray | dict[str, str]] = dict(errors)
     groups = plan_batches([cfgs[i] for i in valid], batch.engine_batch)
     for group in (g for g in groups if len(g) > 1):
         members = [valid[j] for j in group]
         try:
-            results = simulate_batch([cfgs[i] for i in members])
+            results = batch_tallies([cfgs[i] for i in members])
         except Exception:
             continue  # run alone below
         done.update(zip(members, results, strict=True))
     for i, spec in enumerate(batch.runs):
         if i not in done:
             try:
-                done[i] = simulate(cfgs[i])
+                done[i] = simulate_tallies(cfgs[i])
             except Exception:
                 done[i] = _error()
-        yield spec, done.pop(i)
+        yield spec, cfgs[i], done.pop(i)
 
 
 def _error() -> dict[str, str]:
@@ -180,14 +183,19 @@ def _peak_rss_mib() -> float:
 
 def summary_rows(summary: dict[str, Any]) -> pd.DataFrame:
     """One row per grouping x type of a run summary (the summary-window means)."""
+    return pd.DataFrame(_summary_records(summary))
+
+
+def _summary_records(summary: dict[str, Any]) -> list[dict[str, Any]]:
     rows = [{"grouping": "all", "type": "all", **summary["all"]}]
     for grouping in ("type", "cohort"):
         for name, stats in summary[grouping].items():
             rows.append({"grouping": grouping, "type": name, **stats})
-    return pd.DataFrame(rows)
+    return rows
 
 
-def _label(table: pd.DataFrame, spec: RunSpec) -> pd.DataFrame:
+def _front(spec: RunSpec) -> dict[str, Any]:
+    """The columns that say which run a row belongs to."""
     front = {
         "run_id": spec.run_id,
         "replicate": spec.replicate,
@@ -197,5 +205,35 @@ def _label(table: pd.DataFrame, spec: RunSpec) -> pd.DataFrame:
     if spec.point_id >= 0:
         front["point_id"] = spec.point_id
     front.update(dict(spec.params))
-    labels = pd.DataFrame({k: [v] * len(table) for k, v in front.items()})
-    return pd.concat([labels, table.reset_index(drop=True)], axis=1)
+    return front
+
+
+def _runs_table(done: list[tuple[RunSpec, CadreConfig, np.ndarray]]) -> pd.DataFrame:
+    """One row per run x grouping x type: the run's labels, then its summary-window means."""
+    rows = []
+    for spec, cfg, tallies in done:
+        front = _front(spec)
+        summary = summarise(tallies, summary_start(cfg))
+        rows += [{**front, **row} for row in _summary_records(summary)]
+    return pd.DataFrame(rows)
+
+
+def _steps_table(done: list[tuple[RunSpec, CadreConfig, np.ndarray]]) -> pd.DataFrame:
+    """One row per run x step x group: the run's labels, then its step table. Runs of equal
+    length are tabulated together; each label column takes its type from the runs' values."""
+    tables = []
+    start = 0
+    while start < len(done):
+        shape = done[start][2].shape
+        stop = start
+        while stop < len(done) and done[stop][2].shape == shape:
+            stop += 1
+        tables.append(step_tables(np.stack([t for *_, t in done[start:stop]])))
+        start = stop
+    table = tables[0] if len(tables) == 1 else pd.concat(tables, ignore_index=True)
+    rows = [t.shape[0] * t.shape[1] for *_, t in done]
+    fronts = pd.DataFrame([_front(spec) for spec, *_ in done])
+    labels = fronts.iloc[np.repeat(np.arange(len(done)), rows)].reset_index(drop=True)
+    return pd.concat([labels, table], axis=1)
+
+

@@ -30,8 +30,11 @@ import time
 from collections.abc import Sequence
 from dataclasses import asdict
 
+import numpy as np
+
 from .config import CadreConfig, check_batch_setting, validate
 from .engine import Engine
+from .metrics import IDX
 from .simulate import SimulationResult, result_of
 
 AUTO_MAX_CADRES = 5_000  # auto: larger runs already spend their time on cadres, not overhead
@@ -100,15 +103,24 @@ def plan_batches(cfgs: Sequence[CadreConfig], setting: str) -> list[list[int]]:
 def simulate_batch(cfgs: Sequence[CadreConfig]) -> list[SimulationResult]:
     """Run validated configs of equal batch keys as one batch; return each run's result,
     byte-identical to `simulate(cfg)` of that run alone."""
+    start = time.perf_counter()
+    tallies = batch_tallies(cfgs)
+    elapsed = (time.perf_counter() - start) / max(len(cfgs), 1)
+    return [
+        result_of(c, t, int(t[0, 0, IDX["n"]]), elapsed) for c, t in zip(cfgs, tallies, strict=True)
+    ]
+
+
+def batch_tallies(cfgs: Sequence[CadreConfig]) -> list[np.ndarray]:
+    """Each run's tallies from one batch of validated configs of equal batch keys,
+    byte-identical to `simulate_tallies(cfg)` of that run alone."""
     if not cfgs:
         return []
     if len({batch_key(c) for c in cfgs}) > 1:
         raise ValueError("the configs of a batch may differ only in seeds, LEVERS and draws")
     # copies: a policy.schedule swaps the policies the engine holds
     runs = [validate(copy.deepcopy(c)) for c in cfgs]
-    start = time.perf_counter()
     engine = Engine(runs[0], runs=runs)
     for _ in range(runs[0].steps):
         engine.step()
-    elapsed = (time.perf_counter() - start) / len(cfgs)
-    return [result_of(c, engine.tally_array(k), engine.size, elapsed) for k, c in enumerate(cfgs)]
+    return [engine.tally_array(k) for k in range(len(cfgs))]

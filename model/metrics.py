@@ -161,15 +161,26 @@ def step_table(tallies: np.ndarray) -> pd.DataFrame:
 
     `grouping` is 'all', 'type' (current type) or 'cohort' (type at step 0); `share` is the
     group's share of all cadres (the type shares)."""
-    steps, groups, _ = tallies.shape
-    flat = tallies.reshape(steps * groups, -1)
+    return step_tables(tallies[None])
+
+
+def step_tables(stack: np.ndarray) -> pd.DataFrame:
+    """The step tables of runs of equal length, one after the other, as one table: built in
+    one go from (runs x steps x groups x counts) tallies, since a table per run costs more than
+    a batched run's steps."""
+    runs, steps, groups, _ = stack.shape
+    flat = stack.reshape(runs * steps * groups, -1)
     n = flat[:, IDX["n"]]
-    total = np.repeat(tallies[:, 0, IDX["n"]], groups)
+    total = np.repeat(stack[:, :, 0, IDX["n"]].ravel(), groups)
     data: dict[str, object] = {
-        "step": np.repeat(np.arange(steps), groups),
+        "step": np.tile(np.repeat(np.arange(steps), groups), runs),
         # from codes: building the categoricals from strings costs more than the whole tally
-        "grouping": pd.Categorical.from_codes(np.tile(_GROUPING_CODES, steps), _GROUPING_NAMES),
-        "type": pd.Categorical.from_codes(np.tile(_TYPE_CODES, steps), ("all",) + TYPE_NAMES),
+        "grouping": pd.Categorical.from_codes(
+            np.tile(_GROUPING_CODES, runs * steps), _GROUPING_NAMES
+        ),
+        "type": pd.Categorical.from_codes(
+            np.tile(_TYPE_CODES, runs * steps), ("all",) + TYPE_NAMES
+        ),
         "n": n.astype(np.int64),
         "share": n / total,
     }

@@ -120,21 +120,36 @@ def simulate(
     """Run one simulation and return its step table and run summary."""
     cfg = resolve(config)
     start = time.perf_counter()
+    engine, tables = _run(cfg, org_tables=True)
+    elapsed = time.perf_counter() - start
+    return result_of(cfg, engine.tally_array(), engine.n, elapsed, tables)
+
+
+def simulate_tallies(cfg: CadreConfig) -> np.ndarray:
+    """A validated config's tallies alone ((steps + 1) x groups x counts): what an experiment
+    keeps of a run, without the step table and summary `simulate` builds around them."""
+    return _run(cfg, org_tables=False)[0].tally_array()
+
+
+def _run(cfg: CadreConfig, org_tables: bool) -> tuple[Engine, dict[str, pd.DataFrame]]:
     engine = Engine(copy.deepcopy(cfg))  # as CadreModel: the run never edits the caller's config
-    # the window starts after that share of the run, and holds at least the last step
-    first = min(int(cfg.summary_from * cfg.steps) + 1, max(cfg.steps, 1))
     org = None
     if cfg.network.kind == "file":
         if notice := org_notice(cfg, engine.n):
             print_notice_once(notice)
-        org = OrgRecorder(engine, first, cfg.network.node_steps)
+        if org_tables:
+            org = OrgRecorder(engine, summary_start(cfg), cfg.network.node_steps)
     for _ in range(cfg.steps):
         engine.step()
         if org is not None:
             org.record(engine)
-    elapsed = time.perf_counter() - start
-    tables = org.tables(engine) if org is not None else {}
-    return result_of(cfg, engine.tally_array(), engine.n, elapsed, tables)
+    return engine, org.tables(engine) if org is not None else {}
+
+
+def summary_start(cfg: CadreConfig) -> int:
+    """First step of the summary window: after `summary_from` of the run, and holding at
+    least the last step."""
+    return min(int(cfg.summary_from * cfg.steps) + 1, max(cfg.steps, 1))
 
 
 def result_of(
@@ -145,8 +160,7 @@ def result_of(
     tables: dict[str, pd.DataFrame] | None = None,
 ) -> SimulationResult:
     """The step table and summary of a run from its tallies (a solo run or one of a batch)."""
-    # the window starts after that share of the run, and holds at least the last step
-    first = min(int(cfg.summary_from * cfg.steps) + 1, max(cfg.steps, 1))
+    first = summary_start(cfg)
     table = step_table(tallies)
     table.insert(0, "seed", cfg.seed)
     table.insert(1, "policy", cfg.policy.name)

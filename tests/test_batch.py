@@ -149,12 +149,15 @@ def test_experiment_tables_are_byte_identical_batched_on_ray(tmp_path):
 
 
 def test_a_failing_batch_falls_back_to_each_run_alone(tmp_path, monkeypatch):
+    calls = []
+
     def broken(cfgs):
+        calls.append(len(cfgs))
         raise RuntimeError("batch broke")
 
-    monkeypatch.setattr(runs_module, "simulate_batch", broken)
+    monkeypatch.setattr(runs_module, "batch_tallies", broken)
     res = compare_regimes(
-        ["population.size=60", "steps=5"],
+        ["population.size=60", "steps=5", "experiment.batch_size=3"],
         regimes=["baseline"],
         replications=3,
         executor="serial",
@@ -162,6 +165,7 @@ def test_a_failing_batch_falls_back_to_each_run_alone(tmp_path, monkeypatch):
         progress="none",
         report=False,
     )
+    assert calls == [3]  # the three replicates were tried as one batch first
     assert not res.failures and res.runs["run_id"].nunique() == 3
 
 
@@ -171,3 +175,37 @@ def test_the_batch_setting_leaves_positional_fields_of_batch_subclasses_in_place
     hooks = {"arm": {"name": "peer"}}
     batch = ValidationBatch("part", {}, [], True, hooks)
     assert batch.hooks == hooks and batch.engine_batch == "auto"
+
+
+def test_a_batch_tables_are_each_run_s_own_tables_labelled():
+    """run_batch builds its step and summary tables once per batch from the runs' tallies;
+    each run's rows must be that run's `simulate` tables with its labels in front, whatever
+    mix of batched runs, runs of another length and failures the batch holds."""
+    from cadresim.experiments.runs import Batch, RunSpec, run_batch, run_config, summary_rows
+
+    base = load_config(["population.size=80", "steps=14"])
+    cov = "policy.tolerance.coverage"
+    specs = [
+        RunSpec(0, "base", 0, 11, 0, ((cov, 0.2),)),
+        RunSpec(1, "base", 1, 12, 0, ((cov, 0.2),)),
+        RunSpec(2, "base", 0, 11, 1, ((cov, 7.0),)),  # out of range: a failure
+        RunSpec(3, "base", 1, 12, 1, ((cov, 0.9), ("steps", 9))),  # shorter: its own table
+        RunSpec(4, "base", 0, 11, 2, ((cov, 0.6),)),
+    ]
+    res = run_batch(Batch("part-0.parquet", {"base": base}, specs, True, engine_batch="auto"))
+    assert [f["run_id"] for f in res.failures] == [2]
+    assert list(res.runs["run_id"].unique()) == [0, 1, 3, 4]
+    for spec in (s for s in specs if s.run_id != 2):
+        alone = simulate(run_config(base, spec))
+        labels = {"run_id": spec.run_id, "replicate": spec.replicate, "seed": spec.seed,
+                  "policy": "base", "point_id": spec.point_id, **dict(spec.params)}  # fmt: skip
+        steps = alone.steps.drop(columns=["seed", "policy"])
+        summary = summary_rows(alone.summary)
+        for got, want in ((res.steps, steps), (res.runs, summary)):
+            rows = got[got["run_id"] == spec.run_id].reset_index(drop=True)
+            for key, value in labels.items():
+                assert (rows[key] == value).all(), key
+            ours = rows.drop(columns=list(labels))
+            if "steps" not in dict(spec.params):
+                ours = ours.drop(columns=["steps"], errors="ignore")
+            assert ours.equals(want.reset_index(drop=True)), spec.run_id

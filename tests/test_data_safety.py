@@ -466,7 +466,7 @@ def test_ctrl_c_is_one_line_exit_130_and_the_resume_finishes(
 ):
     from cadresim.experiments import runs as runs_module
 
-    real = runs_module.simulate
+    real = runs_module.simulate_tallies
     started = []
 
     def interrupted(cfg):
@@ -475,8 +475,8 @@ def test_ctrl_c_is_one_line_exit_130_and_the_resume_finishes(
             raise KeyboardInterrupt
         return real(cfg)
 
-    monkeypatch.setattr(runs_module, "simulate", interrupted)
-    # every run alone, through `simulate` (batched runs would bypass the injection)
+    monkeypatch.setattr(runs_module, "simulate_tallies", interrupted)
+    # every run alone, through `simulate_tallies` (batched runs would bypass the injection)
     monkeypatch.setattr(
         runs_module, "plan_batches", lambda cfgs, _: [[i] for i in range(len(cfgs))]
     )
@@ -484,7 +484,7 @@ def test_ctrl_c_is_one_line_exit_130_and_the_resume_finishes(
     assert out.returncode == 130
     lines = out.stderr.splitlines()
     assert lines == ["interrupted: 4 of 8 runs saved; rerun the same command to resume"]
-    monkeypatch.setattr(runs_module, "simulate", real)
+    monkeypatch.setattr(runs_module, "simulate_tallies", real)
     again = inproc(*CLI_SWEEP, "experiment.output_dir=cut")
     assert again.returncode == 0 and "4 executed now" in again.stdout, again.stderr
     same_tables(tmp_path / "cut", reference)

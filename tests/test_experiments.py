@@ -247,7 +247,7 @@ def test_pareto_set_holds_only_non_dominated_points(tmp_path):
 def fail_runs(monkeypatch, when):
     """Make every run whose config satisfies `when(cfg, attempt)` raise, as a crashing model
     would; `attempt` counts the runs started so far (serial executor: in this process)."""
-    real = runs_module.simulate
+    real = runs_module.simulate_tallies
     started: list[int] = []
 
     def flaky(cfg):
@@ -256,8 +256,8 @@ def fail_runs(monkeypatch, when):
             raise RuntimeError(f"injected failure at coverage {cfg.policy.tolerance.coverage}")
         return real(cfg)
 
-    monkeypatch.setattr(runs_module, "simulate", flaky)
-    # every run alone, through `simulate` (batched replicates would bypass the injection)
+    monkeypatch.setattr(runs_module, "simulate_tallies", flaky)
+    # every run alone, through `simulate_tallies` (batched replicates would bypass the injection)
     monkeypatch.setattr(
         runs_module, "plan_batches", lambda cfgs, _: [[i] for i in range(len(cfgs))]
     )

@@ -75,15 +75,15 @@ def test_readme_sweep_command_line(tmp_path, inproc):
 
 
 def test_failed_runs_give_a_nonzero_exit_and_failures_json(tmp_path, inproc, monkeypatch):
-    real = runs_module.simulate
+    real = runs_module.simulate_tallies
 
     def crash_above_half(cfg):  # a model crash in some runs (serial executor: this process)
         if cfg.policy.tolerance.coverage >= 0.5:
             raise RuntimeError("injected failure")
         return real(cfg)
 
-    monkeypatch.setattr(runs_module, "simulate", crash_above_half)
-    # every run alone, through `simulate` (batched runs would bypass the injection)
+    monkeypatch.setattr(runs_module, "simulate_tallies", crash_above_half)
+    # every run alone, through `simulate_tallies` (batched runs would bypass the injection)
     monkeypatch.setattr(
         runs_module, "plan_batches", lambda cfgs, _: [[i] for i in range(len(cfgs))]
     )

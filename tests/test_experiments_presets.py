@@ -314,14 +314,14 @@ def test_rerun_command_of_a_campaign_run_pastes_into_bash(crackdown_run, tmp_pat
 def test_preset_schedule_is_quoted_in_the_failure_rerun_line(tmp_path, inproc, monkeypatch):
     """A campaign arm whose schedule comes from the preset (quoted strings inside) fails; the
     command recorded in failures.json splits back into its overrides and composes."""
-    real = runs_module.simulate
+    real = runs_module.simulate_tallies
 
     def crash_in_campaign(cfg):
         if cfg.policy.schedule:
             raise RuntimeError("injected failure")
         return real(cfg)
 
-    monkeypatch.setattr(runs_module, "simulate", crash_in_campaign)
+    monkeypatch.setattr(runs_module, "simulate_tallies", crash_in_campaign)
     out = inproc(
         "experiment=crackdown", *SMALL, "steps=80", "experiment.replications=1",
         "experiment.output_dir=out",

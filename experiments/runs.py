@@ -235,5 +235,3 @@ def _steps_table(done: list[tuple[RunSpec, CadreConfig, np.ndarray]]) -> pd.Data
     fronts = pd.DataFrame([_front(spec) for spec, *_ in done])
     labels = fronts.iloc[np.repeat(np.arange(len(done)), rows)].reset_index(drop=True)
     return pd.concat([labels, table], axis=1)
-
-

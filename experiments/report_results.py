@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow.parquet as pq
 
 from .charts import figures as F
 from .charts import i18n
@@ -145,6 +146,43 @@ def schedule_episodes(manifest: dict[str, Any]) -> list[F.Episode]:
     ]
 
 
+# What the report draws from an experiment's step table: the outcomes over time by regime
+# (replicates' means and bands) and the type composition. Everything else comes from runs.
+STEP_IDS = ("policy", "regime", "run_id", "point_id", "replicate", "seed", "step")
+STEP_OUTCOMES = ("initiative_rate", "error_rate", "misconduct_rate")
+
+
+def _experiment_steps(parts: Path, res: Results) -> pd.DataFrame:
+    """An experiment's step table, as far as the report draws it. The whole table of a large
+    sweep does not fit in memory (1,000 runs of 120 months: 1.6 million rows of 43 columns),
+    so with a runs table beside it only the rows and columns of the charts are read: the
+    'all' and 'type' rows of the id columns, share and the outcomes drawn over time; and for a
+    sweep over levers (no time series by regime) the type shares alone, averaged over runs part
+    by part, so memory stays bounded whatever the number of runs. Without a runs table the
+    whole table is read: the runs are derived from it."""
+    if res.runs is None:
+        return pd.read_parquet(parts)
+    names = set(pq.read_schema(next(iter(sorted(parts.glob("*.parquet"))))).names)
+    if not res.levers:
+        columns = [
+            c for c in (*STEP_IDS, "grouping", "type", "share", *STEP_OUTCOMES) if c in names
+        ]
+        return pd.read_parquet(
+            parts, columns=columns, filters=[("grouping", "in", ["all", "type"])]
+        )
+    keys = [c for c in ("policy", "regime") if c in names][:1] + ["step", "type"]
+    sums: pd.DataFrame | None = None
+    for part in sorted(parts.glob("*.parquet")):
+        rows = pd.read_parquet(
+            part, columns=[*keys, "grouping", "share"], filters=[("grouping", "==", "type")]
+        )
+        agg = rows.groupby(keys, observed=True)["share"].agg(["sum", "count"])
+        sums = agg if sums is None else sums.add(agg, fill_value=0)
+    table = (sums["sum"] / sums["count"]).rename("share").reset_index()
+    table.insert(len(keys) - 1, "grouping", "type")
+    return table
+
+
 def load_results(folder: str | Path) -> Results:
     """Read every contract table present in `folder`; ReportError (one line) if the folder is
     missing, its manifest is not a JSON object, a table cannot be read or lacks its columns, or
@@ -165,18 +203,18 @@ def load_results(folder: str | Path) -> Results:
                     f"{manifest} is not a JSON object (found a {type(res.manifest).__name__}); "
                     "expected the manifest an experiment writes"
                 )
-        current = folder / "steps"
-        if (folder / "steps").is_dir() and any((folder / "steps").glob("*.parquet")):
-            res.steps = pd.read_parquet(folder / "steps")
-        elif (folder / "steps.parquet").is_file():  # a single run written by simulate().write
-            current = folder / "steps.parquet"
-            res.steps = _single_run(folder, res)
         for name in (*TABLE_FILES, *ORG_TABLES):
             for path in (folder / f"{name}.parquet", folder / name):
                 current = path
                 if path.is_file() or (path.is_dir() and any(path.glob("*.parquet"))):
                     setattr(res, name, pd.read_parquet(path))
                     break
+        current = folder / "steps"
+        if (folder / "steps").is_dir() and any((folder / "steps").glob("*.parquet")):
+            res.steps = _experiment_steps(folder / "steps", res)
+        elif (folder / "steps.parquet").is_file():  # a single run written by simulate().write
+            current = folder / "steps.parquet"
+            res.steps = _single_run(folder, res)
     except ReportError:
         raise
     except (OSError, ValueError) as exc:

@@ -7,6 +7,8 @@ from __future__ import annotations
 import os
 import time
 
+import numpy as np
+
 from cadresim.model.config import CadreConfig
 
 CALIBRATION_STEPS = 12  # one evaluation cycle by default: its month costs more than others
@@ -25,21 +27,40 @@ def planned(overrides: list[str], cfg: CadreConfig) -> tuple[int, CadreConfig]:
     return cli.EXPERIMENT_PLANS[kind](cfg, list(overrides))
 
 
-def calibrate(cfg: CadreConfig, steps: int = CALIBRATION_STEPS) -> tuple[float, float]:
+def calibrate(
+    cfg: CadreConfig, steps: int = CALIBRATION_STEPS, runs: int = 1
+) -> tuple[float, float]:
     """(set-up seconds, seconds per step) of one run, from its first `steps` steps and their
-    step table (CPU time, so other work on the machine does not inflate it)."""
+    step table (CPU time, so other work on the machine does not inflate it). With `runs` > 1,
+    that many runs (seeds apart) are stepped as one batch, as `experiment.batch` steps an
+    experiment's small runs, and the figures are per run."""
+    from dataclasses import replace  # noqa: PLC0415
+
     from cadresim.model.engine import Engine  # noqa: PLC0415
-    from cadresim.model.metrics import step_table  # noqa: PLC0415
+    from cadresim.model.metrics import step_tables  # noqa: PLC0415
 
     start = time.process_time()
-    engine = Engine(cfg)
+    if runs > 1:
+        engine = Engine(cfg, runs=[replace(cfg, seed=cfg.seed + k) for k in range(runs)])
+    else:
+        engine = Engine(cfg)
     setup = time.process_time() - start
     n = max(1, min(steps, cfg.steps))
     start = time.process_time()
     for _ in range(n):
         engine.step()
-    step_table(engine.tally_array())  # the tables grow with the steps too
-    return setup, (time.process_time() - start) / n
+    # the tables grow with the steps too
+    step_tables(np.stack([engine.tally_array(k) for k in range(runs)]))
+    return setup / runs, (time.process_time() - start) / n / runs
+
+
+def batched(cfg: CadreConfig, count: int) -> int:
+    """Runs stepped together in an experiment like this one (experiment.batch)."""
+    from cadresim.model.batch import runs_per_batch  # noqa: PLC0415
+
+    if cfg.experiment.name == "single":
+        return 1
+    return max(1, min(count, runs_per_batch(cfg.experiment.batch, cfg.population.size)))
 
 
 def workers(cfg: CadreConfig) -> int:
@@ -73,7 +94,8 @@ def dry_run(jobs: list[tuple[list[str], CadreConfig]]) -> int:
             from cadresim import cli  # noqa: PLC0415
 
             cli.fail(str(exc))
-        setup, per_step = calibrate(sample)
+        together = batched(cfg, count)
+        setup, per_step = calibrate(sample, runs=together)
         per_run = setup + per_step * sample.steps
         width = min(workers(cfg), count)
         cpu = per_run * count
@@ -86,8 +108,9 @@ def dry_run(jobs: list[tuple[list[str], CadreConfig]]) -> int:
         )
         print(
             f"  calibration: set-up {setup:.2f} s, {per_step * 1000:.1f} ms per step over "
-            f"{min(CALIBRATION_STEPS, sample.steps)} steps of one run -> about "
-            f"{duration(per_run)} per run"
+            f"{min(CALIBRATION_STEPS, sample.steps)} steps"
+            + (f", {together} runs batched (experiment.batch)" if together > 1 else " of one run")
+            + f" -> about {duration(per_run)} per run"
         )
         where = f" on {width} workers, plus their start-up" if width > 1 else ""
         print(f"  estimate: about {duration(wall)}{where} ({duration(cpu)} of compute)")

@@ -31,6 +31,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cadresim.applies import check_replications
 from cadresim.model.config import CadreConfig, ConfigError, load_config
 from cadresim.multirun import HYDRA_KEYS, check_jobs, multirun_jobs
 from cadresim.safety import check_names, check_output, check_overrides, results_bytes, slug
@@ -281,6 +282,7 @@ def _dispatch(argv: list[str]) -> int:
         try:
             cfg = load_config(argv)
             check_names(cfg)
+            check_replications(argv, cfg)
         except ConfigError as exc:
             fail(str(exc))
         if cfg.experiment.dry_run:

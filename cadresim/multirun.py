@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import io
 
+from cadresim.applies import check_replications
 from cadresim.model.config import CadreConfig, ConfigError, load_config
 from cadresim.safety import check_names
 
@@ -59,6 +60,7 @@ def check_jobs(argv: list[str]) -> list[CadreConfig]:
         try:
             configs.append(load_config([o for o in job if not _key(o).startswith(HYDRA_KEYS)]))
             check_names(configs[-1])
+            check_replications(job, configs[-1])
         except ConfigError as exc:
             values = " ".join(job[i] for i in swept)
             raise ConfigError(

@@ -150,3 +150,27 @@ def test_a_plain_run_imports_neither_mesa_nor_scipy_stats_nor_experiments(tmp_pa
     )
     assert out.stdout.splitlines()[-1] == "[]"
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["experiment=sweep", "sweep.levers.policy.tolerance.coverage=[0,1]",
+          "experiment.replications=7"],
+         "experiment.replications does not apply to experiment=sweep and would be ignored; "
+         "use sweep.replications (now 3)"),
+        (["experiment=compare_regimes", "sweep.replications=7"],
+         "sweep.replications does not apply to experiment=compare_regimes and would be ignored; "
+         "use experiment.replications (now 10)"),
+        (["experiment.replications=3"], "a single run has one seed"),
+        (["-m", "experiment=compare_regimes,sweep", "experiment.replications=4",
+          "sweep.levers.policy.tolerance.coverage=[0,1]"],
+         "multirun job 1 of 2 (experiment=sweep): experiment.replications does not apply"),
+    ],
+)  # fmt: skip
+def test_a_replication_key_the_experiment_does_not_read_is_refused(inproc, tmp_path, args, message):
+    """Each kind reads its own replication count; another kind's would be silently ignored."""
+    out = inproc(*args, "population.size=50", "steps=4")
+    assert out.returncode == 2 and message in out.stderr, out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []

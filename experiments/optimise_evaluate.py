@@ -107,8 +107,7 @@ def evaluate_package(
         )
     row = match.iloc[0]
     gen, cand = int(row["generation"]), int(row["candidate"])
-    levers = {p.key: row[p.key].item() if hasattr(row[p.key], "item") else row[p.key]
-              for p in plan.levers}  # fmt: skip
+    levers = {p.key: _scalar(row[p.key]) for p in plan.levers}
     runs = run_candidates(
         plan,
         {k: [v] for k, v in levers.items()},
@@ -121,7 +120,7 @@ def evaluate_package(
     stored = row[cols].to_numpy(float)
     values = again[cols].to_numpy(float)
     figures = pd.DataFrame(
-        {"figure": cols, "stored": stored, "again": values, "identical": stored == values}
+        {"figure": cols, "stored": stored, "again": values, "identical": _same(stored, values)}
     )
     old = pd.read_parquet(folder / GENERATIONS / f"runs-{gen:04d}.parquet")
     old = old[old["candidate"] == cand].sort_values(["scenario", "replicate"], kind="stable")
@@ -129,8 +128,17 @@ def evaluate_package(
     metrics = sorted({m for _, m, _ in needed(plan)})
     same = 0
     if len(old) == len(new) and (old["seed"].to_numpy() == new["seed"].to_numpy()).all():
-        same = int(np.all(old[metrics].to_numpy() == new[metrics].to_numpy(), axis=1).sum())
+        same = int(_same(old[metrics].to_numpy(float), new[metrics].to_numpy(float)).all(1).sum())
     return Evaluation(folder, package, plan, levers, figures, runs, same)
+
+
+def _scalar(value: Any) -> Any:
+    return value.item() if hasattr(value, "item") else value
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Elementwise identity, to the last bit; an undefined figure (NaN) equals NaN."""
+    return (a == b) | (np.isnan(a) & np.isnan(b))
 
 
 def format_evaluation(ev: Evaluation) -> str:

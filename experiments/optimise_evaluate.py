@@ -63,6 +63,16 @@ def _manifest(folder: Path) -> dict[str, Any]:
     return manifest
 
 
+def _read(path: Path) -> pd.DataFrame:
+    if not path.is_file():
+        raise ConfigError(f"{path} is missing: the folder is incomplete")
+    try:
+        return pd.read_parquet(path)
+    except (OSError, ValueError) as exc:
+        why = (str(exc).splitlines() or [type(exc).__name__])[0]
+        raise ConfigError(f"{path} cannot be read ({why}): the folder is damaged") from None
+
+
 def folder_plan(
     folder: str | Path, executor: str | None = None, workers: int | None = None
 ) -> OptimisePlan:
@@ -71,23 +81,31 @@ def folder_plan(
     where runs execute (the results are the same on any executor)."""
     folder = Path(folder)
     manifest = _manifest(folder)
-    cfg = to_config(manifest["config"])
+    try:
+        config, overrides = manifest["config"], list(manifest["base_overrides"])
+        seeds = [int(s) for s in manifest["design"]["replicate_seeds"]]
+    except (KeyError, TypeError, ValueError):
+        raise ConfigError(
+            f"FOLDER = {str(folder)!r}: its manifest.json lacks the config, overrides or seeds "
+            "of its search; was it written by another cadresim?"
+        ) from None
+    cfg = to_config(config)
     if executor is not None:
         cfg.experiment.executor = executor
     if workers is not None:
         cfg.experiment.workers = workers
-    plan = plan_optimise(cfg, list(manifest["base_overrides"]))
+    plan = plan_optimise(cfg, overrides)
     fp = store.fingerprint(plan.identity())
     if fp != manifest.get("fingerprint"):
         raise ConfigError(
             f"FOLDER = {str(folder)!r}: its manifest rebuilds another search (fingerprint {fp}, "
             f"the folder's {manifest.get('fingerprint')}); was it written by another cadresim?"
         )
-    scenarios = pd.read_parquet(folder / "scenarios.parquet")
+    scenarios = _read(folder / "scenarios.parquet")
     if list(scenarios.columns) != list(plan.scenarios.columns):
         raise ConfigError(f"{folder / 'scenarios.parquet'}: not this search's scenarios")
     plan.scenarios = scenarios
-    plan.seeds = [int(s) for s in manifest["design"]["replicate_seeds"]]
+    plan.seeds = seeds
     return plan
 
 
@@ -98,7 +116,7 @@ def evaluate_package(
     compare its figures (objectives and constraints) and runs with the stored ones."""
     folder = Path(folder)
     plan = folder_plan(folder, executor, workers)
-    front = pd.read_parquet(folder / "pareto.parquet")
+    front = _read(folder / "pareto.parquet")
     match = front[front["package"] == package]
     if match.empty:
         raise ConfigError(
@@ -122,7 +140,7 @@ def evaluate_package(
     figures = pd.DataFrame(
         {"figure": cols, "stored": stored, "again": values, "identical": _same(stored, values)}
     )
-    old = pd.read_parquet(folder / GENERATIONS / f"runs-{gen:04d}.parquet")
+    old = _read(folder / GENERATIONS / f"runs-{gen:04d}.parquet")
     old = old[old["candidate"] == cand].sort_values(["scenario", "replicate"], kind="stable")
     new = runs.sort_values(["scenario", "replicate"], kind="stable")
     metrics = sorted({m for _, m, _ in needed(plan)})

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -275,6 +276,36 @@ def _trigger_names() -> set[str]:
     return names
 
 
+def _export_session(sid: Any, what: Any, lang: str) -> tuple[Any, Any] | None:
+    session = STORE.get(sid) if isinstance(sid, str) else None
+    if session is None:
+        return None
+    with session.lock:
+        return render_export(session, what, lang)
+
+
+def register_export(
+    app: Dash, state: str, export_for: Callable[[Any, Any, str], tuple[Any, Any] | None]
+) -> None:
+    """The export buttons (HTML snapshot, CSV, commands) of a page, solo or team: the `state`
+    store names what is shown; export_for(its data, the button, lang) gives (download,
+    commands), or None when the data names nothing (a stale or crafted request)."""
+
+    @app.callback(
+        Output("download", "data"),
+        Output("export-cmd", "children"),
+        Input("export-html-btn", "n_clicks"),
+        Input("export-csv-btn", "n_clicks"),
+        Input("export-cmd-btn", "n_clicks"),
+        State(state, "data"),
+        State("lang", "value"),
+        prevent_initial_call=True,
+    )
+    def export(_html, _csv, _cmd, data, lang):  # noqa: ANN001, ANN202
+        out = export_for(data, ctx.triggered_id, validate.lang(lang))
+        return (no_update, no_update) if out is None else out
+
+
 def register(app: Dash) -> None:
     run_outputs = []
     for i in (0, 1):
@@ -443,22 +474,7 @@ def register(app: Dash) -> None:
             app_layout.org_options(lang),
         )
 
-    @app.callback(
-        Output("download", "data"),
-        Output("export-cmd", "children"),
-        Input("export-html-btn", "n_clicks"),
-        Input("export-csv-btn", "n_clicks"),
-        Input("export-cmd-btn", "n_clicks"),
-        State("sid", "data"),
-        State("lang", "value"),
-        prevent_initial_call=True,
-    )
-    def export_session(_html, _csv, _cmd, sid, lang):  # noqa: ANN001, ANN202
-        session = STORE.get(sid) if isinstance(sid, str) else None
-        if session is None:
-            return no_update, no_update
-        with session.lock:
-            return render_export(session, ctx.triggered_id, validate.lang(lang))
+    register_export(app, "sid", _export_session)
 
     @app.callback(
         Output("cards", "children"),

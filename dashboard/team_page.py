@@ -14,6 +14,7 @@ from cadresim.model.config import ConfigError
 
 from . import export, figures, validate
 from .app import _lever, label
+from .callbacks import register_export
 from .classroom import Room, Team
 from .i18n import t
 from .levers import LEVER_BY_KEY, from_widget, widget_value
@@ -311,21 +312,11 @@ def register_team(app: Dash, room: Room) -> None:
             vocab.pick(ch.goal, lang),
         ]
 
-    @app.callback(
-        Output("download", "data"),
-        Output("export-cmd", "children"),
-        Input("export-html-btn", "n_clicks"),
-        Input("export-csv-btn", "n_clicks"),
-        Input("export-cmd-btn", "n_clicks"),
-        State("team", "data"),
-        State("lang", "value"),
-        prevent_initial_call=True,
-    )
-    def export_team(_h, _c, _m, data, lang):  # noqa: ANN001, ANN202
+    def export_for(data: Any, what: Any, lang: str) -> tuple[Any, Any] | None:
         team = room.team(data.get("name")) if isinstance(data, dict) else None
-        if team is None:
-            return no_update, no_update
-        return team_export(room, team, ctx.triggered_id, validate.lang(lang))
+        return None if team is None else team_export(room, team, what, lang)
+
+    register_export(app, "team", export_for)
 
     register_translation(app, room)
 

@@ -189,9 +189,21 @@ def run_sweep(
     arguments set `sweep.*` keys (design, points, replications, ...) or, failing that,
     `experiment.*` keys (executor, workers, output_dir, ...). Returns an ExperimentResult whose
     `.design`, `.runs`, `.pareto` and (sobol/morris) `.sensitivity` are DataFrames."""
-    ov = ["experiment=sweep", *as_list(overrides)]
-    cfg = twin_config(ov, "sweep", levers, uncertainties, settings)
-    return run_planned_sweep(validate(cfg), ov, callback)
+    cfg, ov = twin_call("sweep", overrides, levers, uncertainties, settings)
+    return run_planned_sweep(cfg, ov, callback)
+
+
+def twin_call(
+    kind: str,
+    overrides: Iterable[str] | Mapping[str, Any] | None,
+    levers: Mapping[str, Any] | None,
+    uncertainties: Mapping[str, Any] | None,
+    settings: Mapping[str, Any],
+) -> tuple[CadreConfig, list[str]]:
+    """The validated config and the overrides of a Python twin of `cadresim experiment=KIND`
+    (`run_sweep(...)`, `optimise(...)`): what its command would compose and read."""
+    ov = [f"experiment={kind}", *as_list(overrides)]
+    return validate(twin_config(ov, kind, levers, uncertainties, settings)), ov
 
 
 def format_sweep(result: ExperimentResult, top: int = 8) -> str:

@@ -38,9 +38,9 @@ def test_pareto_set_is_non_dominated_and_feasible(tiny):
     plan, front = tiny.plan, tiny.pareto
     assert len(tiny.archive) == 8  # 2 generations x 4 candidates
     assert not front.empty and front["feasible"].all()
-    F_front, _ = opt._objective_matrices(plan, front)
+    F_front, _ = opt.objective_matrices(plan, front)
     pool = tiny.archive[tiny.archive["feasible"]]
-    F_all, _ = opt._objective_matrices(plan, pool)
+    F_all, _ = opt.objective_matrices(plan, pool)
     for f in F_front:  # no evaluated feasible candidate dominates a package
         dominated = np.all(F_all <= f, axis=1) & np.any(F_all < f, axis=1)
         assert not dominated.any()
@@ -75,6 +75,8 @@ def test_same_seed_same_search(tiny, tmp_path):
 
 
 def test_resumes_after_an_interruption(tiny, tmp_path, monkeypatch):
+    from cadresim.experiments import optimise_search
+
     real, calls = opt.evaluate_generation, []
 
     def interrupted(plan, gen, X):
@@ -83,7 +85,7 @@ def test_resumes_after_an_interruption(tiny, tmp_path, monkeypatch):
             raise KeyboardInterrupt
         return real(plan, gen, X)
 
-    monkeypatch.setattr(opt, "evaluate_generation", interrupted)
+    monkeypatch.setattr(optimise_search, "evaluate_generation", interrupted)
     with pytest.raises(KeyboardInterrupt):
         _search(tmp_path / "r")
     assert (tmp_path / "r" / "generations" / "gen-0000.parquet").exists()
@@ -166,3 +168,62 @@ def test_package_command_reruns_its_scenario_0_run(tiny):
     again = simulate(shlex.split(row["command"])[1:])
     assert again.summary["all"]["initiative_rate"] == stored["initiative_rate"]
     assert again.summary["all"]["misconduct_rate"] == stored["misconduct_rate"]
+
+
+def test_evaluate_reproduces_every_package_exactly(tiny, inproc):
+    front = pd.read_parquet(tiny.folder / "pareto.parquet")
+    before = {p.name: p.stat().st_mtime_ns for p in tiny.folder.rglob("*")}
+    for package in front["package"]:
+        ev = opt.evaluate_package(tiny.folder, int(package))
+        assert len(ev.runs) == 2  # 2 scenarios x 1 seed
+        row = front[front["package"] == package].iloc[0]
+        for ob in tiny.plan.objectives:  # the archive's figure, to the last bit
+            got = ev.figures.set_index("figure").loc[ob.name, "again"]
+            assert got == row[ob.name]
+        assert ev.identical and ev.runs_identical == 2
+    r = inproc("optimise", "evaluate", str(tiny.folder), "1", "--executor", "serial")
+    assert r.returncode == 0, r.stderr
+    assert "identical: the package's stored figures are reproduced exactly" in r.stdout
+    assert {p.name: p.stat().st_mtime_ns for p in tiny.folder.rglob("*")} == before
+    # the printed Pareto text names both commands
+    text = opt.format_result(tiny)
+    assert "package 1: cadresim " in text
+    assert f"exact: cadresim optimise evaluate {tiny.folder} 1" in text
+
+
+def test_evaluate_notices_a_changed_figure(tiny, tmp_path):
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(tiny.folder, copy, ignore=shutil.ignore_patterns(".cadresim.lock"))
+    front = pd.read_parquet(copy / "pareto.parquet")
+    name = tiny.plan.objectives[0].name
+    front.loc[front["package"] == 1, name] += 1e-12
+    front.to_parquet(copy / "pareto.parquet")
+    ev = opt.evaluate_package(copy, 1)
+    assert not ev.identical
+    same = ev.figures.set_index("figure")["identical"]
+    assert not same[name] and same.drop(name).all()  # only the changed figure differs
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["{other}", "1"], "is not an optimise results folder"),
+        (["{tiny}", "99"], "PACKAGE = 99 is not a package of"),
+        (["{tiny}", "one"], "invalid int value"),
+        (["{tiny}", "1", "--executor", "gpu"], "invalid choice"),
+        (["{tiny}", "1", "--workers", "-1"], "--workers = -1 is outside the range 0 to 100000"),
+    ],
+)
+def test_evaluate_bad_input_one_line_exit_2(tiny, inproc, tmp_path, args, message):
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "summary.json").write_text("{}")
+    argv = [a.format(tiny=tiny.folder, other=other) for a in args]
+    before = sorted(p.name for p in tiny.folder.rglob("*"))
+    r = inproc("optimise", "evaluate", *argv)
+    assert r.returncode == 2
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("cadresim: error: ") and message in lines[0]
+    assert sorted(p.name for p in tiny.folder.rglob("*")) == before

@@ -54,7 +54,10 @@ SUBCOMMAND_MODULES: dict[str, tuple[str, str]] = {
     ),
     "dashboard": ("cadresim.dashboard.command", "start the training dashboard (Dash)"),
     "export": ("cadresim.experiments.export", "write a results folder's tables as CSV or Excel"),
-    "optimise": ("cadresim.experiments.optimise", "search lever packages (NSGA-II, robust); optimise evaluate FOLDER N re-runs one"),
+    "optimise": (
+        "cadresim.experiments.optimise",
+        "search lever packages (NSGA-II, robust); `optimise evaluate FOLDER N` re-runs one",
+    ),
     "calibrate": (
         "cadresim.experiments.calibration.command",
         "fit knobs to a locality's figures (ABC-SMC)",

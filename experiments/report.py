@@ -6,10 +6,10 @@ The report holds the question, key findings read from the numbers and their inte
 varied, the regimes or design, every figure the folder's tables allow, the user's organisation,
 summary tables, a glossary of the outcomes and a methods note for the kind of experiment. It is
 rendered by a jinja2 template with autoescape (templates/report.html.j2, through
-page_templates); plotly.js is inlined once, so the file opens offline. Static copies of the figures (kaleido 1.x + Chromium) go to
-`figures/<lang>/` next to it; without a browser, a message says how to get one and the HTML is
-still written. The work is bounded: the network is drawn at month 0 from at most
-`figures.MAX_NODES` cadres, never by re-running the simulation.
+page_templates); plotly.js is inlined once, so the file opens offline. Static copies of the
+figures (kaleido 1.x + Chromium) go to `figures/<lang>/` next to it; without a browser, a
+message says how to get one and the HTML is still written. The work is bounded: the network
+is drawn at month 0 from at most `figures.MAX_NODES` cadres, never by re-running the simulation.
 
 Beside this module: `report_results` reads and checks the folder, `report_sections` writes the
 prose sections, `report_findings` the key findings, `report_org` the organisation section, and

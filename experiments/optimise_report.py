@@ -65,6 +65,14 @@ TEXT = {
         "violation": "违反程度",
         "feasible": "可行",
         "policy_cost": "政策成本",
+        # the set-up block's keys (English shows the design's own keys)
+        "setup_algorithm": "算法",
+        "setup_generations": "代数",
+        "setup_population": "每代候选方案数",
+        "setup_scenarios": "情景数",
+        "setup_replications": "重复次数",
+        "setup_robustness": "稳健性汇总方式",
+        "setup_objectives": "目标",
     },
 }
 
@@ -227,6 +235,10 @@ def write_optimise_report(
     figs = [parallel_figure(summary, front, lang), tradeoff_figure(summary, archive, front, lang)]
     setup = {k: design[k] for k in ("algorithm", "generations", "population", "scenarios",
                                     "replications", "robustness", "objectives")}  # fmt: skip
+    if lang != "en":
+        setup["objectives"] = [f"{t[ob['sense']]} {_name(ob['name'], lang)}"
+                               for ob in summary["objectives"]]  # fmt: skip
+        setup = {t[f"setup_{k}"]: v for k, v in setup.items()}
     table = front.drop(columns=["command"]).rename(columns=lambda c: _name(str(c), lang))
     page = render(
         "optimise.html.j2",

@@ -113,7 +113,7 @@ def _optimise_folder(folder: Path) -> Path:
 
 OPTIMISE_EN = ("Set-up", "Constraints", "Pareto set", "met by no candidate", "package 1",
                "Trade-off", "candidates", "Pareto packages", "<th>violation</th>",
-               '"algorithm"')  # fmt: skip
+               "&#34;algorithm&#34;")  # fmt: skip
 
 
 def test_optimise_report_escapes_and_is_chinese_in_zh(tmp_path):

@@ -632,7 +632,8 @@ def _pattern_context(p: PatternResult, lang: str) -> dict[str, Any]:
         "terms": [(t(key, lang), pick(text, lang)) for key, text in (
             ("checks", p.statement), ("source", p.source), ("method", p.method),
             ("criterion", p.criterion))],
-        "error": None if judged else p.error,
+        "judged": judged,
+        "error": p.error or "",
         "measures": table_html(measures_table(p, lang), border=0) if judged else "",
         "tables": [{"caption": caption, "html": table_html(table, border=0, na_rep="—")}
                    for caption, table in display_tables(p, lang)] if judged else [],

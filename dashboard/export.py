@@ -9,14 +9,13 @@ preset, then every value that differs from it (levers, hidden conditions, size, 
 
 from __future__ import annotations
 
-import html
 import shlex
 from dataclasses import fields, is_dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import plotly.graph_objects as go
-import plotly.io as pio
+from markupsafe import Markup
 
 from cadresim import vocabulary as vocab
 from cadresim.model.config import CadreConfig, _override_value
@@ -62,15 +61,13 @@ def step_csv(run: Run) -> str:
     return step_table(run.engine.tally_array()).to_csv(index=False, float_format="%.6g")
 
 
-def _table(head: list[str], rows: list[list[str]]) -> str:
-    th = "".join(f"<th>{html.escape(h)}</th>" for h in head)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in rows
-    )
-    return f"<table><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>"
+def _table(head: list[str], rows: list[list[str]]) -> Markup:
+    from cadresim.experiments.page_templates import template  # noqa: PLC0415  (on export only)
+
+    return Markup(template("table.html.j2").render(head=head, rows=rows))
 
 
-def lever_table(history: list[tuple[int, dict[str, float]]], lang: str) -> str:
+def lever_table(history: list[tuple[int, dict[str, float]]], lang: str) -> Markup:
     """One row per lever, one column per change: the value from that month on."""
     keys = list(history[0][1])
     head = [t("levers_col", lang), *[f"{t('from_month', lang)} {month}" for month, _ in history]]
@@ -78,10 +75,11 @@ def lever_table(history: list[tuple[int, dict[str, float]]], lang: str) -> str:
     return _table(head, rows)
 
 
-STYLE = """body{font-family:"Noto Sans CJK SC","Noto Sans",sans-serif;margin:2em;color:#222}
-table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;padding:3px 8px;
-font-size:13px}th{background:#f3f3f3}code{background:#f6f6f6;padding:4px;display:block;
-white-space:pre-wrap;word-break:break-all}.fig{display:inline-block;width:48%;min-width:420px}"""
+STYLE = """
+code { background: #f6f6f6; padding: 4px; display: block; white-space: pre-wrap;
+       word-break: break-all; }
+.fig { display: inline-block; width: 48%; min-width: 420px; }
+"""
 
 
 def snapshot_html(
@@ -91,41 +89,34 @@ def snapshot_html(
     commands: list[str],
     lang: str,
 ) -> str:
-    """The whole page: title, time, lever history, counters, charts of every run, commands."""
-    parts = [
-        f"<h1>{html.escape(title)}</h1>",
-        f"<p>{html.escape(t('snapshot_taken', lang))} "
-        f"{datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}</p>",
-        f"<h2>{html.escape(t('lever_history', lang))}</h2>",
-        lever_table(history, lang),
-    ]
-    first = True
+    """The whole page (templates/snapshot.html.j2): title, time, lever history, counters,
+    charts of every run, commands."""
+    from cadresim.experiments.page_templates import Labels, figure_html, render  # noqa: PLC0415
+
+    shown = []
     for label, run in runs:
         counts = run.counters()
-        parts.append(f"<h2>{html.escape(label)} — {t('month', lang)} {run.step_count}</h2>")
-        parts.append(
-            _table(
-                [t(name, lang) for name in COUNTERS], [[f"{counts[name]:,}" for name in COUNTERS]]
-            )
-        )
-        for fig in (
+        charts = (
             figures.time_series(run, lang),
             figures.by_type(run, lang),
             figures.gates(run, lang),
-        ):
-            div = pio.to_html(
-                go.Figure(fig),
-                include_plotlyjs=first,  # inlined once: the file needs no network
-                full_html=False,
-                config={"displayModeBar": False},
-            )
-            parts.append(f'<div class="fig">{div}</div>')
-            first = False
-    parts.append(f"<h2>{html.escape(t('command', lang))}</h2>")
-    parts += [f"<code>{html.escape(c)}</code>" for c in commands]
-    return (
-        f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">'
-        f"<title>{html.escape(title)}</title><style>{STYLE}</style></head><body>"
-        + "\n".join(parts)
-        + "</body></html>"
+        )
+        shown.append({
+            "label": label,
+            "month": run.step_count,
+            "counters": _table([t(name, lang) for name in COUNTERS],
+                               [[f"{counts[name]:,}" for name in COUNTERS]]),
+            "figures": [figure_html(go.Figure(fig), config={"displayModeBar": False})
+                        for fig in charts],
+        })  # fmt: skip
+    return render(
+        "snapshot.html.j2",
+        lang,
+        css=STYLE,
+        title=title,
+        meta=[f"{t('snapshot_taken', lang)} {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}"],
+        t=Labels(lambda key: t(key, lang)),
+        lever_table=lever_table(history, lang),
+        runs=shown,
+        commands=commands,
     )

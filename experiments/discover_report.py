@@ -1,22 +1,27 @@
 """The HTML report of a scenario-discovery folder (`cadresim report SWEEP/discover-...`).
 
-One self-contained page (plotly.js inlined, opens offline): the question, each box in plain
-words, the peeling trajectory (coverage/density trade-off) and the restricted parameters of each
-box, redrawn from the stored tables (peeling.parquet, boxes.parquet), so the page always shows
-what the folder holds.
+One self-contained page (templates/discover.html.j2; plotly.js inlined, opens offline): the
+question, each box in plain words, the peeling trajectory (coverage/density trade-off) and the
+restricted parameters of each box, redrawn from the stored tables (peeling.parquet,
+boxes.parquet), so the page always shows what the folder holds. In Chinese the boxes' sentences,
+the charts' labels and the table's columns are written again from those tables (discover.json
+keeps the English sentences).
 """
 
 from __future__ import annotations
 
-import html
 import json
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pandas as pd
 
+from cadresim import vocabulary as vocab
+
 from . import store
 from .discover import _figures
+from .page_templates import Labels, figure_html, render, table_html
 
 TEXT = {
     "en": {
@@ -38,12 +43,104 @@ TEXT = {
         "none": "未找到情景盒：PRIM 没有发现未达标点集中的区域。",
         "trajectory": "剥离轨迹",
         "limits": "各情景盒的参数范围",
+        # the sentences and charts of discover.py, written again in Chinese
+        "box": "情景盒 {n}",
+        "chosen": "情景盒 {n}（选定）",
+        "step": "第 {i} 步，限制 {d} 个参数",
+        "in": "{p} 取 {{{v}}}",
+        "and": " 且 ",
+        "anywhere": "任意取值（未找到限制）",
+        "compare": "将 {key} 从 {a} 改为 {b} 使 {outcome} 的变化 {op} {value}",
+        "statement": "情景盒 {n}：当 {where} 时，{what}：该盒内 {count} 个设计点中 {density:.0%} "
+        "未达标（密度）；它们占全部未达标点的 {coverage:.0%}（覆盖率）；该盒占全部设计点的 "
+        "{mass:.0%}",
+        "peel_title": "PRIM 剥离轨迹：{question}",
+        "coverage": "覆盖率",
+        "density": "密度",
+        "bars_title": "各情景盒限制的参数（占各参数扫描范围的比例）",
+        "position": "在扫描范围中的位置（0 = 下端，1 = 上端）",
+        "columns": {
+            "box": "情景盒",
+            "parameter": "参数",
+            "restricted": "受限",
+            "lo": "下限",
+            "hi": "上限",
+            "values": "取值",
+            "range_lo": "扫描下限",
+            "range_hi": "扫描上限",
+            "coverage": "覆盖率",
+            "density": "密度",
+            "mass": "占比",
+        },  # fmt: skip
     },
 }
 
 
 def is_discover_folder(folder: str | Path) -> bool:
     return (Path(folder) / "discover.json").is_file()
+
+
+def _threshold(text: str, lang: str) -> str:
+    """'misconduct_rate > 0.05' with the outcome named in `lang`."""
+    outcome, sep, rest = text.partition(" ")
+    return f"{vocab.outcome_name(outcome, lang)}{sep}{rest}"
+
+
+def _param(key: str, lang: str) -> str:
+    return vocab.lever_name(key, lang) if lang == "zh" else key
+
+
+def _statement_zh(number: int, limits: pd.DataFrame, traj: pd.DataFrame, meta: dict) -> str:
+    """discover.box_statement in Chinese, from the stored tables."""
+    t = TEXT["zh"]
+    parts = []
+    for r in limits[limits["restricted"]].to_dict("records"):
+        p = _param(str(r["parameter"]), "zh")
+        if r["values"]:
+            parts.append(t["in"].format(p=p, v=r["values"]))
+            continue
+        bounds = []
+        if r["lo"] > r["range_lo"]:
+            bounds.append(f"{p} >= {r['lo']:.3g}")
+        if r["hi"] < r["range_hi"]:
+            bounds.append(f"{p} <= {r['hi']:.3g}")
+        if len(bounds) == 2:
+            bounds = [f"{r['lo']:.3g} <= {p} <= {r['hi']:.3g}"]
+        parts.append(t["and"].join(bounds))
+    where = t["and"].join(parts) if parts else t["anywhere"]
+    fail = str(meta.get("fail", ""))
+    what = _threshold(fail, "zh")
+    compare = meta.get("compare")
+    if compare:
+        outcome, op, value = (fail.split(" ", 2) + ["", ""])[:3]
+        what = t["compare"].format(
+            key=_param(str(compare["key"]), "zh"), a=compare["from"], b=compare["to"],
+            outcome=vocab.outcome_name(outcome, "zh"), op=op, value=value,
+        )  # fmt: skip
+    row = traj[(traj["box"] == number) & traj["chosen"]].iloc[0]
+    first = limits.iloc[0]
+    return t["statement"].format(
+        n=number, where=where, what=what, count=int(row["n"]), density=first["density"],
+        coverage=first["coverage"], mass=first["mass"],
+    )  # fmt: skip
+
+
+def _relabel_zh(figs: dict[str, Any], traj: pd.DataFrame) -> None:
+    """The Chinese labels on discover.py's two charts (same traces, same numbers)."""
+    t = TEXT["zh"]
+    peel, bars = figs["peeling.html"], figs["boxes.html"]
+    traces = iter(peel.data)
+    for number, g in traj.groupby("box"):
+        line, chosen = next(traces), next(traces)
+        line.name = t["box"].format(n=number)
+        line.text = [t["step"].format(i=i, d=d) for i, d in zip(g["id"], g["res_dim"], strict=True)]
+        chosen.name = t["chosen"].format(n=number)
+    peel.update_layout(xaxis_title=t["coverage"], yaxis_title=t["density"])
+    for bar in bars.data:
+        bar.name = t["box"].format(n=bar.name.removeprefix("box "))
+        if bar.y is not None:
+            bar.y = [_param(str(p), "zh") for p in bar.y]
+    bars.update_layout(title=t["bars_title"], xaxis_title=t["position"])
 
 
 def write_discover_report(
@@ -67,28 +164,41 @@ def write_discover_report(
         for number, rows in limits.groupby("box")
     ]
     question = str(meta.get("fail", ""))
+    if lang == "zh":
+        question = _threshold(question, lang)
     compare = meta.get("compare")
     if compare:
-        question += f" ({compare['key']}: {compare['from']} -> {compare['to']})"
+        key = _param(str(compare["key"]), lang)
+        question += f" ({key}: {compare['from']} -> {compare['to']})"
     figs = _figures(traj, boxes, question)
-    charts = "".join(
-        f"<h2>{t[key]}</h2>" + fig.to_html(include_plotlyjs=(i == 0), full_html=False)
-        for i, (key, fig) in enumerate(zip(("trajectory", "limits"), figs.values(), strict=True))
-    )
-    statements = "".join(f"<li>{html.escape(str(s))}</li>" for s in meta.get("boxes", []))
-    table = limits[limits["restricted"]].to_html(index=False, float_format=lambda x: f"{x:.4g}")
-    points = t["points"].format(fail=meta.get("failing_points"), points=meta.get("points"))
+    if lang == "zh":
+        figs["peeling.html"].update_layout(title=t["peel_title"].format(question=question))
+        _relabel_zh(figs, traj)
+        statements = [_statement_zh(b.number, b.limits, traj, meta) for b in boxes]
+    else:
+        statements = [str(s) for s in meta.get("boxes", [])]
+    table = limits[limits["restricted"]]
+    if lang == "zh":
+        table = table.rename(columns=t["columns"])
     versions = ", ".join(f"{k} {v}" for k, v in (meta.get("versions") or {}).items())
-    sweep = html.escape(str(meta.get("sweep")))
-    made_by = html.escape(str(meta.get("cadresim")))
-    page = f"""<!doctype html><html lang="{lang}"><head><meta charset="utf-8">
-<title>{t["title"]}</title></head><body style="font-family:sans-serif;max-width:1200px;margin:auto">
-<h1>{t["title"]}</h1>
-<p>{t["question"]}: <b>{html.escape(question)}</b><br>{t["sweep"]}: {sweep}
-<br>{html.escape(points)}<br>cadresim {made_by}; {html.escape(versions)}</p>
-<h2>{t["boxes"]}</h2><ul>{statements or "<li>" + t["none"] + "</li>"}</ul>{table}
-{charts}</body></html>
-"""
+    page = render(
+        "discover.html.j2",
+        lang,
+        title=t["title"],
+        meta=[],
+        t=Labels(t),
+        question=question,
+        sweep=str(meta.get("sweep")),
+        points=t["points"].format(fail=meta.get("failing_points"), points=meta.get("points")),
+        made_by=str(meta.get("cadresim")),
+        versions=versions,
+        statements=statements,
+        table=table_html(table, index=False, float_format=lambda x: f"{x:.4g}"),
+        charts=[
+            {"heading": t[key], "figure": figure_html(fig)}
+            for key, fig in zip(("trajectory", "limits"), figs.values(), strict=True)
+        ],
+    )
     target = Path(out) if out else folder / f"report.{lang}.html"
     target.parent.mkdir(parents=True, exist_ok=True)
     store.atomic_write(target, lambda f: Path(f).write_text(page, encoding="utf-8"))

@@ -8,7 +8,6 @@ the first two objectives, coloured by the third. Both load plotly.js from the fo
 
 from __future__ import annotations
 
-import html
 import json
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,10 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
+from cadresim import vocabulary as vocab
+
 from . import store
+from .page_templates import Labels, figure_html, render, table_html
 
 TEXT = {
     "en": {
@@ -28,6 +30,19 @@ TEXT = {
         "met": "met by {met} of {of} candidates",
         "parallel": "Pareto packages: levers and objectives",
         "tradeoff": "Trade-off: all candidates (grey) and the Pareto set",
+        "package": "package",
+        "candidates": "candidates",
+        "pareto_set": "Pareto set",
+        "max": "max",
+        "min": "min",
+        # the Pareto table's own columns (levers and outcomes take vocabulary's labels)
+        "recommended": "recommended",
+        "generation": "generation",
+        "candidate": "candidate",
+        "constraint": "constraint",
+        "violation": "violation",
+        "feasible": "feasible",
+        "policy_cost": "policy_cost",
     },
     "zh": {
         "title": "政策搜索（optimise）",
@@ -38,6 +53,26 @@ TEXT = {
         "met": "{of} 个候选方案中 {met} 个满足",
         "parallel": "帕累托方案：政策杠杆与目标",
         "tradeoff": "权衡：全部候选方案（灰）与帕累托集",
+        "package": "方案",
+        "candidates": "候选方案",
+        "pareto_set": "帕累托集",
+        "max": "最大化",
+        "min": "最小化",
+        "recommended": "推荐",
+        "generation": "代",
+        "candidate": "候选",
+        "constraint": "约束",
+        "violation": "违反程度",
+        "feasible": "可行",
+        "policy_cost": "政策成本",
+        # the set-up block's keys (English shows the design's own keys)
+        "setup_algorithm": "算法",
+        "setup_generations": "代数",
+        "setup_population": "每代候选方案数",
+        "setup_scenarios": "情景数",
+        "setup_replications": "重复次数",
+        "setup_robustness": "稳健性汇总方式",
+        "setup_objectives": "目标",
     },
 }
 
@@ -58,11 +93,40 @@ def _short(key: str) -> str:
     return key.rsplit(".", 1)[-1]
 
 
+def _name(key: str, lang: str) -> str:
+    """A column of the search's tables in `lang`: levers and outcomes by their vocabulary label,
+    the search's own columns from TEXT; English keeps the keys as they are in the tables."""
+    if lang == "en":
+        return key
+    if key in vocab.OUTCOMES:
+        return vocab.outcome_name(key, lang)
+    if "." in key:
+        return vocab.lever_name(key, lang)
+    stem, _, number = key.rpartition("_")
+    if stem == "constraint" and number.isdigit():
+        return f"{TEXT[lang]['constraint']} {number}"
+    return TEXT[lang].get(key, key)
+
+
+def _constraint(text: str, lang: str) -> str:
+    """'misconduct_rate <= 0.05' with the outcome named in `lang`."""
+    head, sep, rest = text.partition(" ")
+    return f"{_name(head, lang)}{sep}{rest}"
+
+
 def parallel_figure(summary: dict[str, Any], front: pd.DataFrame, lang: str = "en") -> go.Figure:
     objectives = summary["objectives"]
-    dims = [dict(label=_short(k), values=front[k].astype(float)) for k in summary["levers"]]
+    t = TEXT[lang]
+
+    def short(k: str) -> str:
+        return _short(k) if lang == "en" else vocab.lever_name(k, lang)
+
+    dims = [dict(label=short(k), values=front[k].astype(float)) for k in summary["levers"]]
     dims += [
-        dict(label=f"{ob['sense']} {ob['name']}", values=front[ob["name"]].astype(float))
+        dict(
+            label=f"{t.get(ob['sense'], ob['sense'])} {_name(ob['name'], lang)}",
+            values=front[ob["name"]].astype(float),
+        )
         for ob in objectives
     ]
     first = objectives[0]["name"]
@@ -83,6 +147,7 @@ def tradeoff_figure(
     x = objectives[0]
     y = objectives[1] if len(objectives) > 1 else "generation"
     colour = objectives[2] if len(objectives) > 2 else None
+    t = TEXT[lang]
     fig = go.Figure()
     fig.add_trace(
         go.Scatter(
@@ -90,25 +155,26 @@ def tradeoff_figure(
             y=archive[y],
             mode="markers",
             marker=dict(color="lightgrey", size=5),
-            name="candidates",
+            name=t["candidates"],
         )
     )
     marker: dict[str, Any] = dict(size=10, line=dict(width=1, color="black"))
     if colour:
         marker.update(color=front[colour], colorscale="Viridis", showscale=True,
-                      colorbar=dict(title=colour))  # fmt: skip
+                      colorbar=dict(title=_name(colour, lang)))  # fmt: skip
     fig.add_trace(
         go.Scatter(
             x=front[x],
             y=front[y],
             mode="markers",
             marker=marker,
-            text=[f"package {p}" for p in front["package"]],
-            name="Pareto set",
+            text=[f"{t['package']} {p}" for p in front["package"]],
+            name=t["pareto_set"],
         )
     )
     fig.update_layout(
-        title=TEXT[lang]["tradeoff"], xaxis_title=x, yaxis_title=y, legend=dict(x=0, y=1.12),
+        title=t["tradeoff"], xaxis_title=_name(x, lang), yaxis_title=_name(y, lang),
+        legend=dict(x=0, y=1.12),
     )  # fmt: skip
     return fig
 
@@ -143,7 +209,8 @@ def _plotly_js(folder: Path) -> None:
 def write_optimise_report(
     folder: str | Path, lang: str = "en", out: str | Path | None = None
 ) -> Path:
-    """One self-contained HTML page: set-up, constraint outcome, Pareto table, both charts."""
+    """One self-contained HTML page (templates/optimise.html.j2): set-up, constraint outcome,
+    Pareto table, both charts; every label in `lang`."""
     folder = Path(folder)
     if lang not in TEXT:
         raise ValueError(f"lang = {lang!r} is unknown; allowed {', '.join(TEXT)}")
@@ -168,30 +235,37 @@ def write_optimise_report(
     figs = [parallel_figure(summary, front, lang), tradeoff_figure(summary, archive, front, lang)]
     setup = {k: design[k] for k in ("algorithm", "generations", "population", "scenarios",
                                     "replications", "robustness", "objectives")}  # fmt: skip
-    rows = "".join(
-        f"<li>{html.escape(c['constraint'])}: "
-        + html.escape(
-            t["none"] if c["met_by"] == 0 else t["met"].format(met=c["met_by"], of=c["of"])
-        )
-        + "</li>"
-        for c in constraints
+    if lang != "en":
+        setup["objectives"] = [f"{t[ob['sense']]} {_name(ob['name'], lang)}"
+                               for ob in summary["objectives"]]  # fmt: skip
+        setup = {t[f"setup_{k}"]: v for k, v in setup.items()}
+    table = front.drop(columns=["command"]).rename(columns=lambda c: _name(str(c), lang))
+    page = render(
+        "optimise.html.j2",
+        lang,
+        title=t["title"],
+        meta=[
+            f"{folder} · cadresim {manifest.get('version')} · "
+            f"pymoo {manifest.get('versions', {}).get('pymoo')}"
+        ],
+        t=Labels(t),
+        setup=json.dumps(setup, indent=1, ensure_ascii=False),
+        constraints=[
+            {
+                "constraint": _constraint(c["constraint"], lang),
+                "outcome": t["none"]
+                if c["met_by"] == 0
+                else t["met"].format(met=c["met_by"], of=c["of"]),
+            }
+            for c in constraints
+        ],
+        table=table_html(table, index=False, float_format=lambda x: f"{x:.4g}"),
+        packages=[
+            {"package": p, "command": c}
+            for p, c in zip(front["package"], front["command"], strict=True)
+        ],
+        figures=[figure_html(fig) for fig in figs],
     )
-    table = front.drop(columns=["command"]).to_html(index=False, float_format=lambda x: f"{x:.4g}")
-    commands = "".join(
-        f"<li>package {p}: <code>{html.escape(c)}</code></li>"
-        for p, c in zip(front["package"], front["command"], strict=True)
-    )
-    charts = "".join(
-        fig.to_html(include_plotlyjs=(i == 0), full_html=False) for i, fig in enumerate(figs)
-    )
-    page = f"""<!doctype html><html lang="{lang}"><head><meta charset="utf-8">
-<title>{t["title"]}</title></head><body style="font-family:sans-serif;max-width:1200px;margin:auto">
-<h1>{t["title"]}</h1><p>{html.escape(str(folder))} · cadresim {manifest.get("version")} ·
-pymoo {manifest.get("versions", {}).get("pymoo")}</p>
-<h2>{t["setup"]}</h2><pre>{html.escape(json.dumps(setup, indent=1, ensure_ascii=False))}</pre>
-<h2>{t["constraints"]}</h2><ul>{rows or "<li>-</li>"}</ul>
-<h2>{t["pareto"]}</h2>{table}<ul>{commands}</ul>{charts}</body></html>
-"""
     target = Path(out) if out else folder / f"report.{lang}.html"
     target.parent.mkdir(parents=True, exist_ok=True)
     store.atomic_write(target, lambda f: Path(f).write_text(page, encoding="utf-8"))

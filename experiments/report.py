@@ -5,11 +5,11 @@
 The report holds the question, key findings read from the numbers and their intervals, what
 varied, the regimes or design, every figure the folder's tables allow, the user's organisation,
 summary tables, a glossary of the outcomes and a methods note for the kind of experiment. It is
-rendered by a jinja2 template with autoescape (templates/report.html.j2); plotly.js is inlined
-once, so the file opens offline. Static copies of the figures (kaleido 1.x + Chromium) go to
-`figures/<lang>/` next to it; without a browser, a message says how to get one and the HTML is
-still written. The work is bounded: the network is drawn at month 0 from at most
-`figures.MAX_NODES` cadres, never by re-running the simulation.
+rendered by a jinja2 template with autoescape (templates/report.html.j2, through
+page_templates); plotly.js is inlined once, so the file opens offline. Static copies of the
+figures (kaleido 1.x + Chromium) go to `figures/<lang>/` next to it; without a browser, a
+message says how to get one and the HTML is still written. The work is bounded: the network
+is drawn at month 0 from at most `figures.MAX_NODES` cadres, never by re-running the simulation.
 
 Beside this module: `report_results` reads and checks the folder, `report_sections` writes the
 prose sections, `report_findings` the key findings, `report_org` the organisation section, and
@@ -25,19 +25,16 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-import jinja2
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from markupsafe import Markup
-from plotly.offline import get_plotlyjs
 
 from . import report_text as RT
 from .charts import figures as F
 from .charts import i18n
 from .charts.export import ExportError, export_figures, parse_formats
-from .charts.palette import FONT_FAMILY
 from .charts.stats import mean_ci
+from .page_templates import Labels, figure_html, render, table_html
 from .report_org import network_figure, organisation_section
 from .report_results import (  # re-exported: the report's public API reads folders too
     KEY_OUTCOMES,
@@ -283,49 +280,7 @@ def _localise(t: pd.DataFrame, lang: str) -> pd.DataFrame:
     return t
 
 
-CSS = f"""
-body {{ font-family: {FONT_FAMILY}; margin: 0 auto; max-width: 1100px; padding: 24px;
-       color: #222; line-height: 1.5; }}
-h1 {{ font-size: 26px; }} h2 {{ border-bottom: 1px solid #ddd; padding-bottom: 4px; }}
-table {{ border-collapse: collapse; font-size: 13px; margin: 8px 0 20px; }}
-th, td {{ border: 1px solid #ddd; padding: 3px 8px; text-align: right; }}
-th {{ background: #f5f5f5; }} td:first-child, th:first-child {{ text-align: left; }}
-.figure {{ margin: 18px 0 30px; }} .meta, .note {{ color: #666; font-size: 13px; }}
-.findings li {{ margin-bottom: 6px; }} dt {{ font-weight: bold; margin-top: 8px; }}
-dd {{ margin-left: 18px; }} table.config td {{ text-align: left; }}
-pre {{ background: #f7f7f7; padding: 10px; overflow-x: auto; font-size: 12px; }}
-"""
-
-
 TIME_SERIES = ("over_time_", "campaign_gap_", "type_composition")
-
-
-_ENV: jinja2.Environment | None = None
-
-
-def template() -> jinja2.Template:
-    """The report template, autoescaped: every label, regime name and note is escaped unless it
-    is marked as HTML (plotly's figure divs and pandas' tables, which escape their own text)."""
-    global _ENV
-    if _ENV is None:
-        _ENV = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
-            autoescape=True,
-            undefined=jinja2.StrictUndefined,
-            keep_trailing_newline=True,
-        )
-    return _ENV.get_template("report.html.j2")
-
-
-class _Labels(dict):
-    """`t.key` in the template: the report string `key` in one language."""
-
-    def __init__(self, lang: str) -> None:
-        super().__init__()
-        self.lang = lang
-
-    def __getattr__(self, key: str) -> str:
-        return RT.t(key, self.lang)
 
 
 def render_html(res: Results, figs: dict[str, go.Figure], lang: str, static: Sequence[Path]) -> str:
@@ -337,29 +292,23 @@ def render_html(res: Results, figs: dict[str, go.Figure], lang: str, static: Seq
     for key, fig in figs.items():
         if key == "network":
             continue
-        div = fig.to_html(
-            full_html=False, include_plotlyjs=False, div_id=f"fig-{key}",
-            config={"displaylogo": False, "responsive": True},
-        )  # fmt: skip
+        div = figure_html(fig, f"fig-{key}", {"displaylogo": False, "responsive": True})
         note = None
         if key.startswith(TIME_SERIES) and not any(f["note"] for f in figures):
             note = cycle_note(cfg, lang)  # once, under the first time series
-        figures.append({"html": Markup(div), "note": note})
+        figures.append({"html": div, "note": note})
     tables = [
-        {"caption": caption, "html": Markup(table.to_html(border=0, na_rep="—"))}
+        {"caption": caption, "html": table_html(table, border=0, na_rep="—")}
         for caption, table in summary_tables(res, lang)
     ]
     findings, findings_note = key_findings(res, lang)
     full = json.dumps(cfg, indent=2, ensure_ascii=False, default=str) if cfg else ""
+    generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    colon = "：" if lang == "zh" else ": "
     context = {
-        "html_lang": "zh-CN" if lang == "zh" else "en",
-        "colon": "：" if lang == "zh" else ": ",
         "title": i18n.text("title", lang, name=name),
-        "css": Markup(CSS),
-        "plotlyjs": Markup(get_plotlyjs()),
-        "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "version": src.version,
-        "t": _Labels(lang),
+        "meta": [f"{RT.t('generated', lang)}{colon}{generated} · cadresim {src.version}"],
+        "t": Labels(lambda key: RT.t(key, lang)),
         "question": question(m, res.kind, lang),
         "findings": findings,
         "findings_note": findings_note,
@@ -380,7 +329,7 @@ def render_html(res: Results, figs: dict[str, go.Figure], lang: str, static: Seq
         ],
         "methods": methods_text(res, figs, lang),
     }  # fmt: skip
-    return template().render(**context)
+    return render("report.html.j2", lang, **context)
 
 
 def check_target(target: Path, key: str) -> None:

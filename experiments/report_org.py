@@ -11,11 +11,11 @@ from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
-from markupsafe import Markup
 
 from . import report_text as RT
 from .charts import figures as F
 from .charts import i18n
+from .page_templates import figure_html, table_html
 from .report_results import MAX_TABLE_ROWS, Results, resolved_config, summary_window
 
 NETWORK_MAX_CADRES = 259  # a 6-span hierarchy of four full levels: legible in one figure
@@ -83,17 +83,14 @@ def organisation_section(res: Results, fig: go.Figure | None, lang: str) -> dict
             caption += f" ({RT.t('rows_shown', lang, shown=MAX_TABLE_ROWS, n=len(shown))})"
         tables.append({
             "caption": caption,
-            "html": Markup(_localise_org(shown.head(MAX_TABLE_ROWS), lang).to_html(
-                border=0, na_rep="—", float_format="%.3f")),
+            "html": table_html(_localise_org(shown.head(MAX_TABLE_ROWS), lang),
+                               border=0, na_rep="—", float_format="%.3f"),
         })  # fmt: skip
     if fig is None and not tables and not notes:
         return None
     div = None
     if fig is not None:
-        div = Markup(
-            fig.to_html(full_html=False, include_plotlyjs=False, div_id="fig-network",
-                        config={"displaylogo": False, "responsive": True})
-        )  # fmt: skip
+        div = figure_html(fig, "fig-network", {"displaylogo": False, "responsive": True})
     return {"figure": div, "notes": [RT.t(k, lang, **kw) for k, kw in notes], "tables": tables}
 
 

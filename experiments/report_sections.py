@@ -15,6 +15,7 @@ from . import report_findings as KF
 from . import report_text as RT
 from .charts import figures as F
 from .charts import i18n
+from .page_templates import table_html
 from .report_results import (
     MAX_TABLE_ROWS,
     Results,
@@ -255,4 +256,4 @@ def design_table(res: Results, lang: str) -> Markup | str:
         return ""
     t = res.design.head(MAX_TABLE_ROWS)
     t = t.rename(columns=lambda c: i18n.param_name(c, lang) if "." in str(c) else c)
-    return Markup(t.to_html(border=0, index=False, float_format="%.3g"))
+    return table_html(t, border=0, index=False, float_format="%.3g")

@@ -100,11 +100,12 @@ def test_not_a_sweep_folder(tmp_path):
 def test_report_command_writes_the_discover_page(tmp_path, inproc):
     folder, _ = _sweep(tmp_path / "sweep")
     d = discover(folder, "misconduct_rate > 0.05", density=0.95)
-    for lang, word in (("en", "Peeling trajectory"), ("zh", "剥离轨迹")):
+    box = d.statements[0].split(":")[0]  # "box 1"; the zh page writes its sentences in Chinese
+    for lang, word, name in (("en", "Peeling trajectory", box), ("zh", "剥离轨迹", "情景盒 1")):
         res = inproc("report", str(d.folder), "--lang", lang)
         assert res.returncode == 0, res.stderr
         page = (d.folder / f"report.{lang}.html").read_text(encoding="utf-8")
-        assert word in page and d.statements[0].split(":")[0] in page
+        assert word in page and name in page
         assert page.count("<script") >= 2 and 'src="http' not in page  # plotly inlined
     (d.folder / "peeling.parquet").write_bytes(b"not parquet")
     res = inproc("report", str(d.folder))

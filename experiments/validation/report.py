@@ -6,7 +6,6 @@ Every file is written through a temp file and a rename, so a reader never sees h
 
 from __future__ import annotations
 
-import html
 import json
 import math
 from dataclasses import asdict
@@ -16,13 +15,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.offline import get_plotlyjs
 
 from cadresim.agents.types import TYPE_NAMES
 
 from .. import store
 from ..charts import i18n
-from ..charts.palette import FONT_FAMILY, TEMPLATE, type_colour
+from ..charts.palette import TEMPLATE, type_colour
+from ..page_templates import Labels, figure_html, render, table_html
 from .base import Measure, PatternResult, Tier, fmt
 from .patterns import CAMPAIGN, CONCLUSIONS, GONE_SHARE, LEVER_TARGETS, PEER_BAND
 from .suite import ValidationResult
@@ -610,94 +609,55 @@ def _dots(ms: list[Measure], title: str, lang: str, band: tuple[float, float] | 
 
 # ------------------------------------------------------------------ HTML
 
-CSS = f"""
-body {{ font-family: {FONT_FAMILY}; margin: 0 auto; max-width: 1100px; padding: 24px;
-       color: #222; line-height: 1.5; }}
-h1 {{ font-size: 26px; }} h2 {{ border-bottom: 1px solid #ddd; padding-bottom: 4px; }}
-table {{ border-collapse: collapse; font-size: 13px; margin: 8px 0 20px; }}
-th, td {{ border: 1px solid #ddd; padding: 3px 8px; text-align: right; }}
-th {{ background: #f5f5f5; }} td:first-child, th:first-child {{ text-align: left; }}
-table.summary td {{ text-align: left; }}
-.meta {{ color: #666; font-size: 13px; }} .status {{ font-weight: bold; color: white;
-  padding: 1px 8px; border-radius: 3px; }} dt {{ font-weight: bold; margin-top: 6px; }}
-pre {{ background: #f7f7f7; padding: 10px; overflow-x: auto; font-size: 12px; }}
+CSS = """
+table.summary td { text-align: left; } dt { margin-top: 6px; }
+.status { font-weight: bold; color: white; padding: 1px 8px; border-radius: 3px; }
 """
 
 
-def _badge(status: str, lang: str) -> str:
-    colour = STATUS_COLOURS[status]
-    return f'<span class="status" style="background:{colour}">{status_word(status, lang)}</span>'
+def _status(status: str, lang: str) -> dict[str, str]:
+    return {"colour": STATUS_COLOURS[status], "word": status_word(status, lang)}
+
+
+def _pattern_context(p: PatternResult, lang: str) -> dict[str, Any]:
+    """One pattern's section as plain values; the template escapes them."""
+    judged = p.status != "ERROR"
+    return {
+        "name": p.name,
+        "title": pick(p.title, lang),
+        "status": _status(p.status, lang),
+        "figure": p.measures[0].text(lang) if p.measures else
+        (p.error.splitlines()[0] if p.error else ""),
+        "criterion": pick(p.criterion, lang),
+        "terms": [(t(key, lang), pick(text, lang)) for key, text in (
+            ("checks", p.statement), ("source", p.source), ("method", p.method),
+            ("criterion", p.criterion))],
+        "judged": judged,
+        "error": p.error or "",
+        "measures": table_html(measures_table(p, lang), border=0) if judged else "",
+        "tables": [{"caption": caption, "html": table_html(table, border=0, na_rep="—")}
+                   for caption, table in display_tables(p, lang)] if judged else [],
+        "figures": [figure_html(fig, f"fig-{p.name}-{j}",
+                                {"displaylogo": False, "responsive": True})
+                    for j, fig in enumerate(pattern_figures(p, lang))] if judged else [],
+        "arms": list(p.arms.items()),
+        "replications": p.replications,
+    }  # fmt: skip
 
 
 def render_html(result: ValidationResult, lang: str = "en") -> str:
-    e = html.escape
-    commit = _git(result.git_commit)
-    produced = t("produced", lang, version=result.version, commit=commit,
+    produced = t("produced", lang, version=result.version, commit=_git(result.git_commit),
                  generated=result.generated)  # fmt: skip
-    parts = [
-        f'<!DOCTYPE html>\n<html lang="{"zh-CN" if lang == "zh" else "en"}">\n<head>',
-        '<meta charset="utf-8">',
-        f"<title>{e(t('title', lang))}</title>",
-        f"<style>{CSS}</style>",
-        f'<script type="text/javascript">{get_plotlyjs()}</script>',
-        "</head>\n<body>",
-        f"<h1>{e(t('title', lang))}</h1>",
-        f'<p class="meta">{e(header(result, lang))}<br>{e(footer(result, lang))}<br>'
-        f"{e(produced)}"
-        "</p>",
-        f"<h2>{e(t('summary', lang))}</h2>",
-        '<table class="summary"><tr>'
-        + "".join(f"<th>{e(t(k, lang))}</th>" for k in ("pattern", "status", "figure", "criterion"))
-        + "</tr>",
-    ]
-    for p in result.patterns:
-        figure = p.measures[0].text(lang) if p.measures else e(p.error.splitlines()[0] if
-                                                                p.error else "")  # fmt: skip
-        parts.append(
-            f'<tr><td><a href="#{p.name}">{e(pick(p.title, lang))}</a><br><code>{e(p.name)}</code>'
-            f"</td><td>{_badge(p.status, lang)}</td><td>{e(figure)}</td>"
-            f"<td>{e(pick(p.criterion, lang))}</td></tr>"
-        )
-    parts.append("</table>")
-    for i, p in enumerate(result.patterns, 1):
-        parts.append(
-            f'<h2 id="{p.name}">{i}. {e(pick(p.title, lang))} {_badge(p.status, lang)}</h2>'
-        )
-        parts.append("<dl>")
-        for key, text in (("checks", p.statement), ("source", p.source), ("method", p.method),
-                          ("criterion", p.criterion)):  # fmt: skip
-            parts.append(f"<dt>{e(t(key, lang))}</dt><dd>{e(pick(text, lang))}</dd>")
-        parts.append("</dl>")
-        if p.status == "ERROR":
-            parts.append(f"<p><b>{e(t('error', lang))}:</b></p><pre>{e(p.error)}</pre>")
-        else:
-            parts.append(f"<h3>{e(t('measures', lang))}</h3>")
-            parts.append(measures_table(p, lang).to_html(border=0))
-            for caption, table in display_tables(p, lang):
-                parts.append(f"<h3>{e(caption)}</h3>" + table.to_html(border=0, na_rep="—"))
-            for j, fig in enumerate(pattern_figures(p, lang)):
-                parts.append(
-                    fig.to_html(
-                        full_html=False,
-                        include_plotlyjs=False,
-                        div_id=f"fig-{p.name}-{j}",
-                        config={"displaylogo": False, "responsive": True},
-                    )
-                )
-        if p.arms:
-            rows = "".join(f"<tr><td>{e(k)}</td><td><code>{e(v)}</code></td></tr>"
-                           for k, v in p.arms.items())  # fmt: skip
-            parts.append(
-                f"<details><summary>{e(t('arms', lang))} ({p.replications} × "
-                f"{len(p.arms)})</summary><table>{rows}</table></details>"
-            )
-    parts += [
-        f"<h2>{e(t('methods', lang))}</h2>",
-        f"<p>{e(t('methods_text', lang))}</p>",
-        f"<p class='meta'>{e(', '.join(f'{k} {v}' for k, v in result.versions.items()))}</p>",
-        "</body>\n</html>\n",
-    ]
-    return "\n".join(parts)
+    return render(
+        "validation.html.j2",
+        lang,
+        css=CSS,
+        title=t("title", lang),
+        meta=[header(result, lang), footer(result, lang), produced],
+        t=Labels(lambda key: t(key, lang)),
+        patterns=[_pattern_context(p, lang) for p in result.patterns],
+        versions=", ".join(f"{k} {v}" for k, v in result.versions.items()),
+    )
 
 
 # ------------------------------------------------------------------ markdown (docs/VALIDATION.md)

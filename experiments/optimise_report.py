@@ -18,6 +18,7 @@ import plotly.graph_objects as go
 from cadresim import vocabulary as vocab
 
 from . import store
+from .optimise_pareto import evaluate_command
 from .page_templates import Labels, figure_html, render, table_html
 
 TEXT = {
@@ -31,6 +32,8 @@ TEXT = {
         "parallel": "Pareto packages: levers and objectives",
         "tradeoff": "Trade-off: all candidates (grey) and the Pareto set",
         "package": "package",
+        "one_run": "one of its runs (scenario 0, first seed)",
+        "exact": "all its runs, checked against this folder",
         "candidates": "candidates",
         "pareto_set": "Pareto set",
         "max": "max",
@@ -54,6 +57,8 @@ TEXT = {
         "parallel": "帕累托方案：政策杠杆与目标",
         "tradeoff": "权衡：全部候选方案（灰）与帕累托集",
         "package": "方案",
+        "one_run": "其中一次运行（情景 0，第一个种子）",
+        "exact": "全部运行，并与本文件夹核对",
         "candidates": "候选方案",
         "pareto_set": "帕累托集",
         "max": "最大化",
@@ -261,7 +266,7 @@ def write_optimise_report(
         ],
         table=table_html(table, index=False, float_format=lambda x: f"{x:.4g}"),
         packages=[
-            {"package": p, "command": c}
+            {"package": p, "command": c, "exact": evaluate_command(folder, int(p))}
             for p, c in zip(front["package"], front["command"], strict=True)
         ],
         figures=[figure_html(fig) for fig in figs],

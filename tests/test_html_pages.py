@@ -126,6 +126,8 @@ def test_optimise_report_escapes_and_is_chinese_in_zh(tmp_path):
     assert all(word in en for word in OPTIMISE_EN)
     assert not [word for word in OPTIMISE_EN if word in _own(zh)]
     assert "帕累托集" in zh and "主动作为率" in zh and '<html lang="zh-CN">' in zh
+    # each package names the exact re-evaluation beside the one-run command
+    assert f"cadresim optimise evaluate {folder} 1" in en and "checked against this folder" in en
 
 
 # ------------------------------------------------------------------ calibrate

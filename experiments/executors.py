@@ -241,6 +241,25 @@ def _connect(ray: Any, address: str) -> None:
         ) from None
 
 
+def start_ray(ray: Any, workers: int, address: str | None) -> bool:
+    """Join the cluster at `address`, or start a private Ray with `workers` CPUs (0: all),
+    unless Ray is already initialised here; True if this call did it (the caller shuts it
+    down). A caller that executes many times (a calibration, once per generation) calls this
+    first, so Ray starts once."""
+    if ray.is_initialized():
+        return False
+    if address:
+        _connect(ray, address)
+    else:
+        ray.init(
+            num_cpus=workers or cpu_count(),
+            include_dashboard=False,
+            log_to_driver=False,
+            configure_logging=False,
+        )
+    return True
+
+
 def _ray(
     batches: Iterable[Batch],
     workers: int,
@@ -253,17 +272,7 @@ def _ray(
         raise ConfigError(
             "experiment.executor = 'ray' needs Ray: pip install 'cadresim[ray]'"
         ) from None
-    started_here = not ray.is_initialized()
-    if started_here:
-        if address:
-            _connect(ray, address)
-        else:
-            ray.init(
-                num_cpus=workers or cpu_count(),
-                include_dashboard=False,
-                log_to_driver=False,
-                configure_logging=False,
-            )
+    started_here = start_ray(ray, workers, address)
     # a task whose worker or node dies is run again by Ray (RETRIES times, on any live node);
     # a batch that still fails is recorded as failed runs (rerun on resume), the rest go on
     remote = ray.remote(max_retries=RAY_RETRIES)(task)

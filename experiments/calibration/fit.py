@@ -266,15 +266,17 @@ def _manifest(cfg, base, ts, fp, status, reason, history, **extra) -> dict[str, 
 def _run_locked(cfg, base, ts, folder, fp, old, echo) -> CalibrationResult:
     import pyabc  # noqa: PLC0415
 
-    from .sampler import SeededMulticoreSampler, seed_candidate  # noqa: PLC0415
+    from .sampler import SeededSampler, seed_candidate  # noqa: PLC0415
 
     logging.getLogger("ABC").setLevel(logging.WARNING)  # our own progress lines instead
     db = f"sqlite:///{(folder / DB).resolve()}"
     stats = [t.statistic for t in ts.targets]
     keys = [p.key for p in ts.priors]
     observed = {t.statistic: t.observed for t in ts.targets}
-    workers = _workers(cfg)
-    sampler = SeededMulticoreSampler(cfg.seed, workers, cfg.calibrate.max_simulations)
+    e = cfg.experiment
+    sampler = SeededSampler(
+        cfg.seed, e.executor, e.workers, e.ray_address, cfg.calibrate.max_simulations
+    )
     sampler.show_progress = False
     stored = 0  # generations in the database (a run stopped inside generation 0 has none)
     if old and old.get("history") and (folder / DB).exists():
@@ -320,7 +322,8 @@ def _run_locked(cfg, base, ts, folder, fp, old, echo) -> CalibrationResult:
     remaining = cfg.calibrate.generations - stored
     start = time.perf_counter()
     if remaining > 0:
-        with warnings.catch_warnings():  # pyabc compares inf - inf after the first generation
+        # pyabc compares inf - inf after the first generation: its RuntimeWarning is silenced
+        with sampler.session(), warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             abc.run(
                 minimum_epsilon=cfg.calibrate.min_epsilon,

@@ -109,6 +109,36 @@ def _in_order(results: Iterator[BatchResult], t: int) -> Iterator[tuple[int, Any
             expect = chunk[-1][0] + 1
 
 
+def pool_workers(executor: str, workers: int, ray_address: str | None) -> int:
+    """`experiment.workers` capped to this machine's cores once (with its one warning) where
+    the workers are local, so the executor, called once per generation, does not warn again."""
+    if executor == "serial" or (executor == "ray" and ray_address):
+        return workers
+    return executors.capped_workers(workers)
+
+
+@contextlib.contextmanager
+def executor_session(executor: str, workers: int, ray_address: str | None) -> Iterator[None]:
+    """Hold the executor's resources for a whole calibration (`workers` from pool_workers):
+    Ray starts, or joins the cluster, once, not once per generation and again for the
+    predictive runs."""
+    if executor != "ray":
+        yield
+        return
+    try:
+        import ray  # noqa: PLC0415
+    except ImportError:
+        raise ConfigError(
+            "experiment.executor = 'ray' needs Ray: pip install 'cadresim[ray]'"
+        ) from None
+    started = executors.start_ray(ray, workers, ray_address)
+    try:
+        yield
+    finally:
+        if started:
+            ray.shutdown()
+
+
 class SeededSampler(Sampler):
     """Evaluation-parallel on `executor` (serial | processes | ray), reproducible."""
 
@@ -123,32 +153,11 @@ class SeededSampler(Sampler):
         super().__init__()
         self.seed = int(seed)
         self.executor = executor
-        self.workers = workers
+        self.workers = workers  # capped by pool_workers
         self.ray_address = ray_address
         self.max_total = max_total  # simulations allowed in all, stored generations or not
         self.spent = 0  # simulations done so far (set from the history on a resume)
         self.on_generation: Callable[[int, int, int], None] | None = None
-
-    @contextlib.contextmanager
-    def session(self) -> Iterator[None]:
-        """Hold the executor's resources for the whole calibration: Ray starts (or joins the
-        cluster) once, not once per generation."""
-        if self.executor != "ray":
-            yield
-            return
-        try:
-            import ray  # noqa: PLC0415
-        except ImportError:
-            raise ConfigError(
-                "experiment.executor = 'ray' needs Ray: pip install 'cadresim[ray]'"
-            ) from None
-        workers = self.workers if self.ray_address else executors.capped_workers(self.workers)
-        started = executors.start_ray(ray, workers, self.ray_address)
-        try:
-            yield
-        finally:
-            if started:
-                ray.shutdown()
 
     def sample_until_n_accepted(
         self, n, simulate_one, t, *, max_eval=np.inf, all_accepted=False, ana_vars=None

@@ -28,6 +28,8 @@ IN_FLIGHT_PER_WORKER = 2
 EXIT_OWNER_GONE = 70  # a pool worker whose main process died
 RAY_RETRIES = 3  # Ray's default for tasks, stated: a batch is pure, so a rerun is the same
 BLAS_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+# modules the forkserver imports once for all pool workers (a calibration adds its sampler's)
+FORKSERVER_PRELOAD = ["cadresim.experiments.runs"]
 
 
 def cpu_count() -> int:
@@ -88,7 +90,7 @@ def _processes(
     for var in BLAS_THREAD_VARS:
         os.environ.setdefault(var, "1")
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["cadresim.experiments.runs"])
+    ctx.set_forkserver_preload(FORKSERVER_PRELOAD)
     source = iter(batches)
     while True:
         suspects: list[Batch] = []

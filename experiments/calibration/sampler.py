@@ -122,6 +122,10 @@ def executor_session(executor: str, workers: int, ray_address: str | None) -> It
     """Hold the executor's resources for a whole calibration (`workers` from pool_workers):
     Ray starts, or joins the cluster, once, not once per generation and again for the
     predictive runs."""
+    if executor == "processes" and __name__ not in executors.FORKSERVER_PRELOAD:
+        # each generation is a new pool: its workers then fork with pyabc already imported
+        # (once, in the forkserver) instead of importing it each (about a second apiece)
+        executors.FORKSERVER_PRELOAD.append(__name__)
     if executor != "ray":
         yield
         return

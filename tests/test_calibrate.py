@@ -160,6 +160,27 @@ def test_candidates_are_taken_in_candidate_order_whatever_order_chunks_finish():
         list(_in_order(iter(dead), 1))
 
 
+def test_a_worker_lost_on_every_try_stops_with_one_line_and_resumes(inproc, tmp_path, monkeypatch):
+    from cadresim.experiments.calibration import sampler
+
+    real = sampler.simulate_candidates
+
+    def dies_in_generation_1(batch):  # what executors yield for a batch whose worker died
+        return BatchResult(batch.part, None, None) if batch.t == 1 else real(batch)
+
+    monkeypatch.setattr(sampler, "simulate_candidates", dies_in_generation_1)
+    args = [*TINY, "calibrate.particles=5", "calibrate.generations=2",
+            "experiment.executor=serial", f"experiment.output_dir={tmp_path / 'w'}"]  # fmt: skip
+    res = inproc("calibrate", *args)
+    assert res.returncode == 1
+    assert (
+        res.stderr.count("\n") == 1 and "a worker died on every try in generation 1" in res.stderr
+    )
+    monkeypatch.setattr(sampler, "simulate_candidates", real)
+    res = inproc("calibrate", *args, "experiment.resume=true")
+    assert res.returncode == 0 and "resuming after generation 0" in res.stdout
+
+
 def _posterior_file(path):
     keys = ["behaviour.steepness", "population.beliefs.awareness", "policy.tolerance.coverage"]
     rng = np.random.default_rng(7)

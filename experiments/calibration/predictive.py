@@ -15,6 +15,7 @@ from cadresim.model.config import CadreConfig, validate
 
 from .. import executors
 from ..runs import Batch, BatchResult, apply_params
+from .sampler import WorkerLost
 from .statistics import run_statistics
 from .targetset import TargetSet
 
@@ -76,7 +77,7 @@ def run_predictive(
         batches, e.executor, workers, e.ray_address, task=run_predictive_batch
     ):
         if not isinstance(result, PredictiveResult):  # executors._worker_died
-            raise RuntimeError(
+            raise WorkerLost(
                 f"calibrate: a worker died on every try in the predictive runs ({result.part}); "
                 "the stored generations are kept: rerun the same command to finish"
             )

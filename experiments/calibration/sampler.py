@@ -57,6 +57,11 @@ def ignore_interrupt() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+class WorkerLost(RuntimeError):
+    """A chunk whose worker died on every try (executors._worker_died): the calibration stops,
+    keeping its stored generations."""
+
+
 @dataclass
 class CandidateBatch(Batch):
     """Candidates `ids` of generation `t`: the unit an executor ships (no runs of a sweep)."""
@@ -98,7 +103,7 @@ def _in_order(results: Iterator[BatchResult], t: int) -> Iterator[tuple[int, Any
     expect = 0
     for result in results:
         if not isinstance(result, CandidateResult):  # executors._worker_died
-            raise RuntimeError(
+            raise WorkerLost(
                 f"calibrate: a worker died on every try in generation {t} ({result.part}); the "
                 "stored generations are kept: rerun the same command to resume"
             )

@@ -3,7 +3,7 @@
     python -m cadresim.experiments.benchmark_calibrate [--workers 2] [--particles 100]
 
 Four knobs (the seed targets' priors) against the seed targets, at most 2,000 simulations of
-1,000 cadres x 120 months, on the multicore sampler; prints the machine's load, the wall time,
+1,000 cadres x 120 months, on local worker processes; prints the machine's load, the wall time,
 the simulations and the fit. Run it on a quiet machine: the wall time scales with free cores.
 """
 

@@ -28,6 +28,8 @@ IN_FLIGHT_PER_WORKER = 2
 EXIT_OWNER_GONE = 70  # a pool worker whose main process died
 RAY_RETRIES = 3  # Ray's default for tasks, stated: a batch is pure, so a rerun is the same
 BLAS_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+# modules the forkserver imports once for all pool workers (a calibration adds its sampler's)
+FORKSERVER_PRELOAD = ["cadresim.experiments.runs"]
 
 
 def cpu_count() -> int:
@@ -88,7 +90,7 @@ def _processes(
     for var in BLAS_THREAD_VARS:
         os.environ.setdefault(var, "1")
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["cadresim.experiments.runs"])
+    ctx.set_forkserver_preload(FORKSERVER_PRELOAD)
     source = iter(batches)
     while True:
         suspects: list[Batch] = []
@@ -241,6 +243,25 @@ def _connect(ray: Any, address: str) -> None:
         ) from None
 
 
+def start_ray(ray: Any, workers: int, address: str | None) -> bool:
+    """Join the cluster at `address`, or start a private Ray with `workers` CPUs (0: all),
+    unless Ray is already initialised here; True if this call did it (the caller shuts it
+    down). A caller that executes many times (a calibration, once per generation) calls this
+    first, so Ray starts once."""
+    if ray.is_initialized():
+        return False
+    if address:
+        _connect(ray, address)
+    else:
+        ray.init(
+            num_cpus=workers or cpu_count(),
+            include_dashboard=False,
+            log_to_driver=False,
+            configure_logging=False,
+        )
+    return True
+
+
 def _ray(
     batches: Iterable[Batch],
     workers: int,
@@ -253,17 +274,7 @@ def _ray(
         raise ConfigError(
             "experiment.executor = 'ray' needs Ray: pip install 'cadresim[ray]'"
         ) from None
-    started_here = not ray.is_initialized()
-    if started_here:
-        if address:
-            _connect(ray, address)
-        else:
-            ray.init(
-                num_cpus=workers or cpu_count(),
-                include_dashboard=False,
-                log_to_driver=False,
-                configure_logging=False,
-            )
+    started_here = start_ray(ray, workers, address)
     # a task whose worker or node dies is run again by Ray (RETRIES times, on any live node);
     # a batch that still fails is recorded as failed runs (rerun on resume), the rest go on
     remote = ray.remote(max_retries=RAY_RETRIES)(task)

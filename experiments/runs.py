@@ -22,7 +22,7 @@ from cadresim.model.config import CadreConfig, validate
 from cadresim.model.metrics import step_tables, summarise
 from cadresim.model.simulate import simulate_tallies, summary_start
 
-from .calibration.posterior import apply_posterior
+from .calibration.posterior import apply_posterior, carried_posteriors, posteriors_given
 from .space import derived_values, set_dotted
 
 SEED_BITS = 63
@@ -59,6 +59,13 @@ class Batch:
     # experiment.batch: runs stepped together (model/batch.py); keyword-only, so subclasses'
     # positional fields (validation's hooks) keep their places
     engine_batch: str = field(default="auto", kw_only=True)
+    # experiment.posterior: the draws of each base's posterior file, read on the driver when the
+    # batch is made, so workers on other nodes need no copy of the file
+    posteriors: dict[str, Any] = field(default_factory=dict, kw_only=True)
+
+    def __post_init__(self) -> None:
+        if not self.posteriors:
+            self.posteriors = carried_posteriors(self.bases.values())
 
 
 @dataclass
@@ -116,11 +123,12 @@ def run_batch(batch: Batch) -> BatchResult:
     as much as a batched run's steps."""
     done: list[tuple[RunSpec, CadreConfig, np.ndarray]] = []
     failures: list[dict[str, Any]] = []
-    for spec, cfg, outcome in _simulate_all(batch):
-        if isinstance(outcome, dict):  # a failing run is recorded, the sweep goes on
-            failures.append({**spec.describe(), **outcome})
-        else:
-            done.append((spec, cfg, outcome))
+    with posteriors_given(batch.posteriors):
+        for spec, cfg, outcome in _simulate_all(batch):
+            if isinstance(outcome, dict):  # a failing run is recorded, the sweep goes on
+                failures.append({**spec.describe(), **outcome})
+            else:
+                done.append((spec, cfg, outcome))
     return BatchResult(
         batch.part,
         _steps_table(done) if done and batch.save_steps else None,

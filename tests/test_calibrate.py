@@ -3,6 +3,9 @@ reproducibility across workers and resumes, and the experiment.posterior hook.""
 
 from __future__ import annotations
 
+from pathlib import Path
+from types import SimpleNamespace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -10,11 +13,13 @@ import yaml
 
 from cadresim import simulate
 from cadresim.experiments.calibration import calibrate
-from cadresim.experiments.calibration.posterior import posterior_draw
+from cadresim.experiments.calibration.posterior import posterior_draw, write_posterior_yaml
+from cadresim.experiments.calibration.sampler import CandidateResult, _in_order
 from cadresim.experiments.calibration.statistics import STATISTICS, run_statistics
 from cadresim.experiments.calibration.summary import posterior_summary
-from cadresim.experiments.runs import RunSpec, run_config
-from cadresim.model.config import load_config
+from cadresim.experiments.executors import execute
+from cadresim.experiments.runs import Batch, BatchResult, RunSpec, run_batch, run_config
+from cadresim.model.config import ConfigError, load_config
 
 TINY = ["population.size=120", "steps=12", "calibrate.predictive=4", "experiment.report=false"]
 
@@ -133,6 +138,83 @@ def test_reproducible_across_workers_and_resumes(tmp_path):
     assert again.spent == 0 and again.status == "complete"
     on_disk = pd.read_parquet(tmp_path / "b" / "posterior.parquet")
     pd.testing.assert_frame_equal(on_disk, serial.posterior)
+    for name in ("posterior.parquet", "generations.parquet", "predictive.parquet"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
+
+def _chunk(t, ids):
+    samples = [(i, SimpleNamespace(candidate=i)) for i in ids]
+    return CandidateResult(f"gen-{t}-{ids[0]}", None, None, samples=samples)
+
+
+def test_candidates_are_taken_in_candidate_order_whatever_order_chunks_finish():
+    """Chunks come back from an executor in completion order; the generation reads them in
+    candidate order, and a chunk whose worker died on every try stops it with one message."""
+    chunks = [_chunk(0, [4, 5]), _chunk(0, [0, 1]), _chunk(0, [2, 3])]
+    taken = list(_in_order(iter(chunks), 0))
+    assert [i for i, _ in taken] == [s.candidate for _, s in taken] == [0, 1, 2, 3, 4, 5]
+    gap = [_chunk(0, [2, 3])]  # candidates 0-1 never came back: nothing is taken
+    assert list(_in_order(iter(gap), 0)) == []
+    dead = [_chunk(1, [0, 1]), BatchResult("gen-1-0000002", None, None)]
+    with pytest.raises(RuntimeError, match="a worker died on every try in generation 1"):
+        list(_in_order(iter(dead), 1))
+
+
+def test_a_worker_lost_on_every_try_stops_with_one_line_and_resumes(inproc, tmp_path, monkeypatch):
+    from cadresim.experiments.calibration import sampler
+
+    real = sampler.simulate_candidates
+
+    def dies_in_generation_1(batch):  # what executors yield for a batch whose worker died
+        return BatchResult(batch.part, None, None) if batch.t == 1 else real(batch)
+
+    monkeypatch.setattr(sampler, "simulate_candidates", dies_in_generation_1)
+    args = [*TINY, "calibrate.particles=5", "calibrate.generations=2",
+            "experiment.executor=serial", f"experiment.output_dir={tmp_path / 'w'}"]  # fmt: skip
+    res = inproc("calibrate", *args)
+    assert res.returncode == 1
+    assert (
+        res.stderr.count("\n") == 1 and "a worker died on every try in generation 1" in res.stderr
+    )
+    monkeypatch.setattr(sampler, "simulate_candidates", real)
+    res = inproc("calibrate", *args, "experiment.resume=true")
+    assert res.returncode == 0 and "resuming after generation 0" in res.stdout
+
+
+def _posterior_file(path):
+    keys = ["behaviour.steepness", "population.beliefs.awareness", "policy.tolerance.coverage"]
+    rng = np.random.default_rng(7)
+    values = np.column_stack([rng.uniform(1, 6, 9), rng.uniform(0.1, 0.9, 9), np.full(9, 0.5)])
+    path.write_text(
+        write_posterior_yaml(path, keys, values, rng.uniform(0.1, 1.0, 9), {}), encoding="utf-8"
+    )
+    return str(path)
+
+
+def test_posterior_draws_travel_with_the_batch(tmp_path):
+    """experiment.posterior: a batch carries the file's draws, so it runs where the file is not
+    (here: after it is gone, in this process and in a fresh worker process), each run with the
+    draw its seed picks, as from the file."""
+    path = _posterior_file(tmp_path / "posterior.yaml")
+    base = load_config(["population.size=60", "steps=6", f"experiment.posterior={path}"])
+    specs = [RunSpec(r, "baseline", r, s) for r, s in enumerate([3, 11, 12, 40])]
+    draws = {s.seed: posterior_draw(path, s.seed) for s in specs}
+    assert len({d[0][1] for d in draws.values()}) > 1  # the runs take different draws
+    # the same runs with each draw set as a run parameter, with no posterior at all
+    plain = load_config(["population.size=60", "steps=6"])
+    explicit = [RunSpec(s.run_id, s.regime, s.replicate, s.seed, params=tuple(draws[s.seed]))
+                for s in specs]  # fmt: skip
+    expected = run_batch(Batch("x", {"baseline": plain}, explicit, save_steps=False)).runs
+    batch = Batch("p", {"baseline": base}, specs, save_steps=False)
+    assert set(batch.posteriors) == {path}
+    Path(path).unlink()  # workers on other nodes have no copy
+    for executor in ("serial", "processes"):
+        (result,) = execute([batch], executor, workers=1)
+        assert not result.failures, result.failures
+        columns = [c for c in result.runs.columns if c in expected.columns]
+        pd.testing.assert_frame_equal(result.runs[columns], expected[columns])
+    with pytest.raises(ConfigError, match="cannot be read"):  # a new batch reads the file
+        Batch("q", {"baseline": base}, specs)
 
 
 def test_budget_caps_the_simulations(tmp_path):

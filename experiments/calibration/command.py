@@ -1,10 +1,13 @@
 """`cadresim calibrate [overrides]` (the same as `cadresim experiment=calibrate [overrides]`).
 
 Exit codes: 0 done (or already complete), 2 bad input (one line, nothing written), 1 a write
-failed, 130 interrupted (the stored generations are kept; the same command resumes).
+failed or a worker died on every try, 130 interrupted (the stored generations are kept; the
+same command resumes).
 """
 
 from __future__ import annotations
+
+import sys
 
 from omegaconf import DictConfig
 
@@ -23,7 +26,13 @@ def calibrate_command(cfg: CadreConfig, dcfg: DictConfig) -> int:
         f"{cfg.population.size} cadres, {cfg.steps} steps, seed {cfg.seed}",
         flush=True,
     )
-    result = run_calibration(cfg, echo=lambda line: print(line, flush=True))
+    from .sampler import WorkerLost  # noqa: PLC0415
+
+    try:
+        result = run_calibration(cfg, echo=lambda line: print(line, flush=True))
+    except WorkerLost as exc:  # one line, not a traceback; the stored generations are kept
+        print(f"cadresim: {exc}", file=sys.stderr)
+        return 1
     print(format_result(result))
     if cfg.experiment.report:
         from .report import write_calibration_report  # noqa: PLC0415

@@ -190,10 +190,15 @@ def run_calibration(cfg: CadreConfig, echo=None) -> CalibrationResult:
             f"{key} = {str(folder)!r} already holds this calibration; set experiment.resume=true "
             f"to continue it, or choose another {key}"
         )
+    from .sampler import executor_session, pool_workers  # noqa: PLC0415 (pyabc is slow)
+
     folder.mkdir(parents=True, exist_ok=True)
     store.lock_folder(folder, key)
+    e = cfg.experiment
+    workers = pool_workers(e.executor, e.workers, e.ray_address)
     try:
-        return _run_locked(cfg, base, ts, folder, fp, old, echo or (lambda *_: None))
+        with executor_session(e.executor, workers, e.ray_address):
+            return _run_locked(cfg, base, ts, folder, fp, old, workers, echo or (lambda *_: None))
     finally:
         store.unlock_folder(folder)
 
@@ -263,18 +268,20 @@ def _manifest(cfg, base, ts, fp, status, reason, history, **extra) -> dict[str, 
     }
 
 
-def _run_locked(cfg, base, ts, folder, fp, old, echo) -> CalibrationResult:
+def _run_locked(cfg, base, ts, folder, fp, old, workers, echo) -> CalibrationResult:
     import pyabc  # noqa: PLC0415
 
-    from .sampler import SeededMulticoreSampler, seed_candidate  # noqa: PLC0415
+    from .sampler import SeededSampler, seed_candidate  # noqa: PLC0415
 
     logging.getLogger("ABC").setLevel(logging.WARNING)  # our own progress lines instead
     db = f"sqlite:///{(folder / DB).resolve()}"
     stats = [t.statistic for t in ts.targets]
     keys = [p.key for p in ts.priors]
     observed = {t.statistic: t.observed for t in ts.targets}
-    workers = _workers(cfg)
-    sampler = SeededMulticoreSampler(cfg.seed, workers, cfg.calibrate.max_simulations)
+    e = cfg.experiment
+    sampler = SeededSampler(
+        cfg.seed, e.executor, workers, e.ray_address, cfg.calibrate.max_simulations
+    )
     sampler.show_progress = False
     stored = 0  # generations in the database (a run stopped inside generation 0 has none)
     if old and old.get("history") and (folder / DB).exists():
@@ -296,7 +303,9 @@ def _run_locked(cfg, base, ts, folder, fp, old, echo) -> CalibrationResult:
         history = abc.load(db, int(old["history"]["abc_id"]), observed_sum_stat=observed)
     if resuming and old.get("status") == "complete" and old.get("stopping") == _stopping(cfg):
         echo(f"calibrate: complete ({old.get('reason')}); nothing to run")
-        return _finish(cfg, base, ts, folder, fp, history, "complete", old["reason"], stored)
+        return _finish(
+            cfg, base, ts, folder, fp, history, "complete", old["reason"], stored, workers
+        )
     if not resuming:
         seed_candidate(cfg.seed, -1, 0)  # pyabc draws nothing here; seeded for safety
         history = abc.new(db, observed, meta_info={"cadresim_fingerprint": fp})
@@ -320,7 +329,8 @@ def _run_locked(cfg, base, ts, folder, fp, old, echo) -> CalibrationResult:
     remaining = cfg.calibrate.generations - stored
     start = time.perf_counter()
     if remaining > 0:
-        with warnings.catch_warnings():  # pyabc compares inf - inf after the first generation
+        # pyabc compares inf - inf after the first generation: its RuntimeWarning is silenced
+        with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             abc.run(
                 minimum_epsilon=cfg.calibrate.min_epsilon,
@@ -330,17 +340,19 @@ def _run_locked(cfg, base, ts, folder, fp, old, echo) -> CalibrationResult:
     seconds = time.perf_counter() - start
     reason = _reason(cfg, history, sampler)
     return _finish(
-        cfg, base, ts, folder, fp, history, "complete", reason, stored, seconds, sampler.spent
+        cfg,
+        base,
+        ts,
+        folder,
+        fp,
+        history,
+        "complete",
+        reason,
+        stored,
+        workers,
+        seconds,
+        sampler.spent,
     )
-
-
-def _workers(cfg: CadreConfig) -> int:
-    import os  # noqa: PLC0415
-
-    if cfg.experiment.executor == "serial":
-        return 1
-    cores = os.cpu_count() or 1
-    return min(cfg.experiment.workers or cores, cores)
 
 
 def _reason(cfg: CadreConfig, history, sampler) -> str:
@@ -376,7 +388,18 @@ def _generations(history) -> pd.DataFrame:
 
 
 def _finish(
-    cfg, base, ts, folder, fp, history, status, reason, resumed_from, seconds=0.0, spent=None
+    cfg,
+    base,
+    ts,
+    folder,
+    fp,
+    history,
+    status,
+    reason,
+    resumed_from,
+    workers,
+    seconds=0.0,
+    spent=None,
 ) -> CalibrationResult:
     from .predictive import fit_table, run_predictive  # noqa: PLC0415
 
@@ -387,7 +410,7 @@ def _finish(
     if spent is None and done.exists():  # complete before this call: its predictive stands
         predictive = pd.read_parquet(done)
     else:
-        predictive = run_predictive(cfg, base, ts, posterior, _workers(cfg))
+        predictive = run_predictive(cfg, base, ts, posterior, workers)
     fit = fit_table(ts, predictive)
     for name, table in (
         ("posterior", posterior),

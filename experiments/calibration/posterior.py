@@ -8,12 +8,19 @@ over replicates, hence the intervals, includes the parameter uncertainty.
 
 Only knobs that describe the cadres are applied (``behaviour.*`` and ``population.*``): a
 policy or network knob fitted to a locality would otherwise overwrite the regimes compared.
+
+The draws travel with the work: a batch (experiments/runs.py) carries the draws of its bases'
+posterior files, read on the driver when the batch is made, and `run_batch` puts them in front
+of the file (`posteriors_given`), so a worker on another node reads no file and takes the same
+draw from the same numbers.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +31,9 @@ from cadresim.model.config import CadreConfig, ConfigError
 
 APPLIED_PREFIXES = ("behaviour.", "population.")
 FORMAT = "cadresim-posterior/1"
+
+Draws = tuple[tuple[str, ...], np.ndarray, np.ndarray]  # applied keys, values, weights
+_GIVEN: dict[str, Draws] = {}  # posteriors carried by the batch being run (posteriors_given)
 
 
 def write_posterior_yaml(
@@ -74,8 +84,11 @@ def _load(path: str, mtime_ns: int) -> tuple[tuple[str, ...], np.ndarray, np.nda
     return applied, values, weights / weights.sum()
 
 
-def load_posterior(path: str) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
-    """(applied keys, draws x keys, normalised weights); ConfigError for a bad file."""
+def load_posterior(path: str) -> Draws:
+    """(applied keys, draws x keys, normalised weights); ConfigError for a bad file. Draws
+    carried by the batch being run come first: the file is then not read."""
+    if str(path) in _GIVEN:
+        return _GIVEN[str(path)]
     try:
         mtime = os.stat(path).st_mtime_ns
     except OSError as exc:
@@ -83,6 +96,25 @@ def load_posterior(path: str) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
             f"experiment.posterior = {path!r} cannot be read: {exc.strerror or exc}"
         ) from None
     return _load(str(path), mtime)
+
+
+def carried_posteriors(bases: Iterable[CadreConfig]) -> dict[str, Draws]:
+    """The draws of every posterior file the `bases` name, read now (on the driver), to travel
+    with a batch."""
+    paths = {str(b.experiment.posterior) for b in bases if b.experiment.posterior}
+    return {p: load_posterior(p) for p in sorted(paths)}
+
+
+@contextlib.contextmanager
+def posteriors_given(posteriors: Mapping[str, Draws]) -> Iterator[None]:
+    """Within the block, `load_posterior(path)` returns the carried draws of `path`."""
+    saved = dict(_GIVEN)
+    _GIVEN.update(posteriors)
+    try:
+        yield
+    finally:
+        _GIVEN.clear()
+        _GIVEN.update(saved)
 
 
 def check_posterior(path: str) -> None:

@@ -6,34 +6,55 @@ seed, both from SeedSequence([seed, PREDICTIVE_STREAM]), so the table is reprodu
 from __future__ import annotations
 
 import copy
-import multiprocessing as mp
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from cadresim.model.config import CadreConfig, validate
 
-from ..runs import apply_params
-from .sampler import ignore_interrupt
+from .. import executors
+from ..runs import Batch, BatchResult, apply_params
+from .sampler import WorkerLost
 from .statistics import run_statistics
 from .targetset import TargetSet
 
 PREDICTIVE_STREAM = 0x5EED
-_JOB: dict = {}
+PER_BATCH = 2  # predictive runs per executor task
 
 
-def _one(args: tuple[list[tuple[str, float]], int]) -> dict[str, float]:
-    params, seed = args
-    cfg = copy.deepcopy(_JOB["base"])
-    apply_params(cfg, params)
-    cfg.seed = seed
-    return run_statistics(validate(cfg))
+@dataclass
+class PredictiveBatch(Batch):
+    """Predictive runs `first`, `first + 1` ...: (knob values, run seed) on `bases["base"]`."""
+
+    first: int = 0
+    jobs: list[tuple[list[tuple[str, float]], int]] = field(default_factory=list)
+
+
+@dataclass
+class PredictiveResult(BatchResult):
+    first: int = 0
+    stats: list[dict[str, float]] = field(default_factory=list)
+
+
+def run_predictive_batch(batch: PredictiveBatch) -> PredictiveResult:
+    """The statistics of each run of the batch (in an executor's worker)."""
+    stats = []
+    for params, seed in batch.jobs:
+        cfg = copy.deepcopy(batch.bases["base"])
+        apply_params(cfg, params)
+        cfg.seed = seed
+        stats.append(run_statistics(validate(cfg)))
+    return PredictiveResult(
+        batch.part, None, None, executed=len(stats), first=batch.first, stats=stats
+    )
 
 
 def run_predictive(
     cfg: CadreConfig, base: CadreConfig, ts: TargetSet, posterior: pd.DataFrame, workers: int
 ) -> pd.DataFrame:
-    """One row per predictive run: its particle, knob values, seed and target statistics."""
+    """One row per predictive run: its particle, knob values, seed and target statistics. The
+    runs go to the calibration's executor (`experiment.executor`, `workers` as capped)."""
     keys = [p.key for p in ts.priors]
     n = cfg.calibrate.predictive
     rng = np.random.default_rng(np.random.SeedSequence([cfg.seed, PREDICTIVE_STREAM]))
@@ -44,15 +65,23 @@ def run_predictive(
         ([(k, float(posterior[k].iloc[r])) for k in keys], int(s))
         for r, s in zip(rows, seeds, strict=True)
     ]
-    _JOB["base"] = base
-    try:
-        if workers > 1 and n > 1:
-            with mp.get_context("fork").Pool(workers, initializer=ignore_interrupt) as pool:
-                results = pool.map(_one, jobs, chunksize=1)
-        else:
-            results = [_one(j) for j in jobs]
-    finally:
-        _JOB.clear()
+    batches = (
+        PredictiveBatch(
+            f"predictive-{i:06d}", {"base": base}, [], first=i, jobs=jobs[i : i + PER_BATCH]
+        )
+        for i in range(0, n, PER_BATCH)
+    )
+    e = cfg.experiment
+    results: list[dict[str, float] | None] = [None] * n
+    for result in executors.execute(
+        batches, e.executor, workers, e.ray_address, task=run_predictive_batch
+    ):
+        if not isinstance(result, PredictiveResult):  # executors._worker_died
+            raise WorkerLost(
+                f"calibrate: a worker died on every try in the predictive runs ({result.part}); "
+                "the stored generations are kept: rerun the same command to finish"
+            )
+        results[result.first : result.first + len(result.stats)] = result.stats
     stats = [t.statistic for t in ts.targets]
     table = pd.DataFrame({"draw": np.arange(n), "particle": rows.astype(int), "seed": seeds})
     for i, k in enumerate(keys):

@@ -1,14 +1,21 @@
-"""pyabc's multicore evaluation-parallel sampling, made reproducible with the seed.
+"""pyabc's evaluation-parallel sampling on the project's executors, reproducible with the seed.
 
-pyabc's `MulticoreEvalParallelSampler` gives each worker a fresh random seed and numbers the
-candidates in the order the workers happen to take them, so two runs differ. Here candidate i
-of generation t draws everything it draws (its proposal from the previous population's
-transition kernel, the run seed of its simulation, its acceptance) from
-`SeedSequence([seed, t + 1, i])`, candidates are numbered before they are handed out (in chunks, to
-a fork pool), and the generation keeps the first n accepted candidates in candidate order and
-counts the candidates up to the n-th accepted as its evaluations (pyabc's own sampler also keeps
-the first n by number, to avoid favouring fast simulations). A generation therefore depends on
-the seed and the previous generation only, whatever the number of workers or their timing.
+pyabc's own parallel samplers give each worker a fresh random seed and number the candidates in
+the order the workers happen to take them, so two runs differ. Here candidate i of generation t
+draws everything it draws (its proposal from the previous population's transition kernel, the
+run seed of its simulation, its acceptance) from `SeedSequence([seed, t + 1, i])`; candidates
+are numbered before they are handed out, in chunks (`CandidateBatch`) run by
+experiments/executors.py (serial, local processes, or Ray with `experiment.ray_address`); and
+the generation keeps the first n accepted candidates in candidate order, whatever order the
+chunks come back in, and counts the candidates up to the n-th accepted as its evaluations
+(pyabc's own samplers also keep the first n by number, to avoid favouring fast simulations). A
+generation therefore depends on the seed and the previous generation only, whatever the
+executor, the number of workers or their timing.
+
+Each chunk carries pyabc's `simulate_one` of its generation, cloudpickled once per generation
+(as pyabc's Dask and Redis samplers ship it), and every chunk unpickles its own fresh copy, so
+no worker state leaks from one chunk into another: workers need the installed package only,
+no shared files.
 
 `max_total` caps the candidates a generation may try: a generation that cannot accept n within it
 is not stored (pyabc stops on a sample that is not ok), so the total never exceeds
@@ -17,19 +24,24 @@ is not stored (pyabc stops on a sample that is not ok), so the total never excee
 
 from __future__ import annotations
 
+import contextlib
 import itertools
-import multiprocessing as mp
 import random
 import signal
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
+import cloudpickle
 import numpy as np
-from pyabc.sampler import MulticoreEvalParallelSampler
+from pyabc.sampler import Sampler
+
+from cadresim.model.config import ConfigError
+
+from .. import executors
+from ..runs import Batch, BatchResult
 
 CHUNK = 2  # candidates per task: small, so few are simulated past the n-th acceptance
-
-_JOB: dict[str, Any] = {}  # what the forked workers need; set before the pool forks
 
 
 def seed_candidate(seed: int, t: int, i: int) -> None:
@@ -45,29 +57,113 @@ def ignore_interrupt() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _simulate_chunk(ids: list[int]) -> list[tuple[int, Any]]:
+class WorkerLost(RuntimeError):
+    """A chunk whose worker died on every try (executors._worker_died): the calibration stops,
+    keeping its stored generations."""
+
+
+@dataclass
+class CandidateBatch(Batch):
+    """Candidates `ids` of generation `t`: the unit an executor ships (no runs of a sweep)."""
+
+    job: bytes = b""  # cloudpickled (simulate_one, sample_factory) of the generation
+    seed: int = 0
+    t: int = 0
+    ids: tuple[int, ...] = ()
+
+
+@dataclass
+class CandidateResult(BatchResult):
+    samples: list[tuple[int, Any]] = field(default_factory=list)  # (candidate, pyabc Sample)
+
+
+def simulate_candidates(batch: CandidateBatch) -> CandidateResult:
+    """Run the batch's candidates in this process (any executor's worker)."""
+    simulate_one, factory = cloudpickle.loads(batch.job)
     out = []
-    for i in ids:
-        seed_candidate(_JOB["seed"], _JOB["t"], i)
-        sample = _JOB["factory"]()
-        sample.append(_JOB["simulate_one"]())
+    for i in batch.ids:
+        seed_candidate(batch.seed, batch.t, i)
+        sample = factory()
+        sample.append(simulate_one())
         out.append((i, sample))
-    return out
+    return CandidateResult(batch.part, None, None, executed=len(out), samples=out)
 
 
-def _chunks(limit: float) -> Iterator[list[int]]:
+def _batches(job: bytes, seed: int, t: int, limit: float) -> Iterator[CandidateBatch]:
     for start in itertools.count(0, CHUNK):
         if start >= limit:
             return
-        yield [i for i in range(start, start + CHUNK) if i < limit]
+        ids = tuple(i for i in range(start, start + CHUNK) if i < limit)
+        yield CandidateBatch(f"gen-{t}-{start:07d}", {}, [], job=job, seed=seed, t=t, ids=ids)
 
 
-class SeededMulticoreSampler(MulticoreEvalParallelSampler):
-    """Evaluation-parallel on `n_procs` forked processes (1: in this process), reproducible."""
+def _in_order(results: Iterator[BatchResult], t: int) -> Iterator[tuple[int, Any]]:
+    """(candidate, sample) in candidate order from chunk results in completion order."""
+    waiting: dict[int, list[tuple[int, Any]]] = {}
+    expect = 0
+    for result in results:
+        if not isinstance(result, CandidateResult):  # executors._worker_died
+            raise WorkerLost(
+                f"calibrate: a worker died on every try in generation {t} ({result.part}); the "
+                "stored generations are kept: rerun the same command to resume"
+            )
+        waiting[result.samples[0][0]] = result.samples
+        while expect in waiting:
+            chunk = waiting.pop(expect)
+            yield from chunk
+            expect = chunk[-1][0] + 1
 
-    def __init__(self, seed: int, n_procs: int = 1, max_total: float = np.inf) -> None:
-        super().__init__(n_procs=max(1, n_procs), daemon=True)
+
+def pool_workers(executor: str, workers: int, ray_address: str | None) -> int:
+    """`experiment.workers` capped to this machine's cores once (with its one warning) where
+    the workers are local, so the executor, called once per generation, does not warn again."""
+    if executor == "serial" or (executor == "ray" and ray_address):
+        return workers
+    return executors.capped_workers(workers)
+
+
+@contextlib.contextmanager
+def executor_session(executor: str, workers: int, ray_address: str | None) -> Iterator[None]:
+    """Hold the executor's resources for a whole calibration (`workers` from pool_workers):
+    Ray starts, or joins the cluster, once, not once per generation and again for the
+    predictive runs."""
+    if executor == "processes" and __name__ not in executors.FORKSERVER_PRELOAD:
+        # each generation is a new pool: its workers then fork with pyabc already imported
+        # (once, in the forkserver) instead of importing it each (about a second apiece)
+        executors.FORKSERVER_PRELOAD.append(__name__)
+    if executor != "ray":
+        yield
+        return
+    try:
+        import ray  # noqa: PLC0415
+    except ImportError:
+        raise ConfigError(
+            "experiment.executor = 'ray' needs Ray: pip install 'cadresim[ray]'"
+        ) from None
+    started = executors.start_ray(ray, workers, ray_address)
+    try:
+        yield
+    finally:
+        if started:
+            ray.shutdown()
+
+
+class SeededSampler(Sampler):
+    """Evaluation-parallel on `executor` (serial | processes | ray), reproducible."""
+
+    def __init__(
+        self,
+        seed: int,
+        executor: str = "serial",
+        workers: int = 0,
+        ray_address: str | None = None,
+        max_total: float = np.inf,
+    ) -> None:
+        super().__init__()
         self.seed = int(seed)
+        self.executor = executor
+        self.workers = workers  # capped by pool_workers
+        self.ray_address = ray_address
         self.max_total = max_total  # simulations allowed in all, stored generations or not
         self.spent = 0  # simulations done so far (set from the history on a resume)
         self.on_generation: Callable[[int, int, int], None] | None = None
@@ -76,34 +172,26 @@ class SeededMulticoreSampler(MulticoreEvalParallelSampler):
         self, n, simulate_one, t, *, max_eval=np.inf, all_accepted=False, ana_vars=None
     ):
         limit = min(max_eval, self.max_total - self.spent)
-        _JOB.update(seed=self.seed, t=int(t), simulate_one=simulate_one)
-        _JOB["factory"] = self._create_empty_sample
-        accepted: list[tuple[int, Any]] = []
+        job = cloudpickle.dumps((simulate_one, self.sample_factory))
+        results = executors.execute(
+            _batches(job, self.seed, int(t), limit),
+            self.executor,
+            self.workers,
+            self.ray_address,
+            task=simulate_candidates,
+        )
+        kept = []
+        accepted = 0
         last = -1
-        pool = None
         try:
-            if self.n_procs > 1:
-                pool = mp.get_context("fork").Pool(self.n_procs, initializer=ignore_interrupt)
-                results = pool.imap(_simulate_chunk, _chunks(limit))
-            else:
-                results = map(_simulate_chunk, _chunks(limit))
-            kept = []
-            for chunk in results:
-                for i, sample in chunk:
-                    kept.append(sample)
-                    last = i
-                    if sample.n_accepted:
-                        accepted.append((i, sample))
-                    if len(accepted) >= n or (all_accepted and i + 1 >= n):
-                        break
-                else:
-                    continue
-                break
+            for i, sample in _in_order(results, int(t)):
+                kept.append(sample)
+                last = i
+                accepted += bool(sample.n_accepted)
+                if accepted >= n or (all_accepted and i + 1 >= n):
+                    break
         finally:
-            if pool is not None:
-                pool.terminate()
-                pool.join()
-            _JOB.clear()
+            results.close()  # cancels the chunks still in flight
         self.nr_evaluations_ = last + 1
         self.spent += last + 1
         out = self._create_empty_sample()

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import tempfile
 import time
 from pathlib import Path
@@ -25,13 +24,6 @@ BUDGET_SECONDS = 300
 def load() -> str:
     one, five, fifteen = os.getloadavg()
     return f"load average {one:.2f}, {five:.2f}, {fifteen:.2f} on {os.cpu_count()} cores"
-
-
-def cpu_seconds() -> float:
-    """CPU time of this process and of its finished worker processes (user + system)."""
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def main() -> None:
@@ -50,9 +42,9 @@ def main() -> None:
         ]
         print(f"before: {load()}")
         print(f"calibrate {' '.join(overrides[:-1])} (1000 cadres x 120 months)", flush=True)
-        start, cpu0 = time.perf_counter(), cpu_seconds()
+        start = time.perf_counter()
         res = calibrate(overrides, verbose=True)
-        seconds, cpu = time.perf_counter() - start, cpu_seconds() - cpu0
+        seconds = time.perf_counter() - start
         print(format_result(res))
         print(f"after: {load()}")
     verdict = "within" if seconds <= BUDGET_SECONDS else "OVER"
@@ -60,10 +52,6 @@ def main() -> None:
         f"wall time {seconds:.1f} s for {res.spent} simulations + "
         f"{len(res.predictive)} predictive runs on {args.workers} workers "
         f"({res.spent / seconds:.1f} simulations/s): {verdict} the {BUDGET_SECONDS} s budget"
-    )
-    print(
-        f"CPU time {cpu:.1f} s (this process and its workers): {cpu / args.workers:.1f} s of "
-        f"wall time on {args.workers} free cores"
     )
 
 

@@ -238,7 +238,10 @@ def sweep_findings(
                     )
                 )  # fmt: skip
     if pareto is not None and not pareto.empty and levers:
-        settings = runs[levers].drop_duplicates().shape[0]
+        # the Pareto set is over levers only (uncertainties averaged out): count the settings of
+        # its own columns, not the design points (levers x uncertainty values)
+        own = [c for c in levers if c in pareto.columns] or levers
+        settings = runs[own].drop_duplicates().shape[0]
         out.append(t("pareto_finding", lang, k=len(pareto), n=settings))
     return out
 

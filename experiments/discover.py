@@ -396,6 +396,7 @@ def discover(
         )
     target = Path(out) if out else folder / _folder_name(threshold, compare)
     check_output(target, "--out")
+    _check_own_folder(target)
     y = threshold.fails(points[threshold.outcome].to_numpy(float))
     points = points.assign(fail=y)
     if not y.any():
@@ -411,6 +412,21 @@ def discover(
         statements.append(box.statement)
     _write(target, threshold, compare, values, points, traj, found, folder)
     return Discovery(target, points, traj, found, statements)
+
+
+def _check_own_folder(target: Path) -> None:
+    """An existing --out must be empty or an earlier discover output (it holds discover.json):
+    written into another experiment's folder, the outputs would mix with its results and make
+    `cadresim report` of that folder write a discover report over its own."""
+    if not target.is_dir() or (target / "discover.json").is_file():
+        return
+    others = sorted(p.name for p in target.iterdir() if not p.name.startswith("."))
+    if others:
+        shown = ", ".join(others[:3]) + (", ..." if len(others) > 3 else "")
+        raise DiscoverError(
+            f"--out = {str(target)!r} holds other files ({shown}); choose an empty or new "
+            "folder, or an earlier discover output"
+        )
 
 
 def _write(

@@ -103,9 +103,15 @@ def load_points(folder: Path, outcome: str) -> tuple[pd.DataFrame, dict[str, str
         design = pd.read_parquet(folder / "design.parquet")
         roles_t = pd.read_parquet(folder / "parameters.parquet")
         runs = pd.read_parquet(folder / "runs.parquet")
-    except OSError:
+    except FileNotFoundError:
         raise DiscoverError(
             f"{folder}: the sweep has no runs.parquet yet; finish it first (run its command again)"
+        ) from None
+    except (OSError, ValueError) as exc:  # truncated or empty: pyarrow's ArrowInvalid
+        first = str(exc).splitlines()[0].rstrip(".") if str(exc) else type(exc).__name__
+        raise DiscoverError(
+            f"{folder}: cannot read the sweep's tables ({first}); run the sweep's command again "
+            "to repair its folder (corrupt parts are set aside and rerun, the tables rebuilt)"
         ) from None
     roles = dict(zip(roles_t["parameter"], roles_t["role"], strict=True))
     runs = runs[runs["grouping"] == "all"]

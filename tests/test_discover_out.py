@@ -26,3 +26,11 @@ def test_out_that_is_new_or_an_earlier_discover_output_is_written(tmp_path):
     assert again.folder == tmp_path / "mine" and (again.folder / "discover.json").is_file()
     default = discover(sweep, "misconduct_rate > 0.05")
     assert discover(sweep, "misconduct_rate > 0.05").folder == default.folder  # rerun in place
+
+
+def test_a_truncated_runs_table_is_one_line_not_a_traceback(tmp_path, inproc):
+    sweep, _ = _sweep(tmp_path / "sweep")
+    (sweep / "runs.parquet").write_bytes(b"")
+    out = inproc("discover", str(sweep), "--fail", "misconduct_rate > 0.05")
+    assert out.returncode == 2 and "cannot read the sweep's tables" in out.stderr
+    assert out.stderr.count("\n") == 1 and not list(sweep.glob("discover-*"))

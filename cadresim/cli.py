@@ -243,8 +243,55 @@ def _run_hydra(argv: list[str]) -> int:
     return 0
 
 
+class _ClosedPipeSafe:
+    """stdout that outlives its reader: `cadresim ... | head` closes the pipe after a few lines,
+    and the next print would raise BrokenPipeError (an OSError) in the middle of the job, which
+    then stopped before its report with 'cannot write to the results folder'. Output after the
+    reader left goes to /dev/null instead, and the job finishes."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            self._to_devnull()
+            return len(text)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            self._to_devnull()
+
+    def _to_devnull(self) -> None:
+        """Point the stream's descriptor at /dev/null, so what it still buffers (flushed here
+        or at exit) goes nowhere instead of raising again."""
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self._stream.fileno())
+            os.close(devnull)
+        except (OSError, ValueError, AttributeError):  # no descriptor (a test's capture)
+            self._stream = open(os.devnull, "w")  # noqa: SIM115
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Console entry point."""
+    stdout = sys.stdout
+    sys.stdout = _ClosedPipeSafe(stdout)
+    try:
+        return _main(argv)
+    finally:
+        if isinstance(sys.stdout, _ClosedPipeSafe):
+            sys.stdout.flush()
+            sys.stdout = stdout
+
+
+def _main(argv: list[str] | None) -> int:
     global _task_started
     _task_started = False
     _PROGRESS[:] = [0, 0]

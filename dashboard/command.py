@@ -11,6 +11,7 @@ code 2.
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import socket
 import sys
@@ -47,7 +48,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--challenge",
         default=None,
-        help="classroom: the scenario challenge (a preset in dashboard/challenges/); "
+        help="classroom: the scenario challenge (a preset in dashboard/challenge_presets/); "
         "default the first",
     )
     parser.add_argument(
@@ -95,13 +96,30 @@ def _check_range(flag: str, value: float, bounds: tuple[float, float]) -> None:
         cli.fail(f"{flag} = {value} is out of range; allowed [{lo:g}, {hi:g}]")
 
 
-def port_free(host: str, port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+def bind_problem(host: str, port: int) -> str | None:
+    """Why the server could not listen on host:port, or None if it can: a taken port, an
+    address that is not this machine's and a name that does not resolve each get their own
+    message (all three are OSErrors to bind)."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except (socket.gaierror, UnicodeError) as exc:
+        return f"--host = {host!r} is not an address or a known host name ({exc})"
+    with socket.socket(family, kind, proto) as sock:
         try:
-            sock.bind((host, port))
-        except OSError:
-            return False
-    return True
+            sock.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return (
+                    f"port {port} on {host} is already in use (another dashboard?); "
+                    "choose another with --port"
+                )
+            if exc.errno == errno.EADDRNOTAVAIL:
+                return (
+                    f"--host = {host!r} is not an address of this machine; allowed 127.0.0.1 "
+                    "(this machine only), 0.0.0.0 (every network) or one of its own addresses"
+                )
+            return f"cannot listen on {host} port {port}: {exc.strerror or exc}"
+    return None
 
 
 def request_log(app: Callable[..., Any]) -> Callable[..., Any]:
@@ -126,15 +144,13 @@ def request_log(app: Callable[..., Any]) -> Callable[..., Any]:
 
 def run(argv: list[str]) -> int:
     args = parse(argv)
-    if not port_free(args.host, args.port):
-        cli.fail(
-            f"port {args.port} on {args.host} is already in use (another dashboard?); "
-            "choose another with --port"
-        )
+    problem = bind_problem(args.host, args.port)
+    if problem:
+        cli.fail(problem)
     from .session import STORE  # noqa: PLC0415  (Dash is imported only when serving)
 
     STORE.configure(args.max_sessions, args.idle_minutes)
-    url = f"http://{args.host}:{args.port}/"
+    url = f"http://{f'[{args.host}]' if ':' in args.host else args.host}:{args.port}/"
     if args.classroom:
         from .classroom_app import create_classroom  # noqa: PLC0415
 

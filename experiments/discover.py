@@ -103,9 +103,15 @@ def load_points(folder: Path, outcome: str) -> tuple[pd.DataFrame, dict[str, str
         design = pd.read_parquet(folder / "design.parquet")
         roles_t = pd.read_parquet(folder / "parameters.parquet")
         runs = pd.read_parquet(folder / "runs.parquet")
-    except OSError:
+    except FileNotFoundError:
         raise DiscoverError(
             f"{folder}: the sweep has no runs.parquet yet; finish it first (run its command again)"
+        ) from None
+    except (OSError, ValueError) as exc:  # truncated or empty: pyarrow's ArrowInvalid
+        first = str(exc).splitlines()[0].rstrip(".") if str(exc) else type(exc).__name__
+        raise DiscoverError(
+            f"{folder}: cannot read the sweep's tables ({first}); run the sweep's command again "
+            "to repair its folder (corrupt parts are set aside and rerun, the tables rebuilt)"
         ) from None
     roles = dict(zip(roles_t["parameter"], roles_t["role"], strict=True))
     runs = runs[runs["grouping"] == "all"]
@@ -396,6 +402,7 @@ def discover(
         )
     target = Path(out) if out else folder / _folder_name(threshold, compare)
     check_output(target, "--out")
+    _check_own_folder(target)
     y = threshold.fails(points[threshold.outcome].to_numpy(float))
     points = points.assign(fail=y)
     if not y.any():
@@ -411,6 +418,21 @@ def discover(
         statements.append(box.statement)
     _write(target, threshold, compare, values, points, traj, found, folder)
     return Discovery(target, points, traj, found, statements)
+
+
+def _check_own_folder(target: Path) -> None:
+    """An existing --out must be empty or an earlier discover output (it holds discover.json):
+    written into another experiment's folder, the outputs would mix with its results and make
+    `cadresim report` of that folder write a discover report over its own."""
+    if not target.is_dir() or (target / "discover.json").is_file():
+        return
+    others = sorted(p.name for p in target.iterdir() if not p.name.startswith("."))
+    if others:
+        shown = ", ".join(others[:3]) + (", ..." if len(others) > 3 else "")
+        raise DiscoverError(
+            f"--out = {str(target)!r} holds other files ({shown}); choose an empty or new "
+            "folder, or an earlier discover output"
+        )
 
 
 def _write(

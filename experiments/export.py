@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -35,15 +36,30 @@ def folder_tables(folder: Path) -> dict[str, pd.DataFrame]:
     tables: dict[str, pd.DataFrame] = {}
     steps = folder / "steps"
     if steps.is_dir() and any(steps.glob("*.parquet")):
-        table = pd.read_parquet(steps)
+        table = _read(steps, pd.read_parquet)
         order = [c for c in ("run_id", "step") if c in table.columns]
         tables["steps"] = table.sort_values(order, kind="stable").reset_index(drop=True)
     for path in sorted(folder.glob("*.parquet")):
-        tables[path.stem] = pd.read_parquet(path)
+        tables[path.stem] = _read(path, pd.read_parquet)
     summary = folder / "summary.json"
     if summary.is_file():
-        tables["summary"] = summary_table(json.loads(summary.read_text(encoding="utf-8")))
+        tables["summary"] = _read(
+            summary, lambda p: summary_table(json.loads(p.read_text(encoding="utf-8")))
+        )
     return tables
+
+
+def _read(path: Path, read: Callable[[Path], pd.DataFrame]) -> pd.DataFrame:
+    """`read(path)`, or ExportError naming the file (a truncated or corrupt table, which
+    pyarrow reports as ArrowInvalid, a ValueError) instead of a traceback."""
+    try:
+        return read(path)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        first = str(exc).splitlines()[0].rstrip(".") if str(exc) else type(exc).__name__
+        raise ExportError(
+            f"cannot read {path}: {first}; nothing was exported (an experiment's folder is "
+            "repaired by running its command again: corrupt parts are set aside and rerun)"
+        ) from None
 
 
 def export_folder(folder: str | Path, fmt: str) -> list[Path]:
@@ -82,6 +98,12 @@ def export_main(argv: list[str]) -> int:
         written = export_folder(args.folder, args.format)
     except ExportError as exc:
         p.error(str(exc))
+    except OSError as exc:  # a full disk: the files already there are left whole
+        where = exc.filename or args.folder
+        print(
+            f"cadresim: error: export: cannot write {where}: {exc.strerror or exc}", file=sys.stderr
+        )
+        return 1
     print(f"cadresim: exported {len(written)} file(s): {', '.join(str(w) for w in written)}")
     return 0
 

@@ -42,30 +42,27 @@ def report_main(argv: list[str]) -> int:
         "--out", default=None, help="HTML file to write (default: FOLDER/report.LANG.html)"
     )
     args = p.parse_args(argv)
-    from .optimise_report import is_optimise_folder, write_optimise_report  # noqa: PLC0415
+    if args.out:  # every folder kind: never over another file, a folder or under a file
+        from .report import check_target  # noqa: PLC0415
 
-    if is_optimise_folder(args.folder):  # an optimise folder has its own report
         try:
-            path = write_optimise_report(args.folder, lang=args.lang, out=args.out)
-        except ValueError as exc:
+            check_target(Path(args.out), "--out")
+        except ReportError as exc:
             cli.fail(str(exc))
-        print(f"cadresim: report written to {path}")
-        return 0
-    from .discover_report import is_discover_folder, write_discover_report  # noqa: PLC0415
-
-    if is_discover_folder(args.folder):  # a scenario-discovery folder (inside a sweep's)
-        try:
-            path = write_discover_report(args.folder, lang=args.lang, out=args.out)
-        except ValueError as exc:
-            cli.fail(str(exc))
-        print(f"cadresim: report written to {path}")
-        return 0
     from .calibration.report import is_calibration  # noqa: PLC0415
+    from .discover_report import is_discover_folder  # noqa: PLC0415
+    from .optimise_report import is_optimise_folder  # noqa: PLC0415
 
-    if is_calibration(args.folder):  # a calibrate folder has its own report
-        from .calibration.report import write_calibration_report  # noqa: PLC0415
-
-        path = write_calibration_report(args.folder, args.lang, args.out)
+    kinds = {"optimise": is_optimise_folder, "discover": is_discover_folder}
+    kinds["calibrate"] = is_calibration
+    kind = next((name for name, test in kinds.items() if test(args.folder)), None)
+    if kind and args.static:  # said, not silently skipped
+        cli.fail(
+            f"--static: the report of a {kind} folder has no static figure export yet; drop "
+            "--static (its charts are in the HTML report)"
+        )
+    if kind:  # these folder kinds have their own report
+        path = _own_report(kind, args.folder, args.lang, args.out)
         print(f"cadresim: report written to {path}")
         return 0
     files: list[Path] = []
@@ -83,6 +80,22 @@ def report_main(argv: list[str]) -> int:
     for file in files:
         print(f"cadresim: figure written to {file}")
     return 0
+
+
+def _own_report(kind: str, folder: str, lang: str, out: str | None) -> Path:
+    if kind == "calibrate":
+        from .calibration.report import write_calibration_report  # noqa: PLC0415
+
+        return write_calibration_report(folder, lang, out)
+    if kind == "optimise":
+        from .optimise_report import write_optimise_report as write  # noqa: PLC0415
+    else:
+        from .discover_report import write_discover_report as write  # noqa: PLC0415
+    try:
+        return write(folder, lang=lang, out=out)
+    except ValueError as exc:
+        cli.fail(str(exc))
+        raise  # unreachable: fail exits
 
 
 def report_after_run(folder: str | Path, cfg: CadreConfig) -> Path:

@@ -61,6 +61,8 @@ def regime_finding(rows: pd.DataFrame, regime: str, baseline: str, lang: str) ->
     what = t("initiative_word", lang)
     first = clause("initiative_rate", "raises", "lowers", "no_change", what=what)
     head = f"{name} {first} {t('over_baseline', lang, baseline=base)}" if first else name
+    if lang == "en" and first == t("no_change", lang, what=what):  # not "X initiative ... over"
+        head = f"{name}: {first} from {base}"
     if lang == "zh" and first:
         head = f"{name}{t('over_baseline', lang, baseline=base)}{first}"
     errors = clause("error_rate", "cost_more", "cost_fewer", "errors_same")
@@ -238,7 +240,10 @@ def sweep_findings(
                     )
                 )  # fmt: skip
     if pareto is not None and not pareto.empty and levers:
-        settings = runs[levers].drop_duplicates().shape[0]
+        # the Pareto set is over levers only (uncertainties averaged out): count the settings of
+        # its own columns, not the design points (levers x uncertainty values)
+        own = [c for c in levers if c in pareto.columns] or levers
+        settings = runs[own].drop_duplicates().shape[0]
         out.append(t("pareto_finding", lang, k=len(pareto), n=settings))
     return out
 

@@ -101,9 +101,15 @@ def parse_space(cfg: CadreConfig) -> list[Parameter]:
     return params
 
 
+# Keys of a dict that is one knob's spec, not a level of nesting: a sweep's {values: [...]} and
+# a calibration prior {dist: normal, mean: m, sd: s, low: a, high: b} (no knob has these names).
+SPEC_KEYS = frozenset({"values", "dist", "mean", "sd", "low", "high"})
+
+
 def _flatten_spec(spec: Any, prefix: str = "") -> dict[str, Any]:
-    """Nested dicts -> {dotted key: range or values}; a dict holding only `values` is a leaf."""
-    if not isinstance(spec, Mapping) or (prefix and set(spec) == {"values"}):
+    """Nested dicts -> {dotted key: range, values or prior}; a dict whose keys are all
+    SPEC_KEYS is a leaf."""
+    if not isinstance(spec, Mapping) or (prefix and spec and set(spec) <= SPEC_KEYS):
         return {prefix: spec}
     out: dict[str, Any] = {}
     for k, v in spec.items():
@@ -125,6 +131,8 @@ def _parameter(
         raise ConfigError(f"{where}: {key} holds a list; only single values can be varied")
     lo_ok, hi_ok = _field_range(cfg, key)
     if isinstance(spec, Mapping):
+        if set(spec) != {"values"}:  # e.g. a calibration prior {dist: ..., low: ..., high: ...}
+            raise ConfigError(f"{where} = {dict(spec)}: give [lo, hi] or {{values: [a, b, ...]}}")
         values = spec["values"]
     elif isinstance(spec, list | tuple):
         values = list(spec)

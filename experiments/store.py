@@ -231,9 +231,13 @@ def unlock_folder(folder: Path) -> None:
 def prepare_folder(folder: Path, print_key: str, fp: str, resume: bool) -> None:
     """Create or reopen `folder` and take its lock; refuse a folder another process writes, a
     folder of another experiment, or any folder with runs when resume is off. Raises
-    ConfigError (exit 2) before any run starts; the lock is released again on refusal."""
+    ConfigError (exit 2) before any run starts; on refusal the lock is released and what this
+    call made (the folder, steps/, runs/, the lock file) is removed again, so a folder given
+    by mistake (a home directory, a colleague's results) is left as it was."""
     if folder.exists() and not folder.is_dir():
         raise ConfigError(f"{print_key} = {str(folder)!r} is a file, not a folder")
+    made = [p for p in (folder / LOCK, folder / "steps", folder / "runs") if not p.exists()]
+    made += [p for p in (folder, *folder.parents) if not p.exists()]  # deepest first
     try:
         folder.mkdir(parents=True, exist_ok=True)
         for sub in ("steps", "runs"):
@@ -242,15 +246,40 @@ def prepare_folder(folder: Path, print_key: str, fp: str, resume: bool) -> None:
         os.close(fd)
         os.unlink(probe)
     except OSError as exc:
+        _remove_made(made)
         raise ConfigError(
             f"{print_key} = {str(folder)!r} is not writable: {exc.strerror or exc}"
         ) from None
-    lock_folder(folder, print_key)
+    lock = folder / LOCK
+    try:
+        lock_folder(folder, print_key)
+    except ConfigError:  # another process holds the lock file: never remove it
+        _remove_made([p for p in made if p != lock])
+        raise
     try:
         _check_folder(folder, print_key, fp, resume)
-    except BaseException:
+    except BaseException as exc:
+        if lock in made and isinstance(exc, ConfigError):
+            # unlinked while still held, so no other process can hold a lock on this file
+            # when it goes (one opening it now fails to lock it, one opening later makes a
+            # new file)
+            lock.unlink(missing_ok=True)
         unlock_folder(folder)
+        if isinstance(exc, ConfigError):
+            _remove_made([p for p in made if p != lock])
         raise
+
+
+def _remove_made(made: list[Path]) -> None:
+    """Remove, deepest first, the files and empty folders a refused prepare_folder made."""
+    for path in made:
+        try:
+            if path.is_dir():
+                path.rmdir()  # only if empty: never anything another process put there
+            elif path.exists():
+                path.unlink()
+        except OSError:
+            pass
 
 
 def _check_folder(folder: Path, print_key: str, fp: str, resume: bool) -> None:

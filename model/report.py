@@ -71,6 +71,9 @@ def print_run(result: SimulationResult, paths: tuple[Path, Path] | None) -> None
     if paths:
         print(f"step table: {paths[0]}")
         print(f"summary:    {paths[1]}")
+        others = [str(p) for p in result.written if p not in paths]
+        if others:  # org-chart tables, CSV or Excel copies (experiment.format)
+            print(f"also:       {', '.join(others)}")
 
 
 COMBINED = {

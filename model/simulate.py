@@ -38,6 +38,8 @@ class SimulationResult:
     seconds: float = 0.0  # wall time of the steps (kept out of the summary: it is not reproducible)
     # network=file: units, levels (and nodes with network.node_steps), see model.orgtables
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    # every file the last write() put in place, so the command can list them all
+    written: list[Path] = field(default_factory=list)
 
     def write(self, directory: str | Path) -> tuple[Path, Path]:
         """Write steps.parquet and summary.json (and units/levels/nodes.parquet for an org
@@ -66,6 +68,7 @@ class SimulationResult:
                 staged.append((tmp, directory / name))
             for tmp, path in staged:
                 os.replace(tmp, path)
+            self.written = [path for _, path in staged]
         finally:
             for tmp in temps:
                 if os.path.exists(tmp):

@@ -459,6 +459,24 @@ def test_command_exits_2_when_the_port_is_taken(capsys: pytest.CaptureFixture[st
     assert exc.value.code == 2
 
 
+@pytest.mark.parametrize(
+    ("host", "fragment"),
+    [
+        ("192.0.2.1", "is not an address of this machine"),  # TEST-NET-1: never local
+        ("no-such-host.invalid", "is not an address or a known host name"),
+    ],
+)
+def test_a_host_that_cannot_be_bound_is_not_called_a_taken_port(
+    host: str, fragment: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Binding fails for other reasons than a taken port; the message says which."""
+    with pytest.raises(SystemExit) as exc:
+        command.run(["--host", host, "--port", "8050"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and fragment in err and "already in use" not in err
+
+
 @pytest.mark.parametrize("speed", [10**9, -3, 0, 3, "10", 1.5, True])
 def test_a_crafted_speed_is_refused_without_running(speed) -> None:
     """The page offers 1, 2, 5 and 10 months per tick; any other value (a crafted request)

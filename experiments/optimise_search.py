@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 
 from cadresim.model.config import CadreConfig, ConfigError
 from cadresim.model.versions import library_versions
@@ -76,6 +77,31 @@ def _finished_generations(folder: Path) -> list[Path]:
 
 def _gen_path(folder: Path, gen: int, kind: str = "gen") -> Path:
     return folder / GENERATIONS / f"{kind}-{gen:04d}.parquet"
+
+
+def _stored_generation(folder: Path, gen: int) -> pd.DataFrame | None:
+    """A finished generation's candidates, or None if it must be run (again). A generation
+    whose table or runs table cannot be read (truncated, emptied) is set aside under aside/,
+    never deleted, with one warning line, and runs again: the search is deterministic, so the
+    same candidates are proposed and evaluated."""
+    path, runs = _gen_path(folder, gen), _gen_path(folder, gen, "runs")
+    if not path.exists():
+        return None
+    try:
+        table = pd.read_parquet(path)
+        pq.read_metadata(runs)
+    except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+        stamp = time.strftime("%Y%m%dT%H%M%S")
+        for damaged in (path, runs):
+            store.set_aside(folder, damaged, f"corrupt-{stamp}")
+        detail = " ".join(str(exc).split())[:120]
+        print(
+            f"cadresim: warning: generation {gen} of {folder} could not be read ({detail}); "
+            f"its files are in {folder / store.ASIDE / GENERATIONS} and it runs again",
+            file=sys.stderr,
+        )
+        return None
+    return table
 
 
 def search_versions() -> dict[str, str]:
@@ -186,8 +212,8 @@ def _search(plan: OptimisePlan, folder: Path) -> tuple[list[pd.DataFrame], int]:
         X = np.asarray(pop.get("X"), dtype=float)
         path = _gen_path(folder, gen)
         started = time.perf_counter()
-        if path.exists():
-            table = pd.read_parquet(path)
+        table = _stored_generation(folder, gen)
+        if table is not None:
             stored = table[[f"u{i}" for i in range(X.shape[1])]].to_numpy(float)
             if stored.shape != X.shape or not np.array_equal(stored, X):
                 raise ConfigError(

@@ -469,17 +469,17 @@ def verify_parts(folder: Path) -> Verified:
         result.corrupt.append(name)
         result.rerun |= ids
         for path in (runs_path, steps_path):
-            _set_aside(folder, path, f"corrupt-{stamp}")
+            set_aside(folder, path, f"corrupt-{stamp}")
         _append_ledger(folder, {"part": name, "aside": f"corrupt-{stamp}"})
         steps_names.discard(name)
     finished = {p.name for p in done_parts(folder)}
     for name in sorted(steps_names - finished):
         result.orphans.append(name)
-        _set_aside(folder, folder / "steps" / name, f"orphan-{stamp}")
+        set_aside(folder, folder / "steps" / name, f"orphan-{stamp}")
     return result
 
 
-def _set_aside(folder: Path, path: Path, suffix: str) -> None:
+def set_aside(folder: Path, path: Path, suffix: str) -> None:
     """Move a part to aside/<steps|runs>/<name>.<suffix> (out of the folders read as tables)."""
     if not path.exists():
         return

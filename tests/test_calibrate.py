@@ -247,3 +247,22 @@ def test_posterior_yaml_drives_other_experiments(tmp_path):
     assert len(set(draws.values())) > 1  # replications take different draws
     assert set(draws.values()) <= set(res.posterior["behaviour.steepness"])
     assert np.isclose(res.posterior["weight"].sum(), 1.0)
+
+
+@pytest.mark.parametrize("damage", ["empty", "truncated"])
+def test_a_damaged_history_database_is_one_line_and_kept(inproc, tmp_path, damage):
+    """A resume whose abc.db cannot be read says so in one line, exit 2, and leaves the folder
+    as it was (the posterior files written so far are kept)."""
+    folder = tmp_path / "c"
+    args = [*TINY, "calibrate.particles=5", "calibrate.generations=1",
+            "experiment.executor=serial", f"experiment.output_dir={folder}"]  # fmt: skip
+    assert inproc("calibrate", *args).returncode == 0
+    db = folder / "abc.db"
+    data = db.read_bytes()
+    db.write_bytes(b"" if damage == "empty" else data[: len(data) // 3])
+    before = {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
+    res = inproc("calibrate", *args, "calibrate.generations=2", "experiment.resume=true")
+    assert res.returncode == 2, res.stderr
+    assert res.stderr.count("\n") == 1 and "abc.db cannot be read" in res.stderr
+    assert "Traceback" not in res.stderr
+    assert {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()} == before

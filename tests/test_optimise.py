@@ -96,6 +96,31 @@ def test_resumes_after_an_interruption(tiny, tmp_path, monkeypatch):
     pd.testing.assert_frame_equal(resumed.archive, tiny.archive)
 
 
+@pytest.mark.parametrize("damage", ["empty gen", "truncated gen", "truncated runs"])
+def test_a_damaged_generation_is_set_aside_and_run_again(tiny, tmp_path, capsys, damage):
+    """A resume that meets an unreadable generation table (or its runs table) moves both
+    under aside/ and runs that generation again, with the same result as an intact search."""
+    import shutil
+
+    folder = tmp_path / "d"
+    shutil.copytree(tiny.folder, folder)
+    gens = folder / "generations"
+    target = gens / ("runs-0001.parquet" if "runs" in damage else "gen-0001.parquet")
+    data = target.read_bytes()
+    target.write_bytes(b"" if damage == "empty gen" else data[: len(data) // 2])
+    (folder / "pareto.parquet").unlink()  # as if the search had stopped after generation 1
+    resumed = _search(folder)
+    err = capsys.readouterr().err
+    assert "generation 1 of" in err and "runs again" in err and "Traceback" not in err
+    assert resumed.generations_run == 1
+    pd.testing.assert_frame_equal(resumed.archive, tiny.archive)
+    aside = sorted(
+        p.name.split(".parquet")[0] for p in (folder / "aside" / "generations").iterdir()
+    )
+    assert aside == ["gen-0001", "runs-0001"]  # kept, never deleted
+    pd.read_parquet(gens / "runs-0001.parquet")  # whole again
+
+
 def test_a_constraint_nobody_meets_is_reported(tmp_path):
     res = _search(tmp_path / "x", constraints=["initiative_rate >= 2"])
     assert res.constraints[0]["met_by"] == 0

@@ -285,8 +285,11 @@ def _run_locked(cfg, base, ts, folder, fp, old, workers, echo) -> CalibrationRes
     sampler.show_progress = False
     stored = 0  # generations in the database (a run stopped inside generation 0 has none)
     if old and old.get("history") and (folder / DB).exists():
-        known = pyabc.History(db, _id=int(old["history"]["abc_id"]), create=False)
-        last = known.max_t  # None without populations, -1 with pyabc's pre-calibration only
+        try:
+            known = pyabc.History(db, _id=int(old["history"]["abc_id"]), create=False)
+            last = known.max_t  # None without populations, -1 with pre-calibration only
+        except Exception as exc:  # noqa: BLE001 - sqlite/SQLAlchemy/pyabc errors alike
+            raise _unreadable(folder, exc) from None
         stored = max(int(last) + 1, 0) if last is not None else 0
     # a resumed run's first threshold is the median distance of the last stored generation,
     # as it would have been without the interruption; a new run's first generation takes all
@@ -300,7 +303,10 @@ def _run_locked(cfg, base, ts, folder, fp, old, workers, echo) -> CalibrationRes
         eps=pyabc.QuantileEpsilon(initial_epsilon=math.inf if not resuming else "from_sample"),
     )
     if resuming:
-        history = abc.load(db, int(old["history"]["abc_id"]), observed_sum_stat=observed)
+        try:
+            history = abc.load(db, int(old["history"]["abc_id"]), observed_sum_stat=observed)
+        except Exception as exc:  # noqa: BLE001 - as above
+            raise _unreadable(folder, exc) from None
     if resuming and old.get("status") == "complete" and old.get("stopping") == _stopping(cfg):
         echo(f"calibrate: complete ({old.get('reason')}); nothing to run")
         return _finish(
@@ -352,6 +358,16 @@ def _run_locked(cfg, base, ts, folder, fp, old, workers, echo) -> CalibrationRes
         workers,
         seconds,
         sampler.spent,
+    )
+
+
+def _unreadable(folder: Path, exc: Exception) -> ConfigError:
+    """A resume whose history database cannot be read: one line, the folder left as it is."""
+    detail = " ".join(str(exc).split())[:120]
+    return ConfigError(
+        f"{folder / DB} cannot be read ({type(exc).__name__}: {detail}); the stored "
+        "generations are lost: move the folder aside (its posterior files are kept) "
+        "and run the command again, or choose another experiment.output_dir"
     )
 
 

@@ -76,6 +76,7 @@ def test_bad_input_one_line_exit_2_nothing_written(inproc, tmp_path, targets, pa
     assert res.returncode == 2
     assert res.stderr.count("\n") == 1 and res.stderr.startswith("cadresim: error: ")
     assert message in res.stderr
+    assert res.stdout == ""  # the set-up line is printed only once the input is accepted
     assert not out.exists()
 
 

@@ -17,16 +17,8 @@ from cadresim.model.config import CadreConfig
 
 def calibrate_command(cfg: CadreConfig, dcfg: DictConfig) -> int:
     from .fit import run_calibration  # noqa: PLC0415 (pyabc is slow to import)
-    from .summary import format_result  # noqa: PLC0415
-
-    c = cfg.calibrate
-    print(
-        f"calibrate: targets {c.targets}, {c.particles} particles per generation, at most "
-        f"{c.generations} generations and {c.max_simulations} simulations, "
-        f"{cfg.population.size} cadres, {cfg.steps} steps, seed {cfg.seed}",
-        flush=True,
-    )
     from .sampler import WorkerLost  # noqa: PLC0415
+    from .summary import format_result  # noqa: PLC0415
 
     try:
         result = run_calibration(cfg, echo=lambda line: print(line, flush=True))

@@ -192,6 +192,13 @@ def run_calibration(cfg: CadreConfig, echo=None) -> CalibrationResult:
         )
     from .sampler import executor_session, pool_workers  # noqa: PLC0415 (pyabc is slow)
 
+    c = cfg.calibrate
+    if echo is not None:  # after the checks: bad input is the one error line, nothing else
+        echo(
+            f"calibrate: targets {c.targets}, {c.particles} particles per generation, at most "
+            f"{c.generations} generations and {c.max_simulations} simulations, "
+            f"{cfg.population.size} cadres, {cfg.steps} steps, seed {cfg.seed}"
+        )
     folder.mkdir(parents=True, exist_ok=True)
     store.lock_folder(folder, key)
     e = cfg.experiment

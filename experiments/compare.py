@@ -13,6 +13,7 @@ import pandas as pd
 
 from cadresim.model.config import CadreConfig, ConfigError, load_config, validate
 from cadresim.model.network import load_organisation
+from cadresim.model.orgtables import org_notice, print_notice_once
 from cadresim.safety import check_name
 
 from . import store
@@ -58,13 +59,16 @@ def plan_compare(cfg: CadreConfig, overrides: list[str]) -> Plan:
 def check_org_charts(bases: Iterable[CadreConfig]) -> None:
     """Read and check each org-chart file the runs use once, here, so a bad file stops the
     experiment with its one-line message before the folder is made, not as a failure of
-    every run."""
+    every run; print its size notice once."""
     seen: set[tuple[str, str | None]] = set()
     for base in bases:
         net = base.network
         if net.kind == "file" and (str(net.path), net.nodes_path) not in seen:
             seen.add((str(net.path), net.nodes_path))
-            load_organisation(net)
+            org = load_organisation(net)
+            # the size notice, once here rather than once in every worker process
+            if notice := org_notice(base, len(org.level)):
+                print_notice_once(notice)
 
 
 def run_compare(

@@ -24,6 +24,7 @@ from cadresim.model.metrics import OUTCOMES
 
 from . import store
 from .analysis import pareto
+from .compare import check_org_charts
 from .designs import Design, base_points, design_seed, expected_points, make_design
 from .overrides import (
     as_list,
@@ -152,6 +153,7 @@ def run_planned_sweep(
     callback: Callable[[BatchResult], None] | None = None,
 ) -> ExperimentResult:
     plan, design = plan_sweep(cfg, overrides)
+    check_org_charts(plan.bases.values())
     folder, fp = open_folder(plan)
     with store.keep_locked(folder):  # every table is written by the lock's holder
         roles = pd.DataFrame(

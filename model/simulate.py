@@ -137,11 +137,10 @@ def simulate_tallies(cfg: CadreConfig) -> np.ndarray:
 def _run(cfg: CadreConfig, org_tables: bool) -> tuple[Engine, dict[str, pd.DataFrame]]:
     engine = Engine(copy.deepcopy(cfg))  # as CadreModel: the run never edits the caller's config
     org = None
-    if cfg.network.kind == "file":
+    if cfg.network.kind == "file" and org_tables:  # a run of its own (experiments: the driver)
         if notice := org_notice(cfg, engine.n):
             print_notice_once(notice)
-        if org_tables:
-            org = OrgRecorder(engine, summary_start(cfg), cfg.network.node_steps)
+        org = OrgRecorder(engine, summary_start(cfg), cfg.network.node_steps)
     for _ in range(cfg.steps):
         engine.step()
         if org is not None:

@@ -119,3 +119,18 @@ def test_export_refuses_bad_input_with_one_line(tmp_path, capsys):
         err = capsys.readouterr().err
         assert err.startswith("cadresim: error: export:") and err.count("\n") == 1
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_experiment_prints_the_org_chart_size_notice_once(
+    org_chart, tmp_path, capfd, monkeypatch
+):
+    """The driver checks the chart and prints its notice once; the worker processes (here 2)
+    print nothing of their own."""
+    monkeypatch.setattr(orgtables, "_noticed", set())
+    run_sweep(
+        [*org_chart, "population.size=500"], levers={"policy.tolerance.coverage": [0.0, 1.0]},
+        design="lhs", points=4, replications=2, batch_size=2, executor="processes", workers=2,
+        batch="off", output_dir=str(tmp_path / "s"), progress="none",
+    )  # fmt: skip
+    err = capfd.readouterr().err
+    assert err.count("population.size=500 ignored: the org chart has 9 cadres") == 1, err

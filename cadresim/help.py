@@ -120,8 +120,10 @@ def short_allowed(key: str) -> str:
         return "|".join(choices(key))
     lo, hi = f.metadata.get("range", (None, None))
     if lo is not None or hi is not None:
-        if hi is not None and hi >= 2**62:
+        if hi is not None and hi >= 2**62:  # a seed's bound: too long for the column
             hi = None
+        if hi is None and lo is not None:  # not "[0, inf]": inf is not an allowed value
+            return ("int " if tp is int else "") + f">= {lo:g}"
         return ("int " if tp is int else "") + _range_text(lo, hi)
     return {bool: "true|false", str: "text"}.get(tp, allowed(key).split(",")[0])
 

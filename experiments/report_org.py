@@ -77,8 +77,11 @@ def organisation_section(res: Results, fig: go.Figure | None, lang: str) -> dict
         if table is None or table.empty:
             continue
         a, b = summary_window(cfg)
-        shown = org_table(table, col, a)
+        shown = org_table(table, col, a, lang)
         caption = RT.t(key, lang, a=a, b=b)
+        if "run_id" in table and table["run_id"].nunique() > 1:  # an experiment's runs
+            per = table.groupby(_regime(table), observed=True)["run_id"].nunique().max()
+            caption += f" ({RT.t('org_runs', lang, runs=int(per))})"
         if len(shown) > MAX_TABLE_ROWS:
             caption += f" ({RT.t('rows_shown', lang, shown=MAX_TABLE_ROWS, n=len(shown))})"
         tables.append({
@@ -97,16 +100,36 @@ def organisation_section(res: Results, fig: go.Figure | None, lang: str) -> dict
 MEMBERS_SHOWN = 60  # characters of a unit's member list in the table
 
 
-def org_table(table: pd.DataFrame, by: str, first_month: int) -> pd.DataFrame:
+def _regime(table: pd.DataFrame) -> str:
+    return "policy" if "policy" in table else "regime"
+
+
+def org_table(table: pd.DataFrame, by: str, first_month: int, lang: str = "en") -> pd.DataFrame:
     """One row per unit (or level): its posts, levels, members (shortened) and summary-window
     rates as the run wrote them (units.parquet / levels.parquet); a per-step table is first
-    averaged over the summary window (and over runs)."""
+    averaged over the summary window (and over runs). An experiment's table (one block per
+    run) is averaged over each regime's runs: with one regime every rate is shown, with
+    several the initiative rate of each regime side by side."""
     if by not in table:
         return table
     outcomes = [c for c in table.columns if c in i18n.OUTCOMES]
     if "step" in table:
         rows = table[table["step"] >= first_month]
         return rows.groupby(by, sort=True, observed=True)[outcomes].mean()
+    if "run_id" in table:
+        reg = _regime(table)
+        info = [c for c in ("posts", "level_min", "level_max", "members") if c in table]
+        first = table[table["run_id"] == table["run_id"].iloc[0]].set_index(by)[info]
+        means = table.groupby([reg, by], sort=True, observed=True)[outcomes].mean()
+        regimes = list(pd.unique(table[reg]))
+        if len(regimes) == 1:
+            rates = means.droplevel(0)
+        else:
+            rates = means["initiative_rate"].unstack(0)[regimes]
+            name = i18n.outcome_name("initiative_rate", lang)
+            rates.columns = [f"{name} · {i18n.regime_label(str(r), lang)}" for r in regimes]
+        table = first.join(rates).reset_index()
+        outcomes = list(rates.columns)
     t = table.set_index(by)
     if "level_min" in t and "level_max" in t:
         lo, hi = t["level_min"].astype(str), t["level_max"].astype(str)

@@ -275,6 +275,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "org_members": ("Members (node ids)", "成员（节点编号）"),
     "units_table": ("Per unit: rates over months {a}–{b}", "分单位：第{a}–{b}月的比率"),
     "levels_table": ("Per level: rates over months {a}–{b}", "分层级：第{a}–{b}月的比率"),
+    "org_runs": (
+        "mean over each regime's {runs} runs; with several regimes, initiative by regime",
+        "各方案 {runs} 次运行的均值；多个方案时按方案列出主动作为率",
+    ),
     "rows_shown": ("first {shown} of {n} rows", "共{n}行，显示前{shown}行"),
     # findings
     "initiative_word": ("initiative", "主动作为率"),

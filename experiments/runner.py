@@ -223,6 +223,9 @@ def _execute(
         for result in execute(batches, cfg.executor, cfg.workers, cfg.ray_address):
             if result.steps is not None:
                 store.write_parquet(folder / "steps" / result.part, result.steps, replace=False)
+            for name, table in result.org.items():  # before the runs part, which commits
+                (folder / name).mkdir(exist_ok=True)
+                store.write_parquet(folder / name / result.part, table, replace=False)
             if result.runs is not None:
                 store.write_parquet(folder / "runs" / result.part, result.runs, replace=False)
                 store.record_part(folder, result.part, result.runs["run_id"])
@@ -240,6 +243,8 @@ def _execute(
     runs = store.read_runs(folder)
     if not runs.empty:
         store.write_parquet(folder / "runs.parquet", runs)
+    for name, table in store.read_org_tables(folder).items():
+        store.write_parquet(folder / f"{name}.parquet", table)
     finished = int(runs["run_id"].nunique()) if not runs.empty else 0
     status = "complete" if finished == len(plan.runs) else "incomplete"
     write_manifest(folder, plan, fp, status, finished_runs=finished, failed_runs=len(failures))

@@ -20,7 +20,7 @@ import pandas as pd
 from cadresim.model.batch import batch_tallies, plan_batches
 from cadresim.model.config import CadreConfig, validate
 from cadresim.model.metrics import step_tables, summarise
-from cadresim.model.simulate import simulate_tallies, summary_start
+from cadresim.model.simulate import simulate_org, simulate_tallies, summary_start
 
 from .calibration.posterior import apply_posterior, carried_posteriors, posteriors_given
 from .space import derived_values, set_dotted
@@ -76,6 +76,8 @@ class BatchResult:
     failures: list[dict[str, Any]] = field(default_factory=list)
     executed: int = 0
     peak_rss_mib: float = 0.0  # the worker's peak resident memory after the batch
+    # org-chart runs: "units" and "levels" tables of the batch's runs, labelled like its rows
+    org: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
 def replicate_seeds(seed: int, replications: int) -> list[int]:
@@ -122,13 +124,18 @@ def run_batch(batch: Batch) -> BatchResult:
     tables are built once per batch from the runs' tallies: a table per run would cost about
     as much as a batched run's steps."""
     done: list[tuple[RunSpec, CadreConfig, np.ndarray]] = []
+    org: dict[str, list[pd.DataFrame]] = {}
     failures: list[dict[str, Any]] = []
     with posteriors_given(batch.posteriors):
         for spec, cfg, outcome in _simulate_all(batch):
             if isinstance(outcome, dict):  # a failing run is recorded, the sweep goes on
                 failures.append({**spec.describe(), **outcome})
-            else:
-                done.append((spec, cfg, outcome))
+                continue
+            if isinstance(outcome, tuple):  # an org-chart run: its units and levels too
+                outcome, tables = outcome
+                for name, table in tables.items():
+                    org.setdefault(name, []).append(_labelled(table, spec))
+            done.append((spec, cfg, outcome))
     return BatchResult(
         batch.part,
         _steps_table(done) if done and batch.save_steps else None,
@@ -136,15 +143,22 @@ def run_batch(batch: Batch) -> BatchResult:
         failures,
         executed=len(batch.runs),
         peak_rss_mib=_peak_rss_mib(),
+        org={name: pd.concat(tables, ignore_index=True) for name, tables in org.items()},
     )
+
+
+def _labelled(table: pd.DataFrame, spec: RunSpec) -> pd.DataFrame:
+    """An org table of one run with the run's label columns in front."""
+    labels = pd.DataFrame([_front(spec)]).iloc[np.zeros(len(table), dtype=np.int64)]
+    return pd.concat([labels.reset_index(drop=True), table.reset_index(drop=True)], axis=1)
 
 
 def _simulate_all(
     batch: Batch,
-) -> Iterator[tuple[RunSpec, CadreConfig | None, np.ndarray | dict[str, str]]]:
-    """Each spec with its config and tallies, or its error, in spec order. A group's runs are
-    stepped together; if the group fails, its runs are run alone, so each failure is a run's
-    own."""
+) -> Iterator[tuple[RunSpec, CadreConfig | None, Any]]:
+    """Each spec with its config and tallies (with its org tables, for an org-chart run), or
+    its error, in spec order. A group's runs are stepped together; if the group fails, its runs
+    are run alone, so each failure is a run's own."""
     cfgs: list[CadreConfig | None] = []
     errors: dict[int, dict[str, str]] = {}
     for i, spec in enumerate(batch.runs):
@@ -153,8 +167,9 @@ def _simulate_all(
         except Exception:
             cfgs.append(None)
             errors[i] = _error()
-    valid = [i for i, c in enumerate(cfgs) if c is not None]
-    done: dict[int, np.ndarray | dict[str, str]] = dict(errors)
+    # org-chart runs run alone: their per-post tables are recorded by a run of its own
+    valid = [i for i, c in enumerate(cfgs) if c is not None and c.network.kind != "file"]
+    done: dict[int, Any] = dict(errors)
     groups = plan_batches([cfgs[i] for i in valid], batch.engine_batch)
     for group in (g for g in groups if len(g) > 1):
         members = [valid[j] for j in group]
@@ -166,7 +181,9 @@ def _simulate_all(
     for i, spec in enumerate(batch.runs):
         if i not in done:
             try:
-                done[i] = simulate_tallies(cfgs[i])
+                cfg = cfgs[i]
+                org = cfg.network.kind == "file"
+                done[i] = simulate_org(cfg) if org else simulate_tallies(cfg)
             except Exception:
                 done[i] = _error()
         yield spec, cfgs[i], done.pop(i)

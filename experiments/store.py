@@ -3,6 +3,9 @@
     <folder>/manifest.json         what was asked (config, design, seeds), versions, git commit
     <folder>/steps/part-*.parquet  step rows of each batch of runs
     <folder>/runs/part-*.parquet   summary rows of each batch: the finished runs
+    <folder>/units/, levels/       an org-chart experiment's per-unit and per-level rows of
+                                   each batch (written before its runs part; read only for
+                                   batches whose runs part exists)
     <folder>/ledger.jsonl          one line per finished batch: its run ids, and the row count
                                    and sha256 of its runs and steps parts
     <folder>/aside/                corrupt, truncated or orphaned parts, moved here, never deleted
@@ -107,7 +110,7 @@ def part_name(folder: Path, first_run: int) -> str:
     for attempt in itertools.count():
         suffix = f"-{attempt}" if attempt else ""
         name = f"part-{first_run:07d}{suffix}.parquet"
-        if not any((folder / sub / name).exists() for sub in ("steps", "runs")):
+        if not any((folder / sub / name).exists() for sub in ("steps", "runs", *ORG_PARTS)):
             return name
     raise AssertionError("unreachable")
 
@@ -499,6 +502,35 @@ def read_runs(folder: Path) -> pd.DataFrame:
         return pd.DataFrame()
     table = pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True)
     return table.sort_values(["run_id"], kind="stable").reset_index(drop=True)
+
+
+ORG_PARTS = ("units", "levels")  # an org-chart experiment's per-unit and per-level parts
+
+
+def read_org_tables(folder: Path) -> dict[str, pd.DataFrame]:
+    """An org-chart experiment's units and levels tables: the parts of the finished batches
+    (those with a runs part), in run order. A part left by a batch that never finished is not
+    read; one that cannot be read is set aside with a warning (the runs are whole)."""
+    done = {p.name for p in done_parts(folder)}
+    out: dict[str, pd.DataFrame] = {}
+    for name in ORG_PARTS:
+        tables = []
+        for path in sorted((folder / name).glob("part-*.parquet")):
+            if path.name not in done:
+                continue
+            try:
+                tables.append(pd.read_parquet(path))
+            except (OSError, ValueError):
+                set_aside(folder, path, "corrupt")
+                print(
+                    f"cadresim: warning: {path} could not be read and is set aside; "
+                    f"{name}.parquet lacks its runs",
+                    file=sys.stderr,
+                )
+        if tables:
+            table = pd.concat(tables, ignore_index=True)
+            out[name] = table.sort_values("run_id", kind="stable").reset_index(drop=True)
+    return out
 
 
 def git_commit() -> str | None:

@@ -134,13 +134,24 @@ def simulate_tallies(cfg: CadreConfig) -> np.ndarray:
     return _run(cfg, org_tables=False)[0].tally_array()
 
 
-def _run(cfg: CadreConfig, org_tables: bool) -> tuple[Engine, dict[str, pd.DataFrame]]:
+def simulate_org(cfg: CadreConfig) -> tuple[np.ndarray, dict[str, pd.DataFrame]]:
+    """An org-chart run in an experiment: its tallies and its units and levels tables (no
+    per-step nodes table: one per run of an experiment would be too large)."""
+    engine, tables = _run(cfg, org_tables=True, notice=False, node_steps=False)
+    return engine.tally_array(), tables
+
+
+def _run(
+    cfg: CadreConfig, org_tables: bool, notice: bool = True, node_steps: bool | None = None
+) -> tuple[Engine, dict[str, pd.DataFrame]]:
     engine = Engine(copy.deepcopy(cfg))  # as CadreModel: the run never edits the caller's config
     org = None
-    if cfg.network.kind == "file" and org_tables:  # a run of its own (experiments: the driver)
-        if notice := org_notice(cfg, engine.n):
-            print_notice_once(notice)
-        org = OrgRecorder(engine, summary_start(cfg), cfg.network.node_steps)
+    if cfg.network.kind == "file" and org_tables:
+        # the size notice: a run of its own prints it; an experiment's driver prints it once
+        if notice and (message := org_notice(cfg, engine.n)):
+            print_notice_once(message)
+        steps = cfg.network.node_steps if node_steps is None else node_steps
+        org = OrgRecorder(engine, summary_start(cfg), steps)
     for _ in range(cfg.steps):
         engine.step()
         if org is not None:

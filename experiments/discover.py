@@ -25,6 +25,7 @@ import argparse
 import json
 import re
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -266,22 +267,35 @@ def _limits(lims: pd.DataFrame, init: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def box_statement(box: Box, threshold: Threshold, compare: str | None, values: list[Any]) -> str:
-    """The box in words, e.g. 'misconduct_rate > 0.05 in 83% of the points (density) ...'."""
+def box_region(
+    limits: pd.DataFrame,
+    name: Callable[[str], str] = str,
+    joiner: str = " and ",
+    one_of: Callable[[str, list[str]], str] = lambda p, v: f"{p} in {{{', '.join(v)}}}",
+    anywhere: str = "anywhere (no restriction found)",
+) -> str:
+    """The box's restricted parameters in words, e.g. '0.2 <= x <= 0.6 and y in {a, b}' (the
+    report passes its Chinese names and joiners)."""
     parts = []
-    for r in box.limits[box.limits["restricted"]].to_dict("records"):
+    for r in limits[limits["restricted"]].to_dict("records"):
+        p = name(str(r["parameter"]))
         if r["values"]:
-            parts.append(f"{r['parameter']} in {{{', '.join(r['values'])}}}")
+            parts.append(one_of(p, r["values"]))
             continue
         bounds = []
         if r["lo"] > r["range_lo"]:
-            bounds.append(f"{r['parameter']} >= {r['lo']:.3g}")
+            bounds.append(f"{p} >= {r['lo']:.3g}")
         if r["hi"] < r["range_hi"]:
-            bounds.append(f"{r['parameter']} <= {r['hi']:.3g}")
+            bounds.append(f"{p} <= {r['hi']:.3g}")
         if len(bounds) == 2:
-            bounds = [f"{r['lo']:.3g} <= {r['parameter']} <= {r['hi']:.3g}"]
-        parts.append(" and ".join(bounds))
-    where = " and ".join(parts) if parts else "anywhere (no restriction found)"
+            bounds = [f"{r['lo']:.3g} <= {p} <= {r['hi']:.3g}"]
+        parts.append(joiner.join(bounds))
+    return joiner.join(parts) if parts else anywhere
+
+
+def box_statement(box: Box, threshold: Threshold, compare: str | None, values: list[Any]) -> str:
+    """The box in words, e.g. 'misconduct_rate > 0.05 in 83% of the points (density) ...'."""
+    where = box_region(box.limits)
     what = threshold.text
     if compare:
         what = (

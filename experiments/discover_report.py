@@ -20,7 +20,7 @@ import pandas as pd
 from cadresim import vocabulary as vocab
 
 from . import store
-from .discover import _figures
+from .discover import _figures, box_region
 from .page_templates import Labels, figure_html, render, table_html
 
 TEXT = {
@@ -93,21 +93,13 @@ def _param(key: str, lang: str) -> str:
 def _statement_zh(number: int, limits: pd.DataFrame, traj: pd.DataFrame, meta: dict) -> str:
     """discover.box_statement in Chinese, from the stored tables."""
     t = TEXT["zh"]
-    parts = []
-    for r in limits[limits["restricted"]].to_dict("records"):
-        p = _param(str(r["parameter"]), "zh")
-        if r["values"]:
-            parts.append(t["in"].format(p=p, v=r["values"]))
-            continue
-        bounds = []
-        if r["lo"] > r["range_lo"]:
-            bounds.append(f"{p} >= {r['lo']:.3g}")
-        if r["hi"] < r["range_hi"]:
-            bounds.append(f"{p} <= {r['hi']:.3g}")
-        if len(bounds) == 2:
-            bounds = [f"{r['lo']:.3g} <= {p} <= {r['hi']:.3g}"]
-        parts.append(t["and"].join(bounds))
-    where = t["and"].join(parts) if parts else t["anywhere"]
+    where = box_region(
+        limits,
+        name=lambda p: _param(p, "zh"),
+        joiner=t["and"],
+        one_of=lambda p, v: t["in"].format(p=p, v=v),
+        anywhere=t["anywhere"],
+    )
     fail = str(meta.get("fail", ""))
     what = _threshold(fail, "zh")
     compare = meta.get("compare")

@@ -120,6 +120,30 @@ def run_dir(cfg: CadreConfig) -> Path:
     return Path("results") / "runs" / f"{slug(cfg.policy.name)}-seed{cfg.seed}-{config_hash(cfg)}"
 
 
+def _saved_run(cfg: CadreConfig) -> Any:
+    """The SimulationResult of this very run if its folder already holds it whole (a multirun
+    rerun after Ctrl+C), else None: with overwrite=true, another run's results, or anything
+    unreadable, the run runs (and check_run_output decides what it may replace)."""
+    out = run_dir(cfg)
+    if not cfg.write or cfg.overwrite or not (out / "summary.json").is_file():
+        return None
+    from cadresim.model.simulate import SimulationResult  # noqa: PLC0415
+
+    try:
+        summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+        same = _run_identity(summary["config"]) == _run_identity(
+            json.loads(json.dumps(asdict(cfg), default=str))
+        )
+        if not same:
+            return None
+        import pandas as pd  # noqa: PLC0415
+
+        steps = pd.read_parquet(out / "steps.parquet")
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+    return SimulationResult(cfg, steps, summary)
+
+
 def check_run_output(out: Path, cfg: CadreConfig) -> None:
     """Before a single run: the folder can hold its results, and does not hold another run's
     (unless overwrite=true). The identical run again is allowed: it writes the same results."""
@@ -376,7 +400,10 @@ def _run_jobs(jobs: list[list[str]], configs: list[CadreConfig]) -> int:
     for num, (job, cfg) in enumerate(zip(jobs, configs, strict=True)):
         label = " ".join(job[i] for i in swept) or " ".join(job)
         print(f"[job {num} of {len(jobs)}] {label}")
-        results.append((label, run_single(cfg)))
+        saved = _saved_run(cfg)
+        if saved is not None:  # a rerun after Ctrl+C resumes: finished jobs are not run again
+            print(f"already saved in {run_dir(cfg)} (the same run): not run again")
+        results.append((label, saved or run_single(cfg)))
         _PROGRESS[0] += 1 if cfg.write else 0
         print()
     print_combined(results)

@@ -126,6 +126,14 @@ def test_ctrl_c_in_a_multirun_says_how_many_runs_are_saved(inproc, tmp_path, mon
     assert out.returncode == 130
     assert out.stderr == "interrupted: 1 of 3 runs saved; rerun the same command to resume\n"
     assert len(list((tmp_path / "results" / "runs").glob("*/summary.json"))) == 1
+    # the same command again resumes: the saved job is read back, not run again
+    monkeypatch.setattr(sim, "simulate", real)
+    calls.clear()
+    again = inproc("-m", "seed=1,2,3", "population.size=50", "steps=4")
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.count("(the same run): not run again") == 1
+    assert len(list((tmp_path / "results" / "runs").glob("*/summary.json"))) == 3
+    assert "All 3 jobs" in again.stdout
 
 
 def test_interrupted_experiment_is_counted_from_its_manifest_and_ledger(tmp_path):

@@ -187,7 +187,11 @@ def test_three_teams_advance_together_and_are_ranked(
         wait_for(browser, lambda d: standings(d) == order, timeout=10)
     except TimeoutException:
         pytest.fail(f"standings shown {wait_for(browser, standings)} != expected {order}")
-    assert len(browser.find_elements(By.CSS_SELECTOR, "#overlay .scatterlayer .trace")) == 4
+    # the overlay is redrawn on each poll too: four traces (three teams and the reference)
+    wait_for(
+        browser,
+        lambda d: len(d.find_elements(By.CSS_SELECTOR, "#overlay .scatterlayer .trace")) == 4,
+    )
 
     browser.find_element(By.ID, "start-btn").click()
     wait_for(browser, lambda d: room.month >= 26)

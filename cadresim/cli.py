@@ -421,6 +421,9 @@ def _remove_empty_multirun_dirs(before: set[Path] | None) -> None:
     results/ itself if this command made it and left it empty). `before`: the sweep folders
     there before the command (None: no results/ folder)."""
     for sweep in _multirun_dirs() - (before or set()):
+        record = sweep / "multirun.yaml"  # Hydra's note of the sweep: the folders say more
+        if record.is_file() and not any(p != record for p in sweep.rglob("*") if p.is_file()):
+            record.unlink()
         for path in sorted(sweep.rglob("*"), key=lambda p: len(p.parts), reverse=True):
             if path.is_dir() and not any(path.iterdir()):
                 path.rmdir()

@@ -182,3 +182,12 @@ def test_a_replication_key_the_experiment_does_not_read_is_refused(inproc, tmp_p
     assert out.returncode == 2 and message in out.stderr, out.stderr
     assert len(out.stderr.strip().splitlines()) == 1
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_experiment_multirun_leaves_no_hydra_folders(inproc, tmp_path):
+    """Hydra's sweep folder holds nothing of ours (multirun.yaml only): it is removed."""
+    out = inproc("-m", "seed=1,2", "experiment=compare_regimes", "experiment.replications=1",
+                 "population.size=50", "steps=4", "experiment.report=false")  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert len(list((tmp_path / "results" / "experiments").iterdir())) == 2
+    assert not (tmp_path / "results" / "multirun").exists()

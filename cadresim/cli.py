@@ -150,11 +150,12 @@ def check_run_output(out: Path, cfg: CadreConfig) -> None:
     check_output(out, "output_dir", results_bytes(cfg.steps))
     if cfg.overwrite or not out.is_dir():
         return
-    if (out / "manifest.json").exists():
-        raise ConfigError(
-            f"output_dir = {str(out)!r} holds an experiment's results (manifest.json); choose "
-            "another output_dir"
-        )
+    for record, what in (("manifest.json", "an experiment's"), ("discover.json", "a discovery's")):
+        if (out / record).exists():
+            raise ConfigError(
+                f"output_dir = {str(out)!r} holds {what} results ({record}); choose another "
+                "output_dir"
+            )
     summary, steps = out / "summary.json", out / "steps.parquet"
     if not summary.exists() and not steps.exists():
         return

@@ -191,3 +191,15 @@ def test_an_experiment_multirun_leaves_no_hydra_folders(inproc, tmp_path):
     assert out.returncode == 0, out.stderr
     assert len(list((tmp_path / "results" / "experiments").iterdir())) == 2
     assert not (tmp_path / "results" / "multirun").exists()
+
+
+@pytest.mark.parametrize("record", ["manifest.json", "discover.json"])
+def test_a_single_run_does_not_write_into_an_experiment_or_discovery_folder(
+    inproc, tmp_path, record
+):
+    folder = tmp_path / "taken"
+    folder.mkdir()
+    (folder / record).write_text("{}")
+    out = inproc("population.size=50", "steps=4", f"output_dir={folder}")
+    assert out.returncode == 2 and f"({record}); choose another output_dir" in out.stderr
+    assert sorted(p.name for p in folder.iterdir()) == [record]

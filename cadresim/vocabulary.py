@@ -128,6 +128,35 @@ LEVERS: dict[str, tuple[str, tuple[str, str]]] = {
     "population.beliefs.awareness": ("初始容错政策知晓率", ("share of cadres", "干部占比")),
     "policy.careers.transfer": ("提拔后能力的延续", ("0–1", "0 彼得原理 – 1")),
 }
+# model constants that sweeps, sensitivity and calibration vary as uncertainties or priors:
+# Chinese names only (no unit), so Chinese pages do not fall back to English
+CONSTANTS_ZH = {
+    "population.concentration": "特质离散度（Beta 集中度）",
+    "population.background": "非主导短板均值",
+    "population.integrity": "廉洁度均值",
+    "population.integrity_concentration": "廉洁度离散度（Beta 集中度）",
+    "population.beliefs.detection": "初始感知发现概率",
+    "population.beliefs.career_risk": "初始感知仕途风险",
+    "population.beliefs.inaction_risk": "初始感知不作为风险",
+    "population.beliefs.reward": "初始感知表彰概率",
+    "population.beliefs.violation_risk": "初始感知违纪惩处概率",
+    "population.beliefs.doer_advantage": "初始感知担当者优势",
+    "behaviour.steepness": "成功概率对能力的陡度",
+    "behaviour.opportunity_steepness": "会为门陡度",
+    "behaviour.opportunity_threshold": "会为门能力阈值",
+    "behaviour.want_threshold": "想为门阈值",
+    "behaviour.want_temperature": "想为门温度",
+    "behaviour.bother_threshold": "愿为门阈值",
+    "behaviour.bother_temperature": "愿为门温度",
+    "behaviour.career_threshold": "敢为门阈值",
+    "behaviour.career_temperature": "敢为门温度",
+    "behaviour.punish_threshold": "害怕为门阈值",
+    "behaviour.punish_temperature": "害怕为门温度",
+    "behaviour.peer_norm": "同伴规范拉力",
+    "behaviour.leader_example": "上级示范拉力",
+    "behaviour.effort_cost": "担当作为的精力成本",
+    "behaviour.temptation": "谋私诱惑",
+}
 LEVER_FALLBACK = {
     "policy.evaluation.protection": "Career protection (exempted cases off the record)",
 }
@@ -217,6 +246,8 @@ def lever_name(key: str, lang: str) -> str:
     """A lever's (or an uncertainty's) name: English from the schema's doc, Chinese from LEVERS."""
     if check_lang(lang) == "zh" and key in LEVERS:
         return LEVERS[key][0]
+    if lang == "zh" and key in CONSTANTS_ZH:
+        return CONSTANTS_ZH[key]
     label = knob_label(key)
     if label:
         return label

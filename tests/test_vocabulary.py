@@ -88,3 +88,36 @@ def test_report_and_dashboard_use_the_same_colours() -> None:
     from cadresim.experiments.charts import palette as chart_palette  # noqa: PLC0415
 
     assert chart_palette.TYPE_COLOURS is palette.TYPE_COLOURS
+
+
+def test_every_knob_a_shipped_preset_varies_has_a_chinese_name():
+    """Levers and uncertainties of the experiment presets, and the priors of the shipped
+    calibration targets, are named in Chinese on zh pages (not left in English)."""
+    from importlib import resources
+
+    import yaml
+
+    def dotted(tree, prefix=""):
+        for key, value in (tree or {}).items():
+            path = f"{prefix}.{key}" if prefix else key
+            if isinstance(value, dict) and not ({"values", "dist"} & set(value)):
+                yield from dotted(value, path)
+            else:
+                yield path
+
+    keys = set()
+    for preset in resources.files("cadresim.configs").joinpath("experiment").iterdir():
+        cfg = yaml.safe_load(preset.read_text(encoding="utf-8")) or {}
+        for section, parts in (
+            ("sweep", ("levers", "uncertainties")),
+            ("calibrate", ("parameters",)),
+        ):
+            for part in parts:
+                keys |= set(dotted((cfg.get(section) or {}).get(part)))
+    targets = resources.files("cadresim.experiments.calibration").joinpath("targets")
+    for file in targets.iterdir():
+        if file.name.endswith(".yaml"):
+            keys |= set(dotted(yaml.safe_load(file.read_text(encoding="utf-8")).get("parameters")))
+    assert len(keys) >= 10
+    missing = [k for k in sorted(keys) if vocab.lever_name(k, "zh") == vocab.lever_name(k, "en")]
+    assert not missing

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from _procs import session_processes
 
 from cadresim.experiments import executors, run_sweep, store
 from cadresim.model.config import ConfigError
@@ -589,21 +590,6 @@ def test_files_follow_the_umask_set_after_import(tmp_path, mask):
 # ------------------------------------------------------------------ the main process killed
 
 
-def _session(sid: int) -> list[int]:
-    """Live (not zombie) processes of session `sid`: the main process and all it started."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[3]) == sid and fields[0] != "Z":
-            found.append(int(entry.name))
-    return found
-
-
 @pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
 def test_no_child_outlives_a_sweep_whose_main_process_is_killed(tmp_path):
@@ -621,17 +607,18 @@ def test_no_child_outlives_a_sweep_whose_main_process_is_killed(tmp_path):
     )
     try:
         deadline = time.monotonic() + 60
-        while len(_session(main.pid)) < 5 and time.monotonic() < deadline:  # main, tracker,
-            time.sleep(0.1)  # forkserver and two workers
-        assert len(_session(main.pid)) >= 5, "the pool never started"
+        # main, tracker, forkserver and two workers
+        while len(session_processes(main.pid)) < 5 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert len(session_processes(main.pid)) >= 5, "the pool never started"
         os.kill(main.pid, signal.SIGKILL)
         main.wait()
         deadline = time.monotonic() + 5
-        while _session(main.pid) and time.monotonic() < deadline:
+        while session_processes(main.pid) and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert _session(main.pid) == []
+        assert session_processes(main.pid) == []
     finally:
-        for pid in _session(main.pid):
+        for pid in session_processes(main.pid):
             os.kill(pid, signal.SIGKILL)
 
 

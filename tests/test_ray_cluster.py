@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
+from _procs import session_processes
 
 from cadresim.experiments import executors, run_sweep
 
@@ -30,19 +31,6 @@ KW = {
     "batch_size": 2,
     "progress": "none",
 }
-
-
-def _session(sid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[3]) == sid and fields[0] != "Z":
-                found.append(int(entry.name))
-    return found
 
 
 def _port_open(port: int) -> bool:
@@ -81,7 +69,7 @@ def cluster(tmp_path_factory):
             head.wait(30)
         except subprocess.TimeoutExpired:
             pass
-        for pid in _session(head.pid):
+        for pid in session_processes(head.pid):
             os.kill(pid, signal.SIGKILL)
         shutil.rmtree(temp, ignore_errors=True)
 

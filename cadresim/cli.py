@@ -131,10 +131,7 @@ def _saved_run(cfg: CadreConfig) -> Any:
 
     try:
         summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
-        same = _run_identity(summary["config"]) == _run_identity(
-            json.loads(json.dumps(asdict(cfg), default=str))
-        )
-        if not same:
+        if _run_identity(summary["config"]) != _cfg_identity(cfg):
             return None
         import pandas as pd  # noqa: PLC0415
 
@@ -164,7 +161,7 @@ def check_run_output(out: Path, cfg: CadreConfig) -> None:
         old_run = _run_identity(old["config"])
     except (OSError, ValueError, TypeError, KeyError):
         old, old_run = {}, None
-    if old_run == _run_identity(json.loads(json.dumps(asdict(cfg), default=str))):
+    if old_run == _cfg_identity(cfg):
         return
     what = (
         f"policy {old.get('policy')}, seed {old.get('seed')}, config {old.get('config_hash')}"
@@ -184,6 +181,11 @@ NOT_THE_RUN = ("output_dir", "write", "overwrite", "experiment", "sweep", "optim
 def _run_identity(config: dict) -> dict:
     """What makes two single runs the same run (and so the same results)."""
     return {k: v for k, v in config.items() if k not in NOT_THE_RUN}
+
+
+def _cfg_identity(cfg: CadreConfig) -> dict:
+    """`_run_identity` of a config, as its summary.json would hold it."""
+    return _run_identity(json.loads(json.dumps(asdict(cfg), default=str)))
 
 
 def run_single(cfg: CadreConfig) -> Any:

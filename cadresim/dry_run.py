@@ -58,8 +58,8 @@ def batched(cfg: CadreConfig, count: int) -> int:
     """Runs stepped together in an experiment like this one (experiment.batch)."""
     from cadresim.model.batch import runs_per_batch  # noqa: PLC0415
 
-    if cfg.experiment.name == "single":
-        return 1
+    if cfg.experiment.name == "single" or cfg.network.kind == "file":
+        return 1  # org-chart runs in an experiment run alone (experiments/runs.py)
     return max(1, min(count, runs_per_batch(cfg.experiment.batch, cfg.population.size)))
 
 

@@ -46,6 +46,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from cadresim.model.formats import to_parquet
 from cadresim.model.config import ConfigError
 from cadresim.model.versions import library_versions
 
@@ -101,7 +102,7 @@ def _link_new(tmp: str, path: Path) -> None:
 
 
 def write_parquet(path: Path, table: pd.DataFrame, replace: bool = True) -> None:
-    atomic_write(path, lambda f: table.to_parquet(f, index=False), replace)
+    atomic_write(path, lambda f: to_parquet(table, f), replace)
 
 
 def part_name(folder: Path, first_run: int) -> str:

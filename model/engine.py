@@ -33,6 +33,7 @@ from .state import (
     SUCCESS,
     CadreState,
     draw_cadres,
+    draw_competence,
     initial_state,
     stack_states,
 )
@@ -57,19 +58,20 @@ class Draw(IntEnum):
 
 
 class Signal(IntEnum):
-    """Columns of the signals each cadre shows its neighbours (and itself, `own_weight` times)."""
+    """Columns of the signals each cadre shows its neighbours (and itself, `own_weight` times).
+    Violations are not among them: their detection and punishment are learned from the
+    division (`beliefs.learn_from_division`), and the neighbour product is the step's largest
+    per-cadre cost."""
 
     DET_ERR = 0  # a detected honest error
     SANC_ERR = 1  # ... that was sanctioned
-    DET_VIO = 2  # a detected violation
-    SANC_VIO = 3  # ... that was sanctioned
-    ACTED = 4
-    IDLE_PUN = 5  # inaction caught and punished
-    SUCCESS = 6
-    REWARDED = 7  # a success recognised
-    EXEMPT = 8  # an exemption or a cleared accusation
-    HONEST_SANC = 9  # an honest cadre sanctioned (error or uncleared accusation)
-    HARMED = 10  # an act that harmed the career record
+    ACTED = 2
+    IDLE_PUN = 3  # inaction caught and punished
+    SUCCESS = 4
+    REWARDED = 5  # a success recognised
+    EXEMPT = 6  # an exemption or a cleared accusation
+    HONEST_SANC = 7  # an honest cadre sanctioned (error or uncleared accusation)
+    HARMED = 8  # an act that harmed the career record
 
 
 N_DRAWS = len(Draw)
@@ -145,8 +147,8 @@ class Engine:
         self.cfg = cfg if runs is None else replace(self.run_cfgs[0], policy=self._policy())
         self.offsets = [k * self.size for k in range(self.runs)]
         self.blocks = [slice(k * self.size, (k + 1) * self.size) for k in range(self.runs)]
-        self._moves: list[careers.Moves | None] = [None] * self.runs  # planned at an evaluation
-        self._rotation: list[tuple[np.ndarray, np.ndarray] | None] = [None] * self.runs
+        self._moves: careers.Moves | None = None  # planned at an evaluation, all runs
+        self._rotation: list[tuple[np.ndarray, np.ndarray]] = []  # (from, to) per rotating run
         self.org: Organisation = stack_organisations(orgs)
         self.state: CadreState = stack_states(states)
         self.n = self.state.size
@@ -189,11 +191,8 @@ class Engine:
         self.tally = Tally(self.state.cohort, self.runs)
         self._reclassifier()
         beh = cfg.behaviour
-        self.observation = stack_matrices(
-            [
-                beliefs.observation_matrix(o.adjacency, beh.own_weight, beh.social_learning)
-                for o in orgs
-            ]
+        self.observation = beliefs.observation_matrix(
+            self.org.adjacency, beh.own_weight, beh.social_learning
         )
         self.tallies: list[np.ndarray] = []
         # step 0 records the gates on a task of median difficulty (nobody has decided yet)
@@ -458,8 +457,6 @@ class Engine:
             [
                 det_err & (shown_exempt | ~exempt) if hidden else det_err,
                 ev["sanc_err"],
-                det_vio & (shown_shielded | ~shielded) if hidden else det_vio,
-                ev["sanc_vio"],
                 ev["acted"],
                 ev["idle_pun"],
                 ev["success"],
@@ -483,7 +480,6 @@ class Engine:
             own_hidden = own * (exempt & ~shown_exempt)
             seen[Signal.DET_ERR] += own_hidden
             seen[Signal.EXEMPT] += own_hidden
-            seen[Signal.DET_VIO] += own * (shielded & ~shown_shielded)
         acted, idle = ev["acted"], ev["idle"]
         neighbours_acted = seen[Signal.ACTED] - own * acted
         s.peer_share = (
@@ -578,78 +574,94 @@ class Engine:
 
     def _careers(self, record: np.ndarray, t: int) -> np.ndarray:
         """Plan retirements, promotions into vacancies, entrants and rotation (made after this
-        month's tally, by `_move_cadres`), run by run. Returns who will be promoted (by post)."""
-        promoted = np.zeros(self.n, dtype=bool)
-        for k in range(self.runs):
-            self._moves[k], self._rotation[k] = self._plan_moves(k, record, t)
-            if self._moves[k] is not None:
-                promoted[self._moves[k].promoted] = True
-        return promoted
+        month's tally, by `_move_cadres`). Returns who will be promoted (by post).
 
-    def _plan_moves(
-        self, k: int, record: np.ndarray, t: int
-    ) -> tuple[careers.Moves | None, tuple[np.ndarray, np.ndarray] | None]:
-        """Run k's moves, as cadre indices of the whole batch."""
-        s, cfg = self.state, self.run_cfgs[k].policy.careers
-        org, block, off, rng = self.orgs[k], self.blocks[k], self.offsets[k], self.eval_rngs[k]
-        # fixed-size draws every evaluation, whatever the policy: common random numbers
-        retire_draw = rng.random(self.size, dtype=np.float32)
-        rotate_draw = rng.random(self.size, dtype=np.float32)
-        rotate_rng = np.random.default_rng(rng.integers(2**63))
+        Each run draws from its own evaluation stream; the vacancies of all runs are then
+        filled in one pass, as the runs' reporting lines never cross (the same moves as run
+        by run, in the same order within each run)."""
+        s, cfg = self.state, self.cfg.policy.careers
+        retire = np.empty(self.n, dtype=np.float32)
+        for k, rng in enumerate(self.eval_rngs):
+            # fixed-size draws every evaluation, whatever the policy: common random numbers
+            retire[self.blocks[k]] = rng.random(self.size, dtype=np.float32)
+            rotate_draw = rng.random(self.size, dtype=np.float32)
+            rotate_seed = rng.integers(2**63)
+            rotation = self.run_cfgs[k].policy.careers.rotation
+            if cfg.enabled and rotation > 0.0:
+                src, dst = careers.rotation(
+                    self.orgs[k].level, rotate_draw, rotation, np.random.default_rng(rotate_seed)
+                )
+                self._rotation.append((src + self.offsets[k], dst + self.offsets[k]))
+        promoted = np.zeros(self.n, dtype=bool)
         if not cfg.enabled:
-            return None, None
+            return promoted
         # a cadre in an influence period is not promoted (影响期满可提拔)
-        merit = np.where(s.blocked_until[block] > t, -np.inf, record[block])
-        vacant = careers.retiring(self.leader[block], retire_draw, cfg.retirement)
-        moves = careers.fill_vacancies(org.supervisor, org.level, merit, vacant)
-        moves = careers.Moves([(a + off, b + off) for a, b in moves.steps], moves.entrants + off)
-        rotation = None
-        if cfg.rotation > 0.0:
-            src, dst = careers.rotation(org.level, rotate_draw, cfg.rotation, rotate_rng)
-            rotation = (src + off, dst + off)
-        return moves, rotation
+        merit = np.where(s.blocked_until > t, -np.inf, record)
+        vacant = careers.retiring(self.leader, retire, cfg.retirement)
+        self._moves = careers.fill_vacancies(self.org.supervisor, self.org.level, merit, vacant)
+        promoted[self._moves.promoted] = True
+        return promoted
 
     def _move_cadres(self) -> None:
         """Make the planned moves: promoted cadres take their new posts with competence
-        t c + (1 - t) c_fresh, entrants fill the base, rotated cadres swap units."""
-        s = self.state
+        t c + (1 - t) c_fresh, entrants fill the base, rotated cadres swap units.
+
+        The chain of promotions is composed into one map (post <- the post its new holder
+        comes from) and every attribute is copied once: the same copies as making the steps
+        one by one. Fresh competence and entrants are drawn run by run, in each run's order."""
+        s, moves = self.state, self._moves
         changed: list[np.ndarray] = []
-        for k, moves in enumerate(self._moves):
-            if moves is None:
-                continue
-            cfg = self.run_cfgs[k].policy.careers
-            changed.append(moves.entrants)
+        if moves is not None:
+            source = np.arange(self.n)
             for src, dst in moves.steps:
-                s.move(src, dst)
+                source[dst] = source[src]
                 changed.append(dst)
-            posts = moves.promoted
-            if posts.size:
-                fresh = self._entrants(k, posts.size).competence
-                s.competence[posts] = careers.competence_in_role(
-                    s.competence[posts], fresh, cfg.transfer
-                )
-                s.rank[posts] += 1
-            if moves.entrants.size:
-                s.enter(moves.entrants, self._entrants(k, moves.entrants.size))
-                s.rank[moves.entrants] = 0
-            if self._rotation[k] is not None:
-                src, dst = self._rotation[k]
-                s.move(src.copy(), dst)
-                changed.append(dst)
+            if changed:
+                posts = np.concatenate(changed)
+                s.move(source[posts], posts)
+            changed.append(moves.entrants)
+            promoted, run_of_post = moves.promoted, moves.promoted // self.size
+            run_of_entrant = moves.entrants // self.size
+            for k, c in enumerate(self.run_cfgs):
+                posts = promoted[run_of_post == k]
+                if posts.size:
+                    fresh = self._entrant_competence(k, posts.size)
+                    s.competence[posts] = careers.competence_in_role(
+                        s.competence[posts], fresh, c.policy.careers.transfer
+                    )
+                    s.rank[posts] += 1
+                entrants = moves.entrants[run_of_entrant == k]
+                if entrants.size:
+                    s.enter(entrants, self._entrants(k, entrants.size))
+                    s.rank[entrants] = 0
+        if self._rotation:  # runs' rotations are disjoint swaps: one simultaneous copy
+            src, dst = (np.concatenate(x) for x in zip(*self._rotation, strict=True))
+            s.move(src, dst)
+            changed.append(dst)
         posts_changed = np.unique(np.concatenate(changed)) if changed else changed
         if len(posts_changed):
             self.tally.recohort(posts_changed, s.cohort[posts_changed])
             self._reclassifier()
             s.cadre_type = self.classify(s.competence, s.error_fear)
-        self._moves, self._rotation = [None] * self.runs, [None] * self.runs
+        self._moves, self._rotation = None, []
 
-    def _entrants(self, k: int, n: int) -> CadreState:
-        """n newcomers to run k, each of a type drawn from the population mix (independently:
+    def _entrant_cohorts(self, k: int, n: int) -> np.ndarray:
+        """Types of n newcomers to run k, each drawn from the population mix (independently:
         a batch of one is not always of the largest type)."""
         cfg, rng = self.run_cfgs[k], self.career_rngs[k]
         shares = np.array([getattr(cfg.population.mix, name) for name in TYPE_NAMES])
-        cohort = rng.choice(len(TYPE_NAMES), size=n, p=shares / shares.sum())
-        return draw_cadres(cfg, n, rng, cohort.astype(np.int8))
+        return rng.choice(len(TYPE_NAMES), size=n, p=shares / shares.sum()).astype(np.int8)
+
+    def _entrants(self, k: int, n: int) -> CadreState:
+        """n newcomers to run k (typed with everyone else after the moves)."""
+        cohort = self._entrant_cohorts(k, n)
+        return draw_cadres(self.run_cfgs[k], n, self.career_rngs[k], cohort, typed=False)
+
+    def _entrant_competence(self, k: int, n: int) -> np.ndarray:
+        """Competence of n fresh cadres of run k, for promoted cadres' new roles: the draws of
+        `_entrants`, in its order, so both leave the career stream alike."""
+        cohort = self._entrant_cohorts(k, n)
+        return draw_competence(self.run_cfgs[k], n, self.career_rngs[k], cohort)
 
     def _record(self, evaluating: bool) -> None:
         s, col = self.state, self.columns

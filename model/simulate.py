@@ -24,7 +24,7 @@ from cadresim.agents.types import TYPE_NAMES
 
 from .config import CadreConfig, load_config, to_config
 from .engine import Engine
-from .formats import summary_table, table_writers
+from .formats import summary_table, table_writers, to_parquet
 from .metrics import IDX, step_table, summarise
 from .orgtables import OrgRecorder, org_notice, print_notice_once
 from .versions import library_versions
@@ -51,11 +51,11 @@ class SimulationResult:
         steps_path, summary_path = directory / "steps.parquet", directory / "summary.json"
         text = json.dumps(self.summary, indent=2, ensure_ascii=False, sort_keys=False)
         writers = {
-            "steps.parquet": lambda p: self.steps.to_parquet(p, index=False),
+            "steps.parquet": lambda p: to_parquet(self.steps, p),
             "summary.json": lambda p: Path(p).write_text(text + "\n", encoding="utf-8"),
         }
         for name, table in self.tables.items():
-            writers[f"{name}.parquet"] = lambda p, t=table: t.to_parquet(p, index=False)
+            writers[f"{name}.parquet"] = lambda p, t=table: to_parquet(t, p)
         fmt = self.config.experiment.format
         copies = {"steps": self.steps, "summary": summary_table(self.summary), **self.tables}
         writers.update(table_writers(copies, fmt))

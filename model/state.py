@@ -91,7 +91,8 @@ class CadreState:
         )
 
     def move(self, src: np.ndarray, dst: np.ndarray) -> None:
-        """Copy every attribute of the cadres at `src` to the posts `dst` (careers, rotation)."""
+        """Copy every attribute of the cadres at `src` to the posts `dst` (careers, rotation),
+        all at once: a post that is both gives what it held before the move."""
         for f in fields(self):
             arr = getattr(self, f.name)
             arr[dst] = arr[src]
@@ -119,9 +120,14 @@ def stack_states(states: list[CadreState]) -> CadreState:
 
 
 def draw_cadres(
-    cfg: CadreConfig, n: int, rng: np.random.Generator, cohort: np.ndarray | None = None
+    cfg: CadreConfig,
+    n: int,
+    rng: np.random.Generator,
+    cohort: np.ndarray | None = None,
+    typed: bool = True,
 ) -> CadreState:
-    """n cadres with traits from their cohort's distribution and the initial beliefs."""
+    """n cadres with traits from their cohort's distribution and the initial beliefs; typed
+    (`cadre_type`) unless `typed` is false, when the caller types them (entrants)."""
     pop = cfg.population
     cohort = draw_cohort(pop, n, rng) if cohort is None else cohort
     traits = {k: v.astype(REAL) for k, v in draw_traits(pop, cohort, rng).items()}
@@ -141,8 +147,19 @@ def draw_cadres(
         cohort=cohort,
         cadre_type=cohort.copy(),
     )
-    state.cadre_type = classify(state.deficits(), pop.threshold)
+    if typed:
+        state.cadre_type = classify(state.deficits(), pop.threshold)
     return state
+
+
+def draw_competence(
+    cfg: CadreConfig, n: int, rng: np.random.Generator, cohort: np.ndarray
+) -> np.ndarray:
+    """The competence of `draw_cadres(cfg, n, rng, cohort)`, making the same draws from `rng`
+    (traits, then awareness) without building the rest of the cadres."""
+    competence = draw_traits(cfg.population, cohort, rng)["competence"].astype(REAL)
+    draw_awareness(cfg.population, n, rng)
+    return competence
 
 
 def initial_state(cfg: CadreConfig, org: Organisation, rng: np.random.Generator) -> CadreState:

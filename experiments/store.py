@@ -46,8 +46,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from cadresim.model.formats import to_parquet
 from cadresim.model.config import ConfigError
+from cadresim.model.formats import to_parquet
 from cadresim.model.versions import library_versions
 
 MANIFEST = "manifest.json"

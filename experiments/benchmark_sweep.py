@@ -1,10 +1,13 @@
 """Benchmark: a 1,000-run sweep (1,000 cadres x 120 steps) on the local process executor.
 
     python -m cadresim.experiments.benchmark_sweep [--runs 1000] [--workers 0] [--keep DIR]
-    python -m cadresim.experiments.benchmark_sweep --compare   # experiment.batch=off, then auto
+    python -m cadresim.experiments.benchmark_sweep --compare [--rounds 3]  # batch=off vs auto
 
-Prints wall time, runs per second and peak memory (this process, and the largest worker); with
---compare, the same sweep without and with batched runs (experiment.batch) and the speed-up.
+Prints wall time, runs per second, CPU time per run (the workers' and this process's) and peak
+memory; with --compare, the same sweep without and with batched runs (experiment.batch),
+alternated `--rounds` times, and the speed-up per round and over the rounds' medians. On a
+shared machine the wall-clock rate moves with other tenants' load; CPU time per run moves less,
+so both ratios are printed.
 """
 
 from __future__ import annotations
@@ -13,14 +16,33 @@ import argparse
 import os
 import resource
 import shutil
+import statistics
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from cadresim.experiments import run_sweep
 from cadresim.experiments.runs import BatchResult
 
 REPLICATIONS = 5
+
+
+@dataclass
+class Timing:
+    wall: float  # seconds
+    runs: int
+    worker_cpu: float  # seconds, summed over batches
+    main_cpu: float  # seconds, this process
+    failed: int
+
+    @property
+    def rate(self) -> float:
+        return self.runs / self.wall
+
+    @property
+    def cpu_per_run_ms(self) -> float:
+        return 1000 * (self.worker_cpu + self.main_cpu) / max(self.runs, 1)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -34,33 +56,62 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--compare", action="store_true", help="run with experiment.batch=off, then auto"
     )
+    parser.add_argument("--rounds", type=int, default=1, help="--compare: off/auto pairs")
     parser.add_argument("--keep", help="results folder to keep (default: a temp folder)")
     args = parser.parse_args(argv)
     print(f"load average at start (1, 5, 15 min): {_load()}")
     if not args.compare:
-        return time_sweep(args, args.batch, args.keep)[1]
-    off, failed_off = time_sweep(args, "off", None)
-    auto, failed_auto = time_sweep(args, "auto", None)
-    print(f"batched (auto) over solo (off): {off / auto:.2f}x runs per second")
+        return 1 if time_sweep(args, args.batch, args.keep).failed else 0
+    pairs = []
+    for _ in range(max(args.rounds, 1)):
+        pairs.append((time_sweep(args, "off", None), time_sweep(args, "auto", None)))
+        off, auto = pairs[-1]
+        print(
+            f"  round {len(pairs)}: batched over solo {auto.rate / off.rate:.2f}x runs per "
+            f"second, {off.cpu_per_run_ms / auto.cpu_per_run_ms:.2f}x CPU per run"
+        )
+    if len(pairs) > 1:
+        rate = [statistics.median(t.rate for t in side) for side in zip(*pairs, strict=True)]
+        cpu = [
+            statistics.median(t.cpu_per_run_ms for t in side) for side in zip(*pairs, strict=True)
+        ]
+        print(
+            f"medians over {len(pairs)} rounds: off {rate[0]:.2f} runs/s, {cpu[0]:.1f} CPU-ms "
+            f"per run; auto {rate[1]:.2f} runs/s, {cpu[1]:.1f} CPU-ms per run"
+        )
+        print(
+            f"batched (auto) over solo (off): {rate[1] / rate[0]:.2f}x runs per second, "
+            f"{cpu[0] / cpu[1]:.2f}x CPU per run"
+        )
+    else:
+        off, auto = pairs[0]
+        print(f"batched (auto) over solo (off): {auto.rate / off.rate:.2f}x runs per second")
     print(f"load average at end (1, 5, 15 min): {_load()}")
-    return failed_off or failed_auto
+    return 1 if any(t.failed for pair in pairs for t in pair) else 0
 
 
 def _load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def time_sweep(args: argparse.Namespace, batch: str, keep: str | None) -> tuple[float, int]:
-    """Run the benchmark sweep once; print its line; return (wall seconds, exit status)."""
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def time_sweep(args: argparse.Namespace, batch: str, keep: str | None) -> Timing:
+    """Run the benchmark sweep once; print its line; return its timing."""
     folder = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="cadresim-bench-"))
     if not keep:
         shutil.rmtree(folder)
     points = max(1, args.runs // REPLICATIONS)
-    worker_peak = [0.0]
+    worker_peak, worker_cpu = [0.0], [0.0]
 
     def track(batch: BatchResult) -> None:
         worker_peak[0] = max(worker_peak[0], batch.peak_rss_mib)
+        worker_cpu[0] += batch.cpu_seconds
 
+    main_cpu = _cpu()
     start = time.perf_counter()
     result = run_sweep(
         [f"population.size={args.cadres}", f"steps={args.steps}"],
@@ -79,17 +130,24 @@ def time_sweep(args: argparse.Namespace, batch: str, keep: str | None) -> tuple[
         callback=track,
     )
     wall = time.perf_counter() - start
+    main_cpu = _cpu() - main_cpu
+    if args.executor == "serial":  # the batches ran in this process: counted once
+        main_cpu -= worker_cpu[0]
+    timing = Timing(wall, result.executed, worker_cpu[0], main_cpu, len(result.failures))
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 2**20
+    runs = max(result.executed, 1)
     print(
         f"benchmark: {result.executed} runs ({args.cadres} cadres x {args.steps} steps, "
         f"{args.executor}, workers={args.workers or 'all'}, batch={batch}) in {wall:.1f} s = "
-        f"{result.executed / wall:.2f} runs/s; peak memory: main {own:.0f} MiB, largest worker "
-        f"{worker_peak[0]:.0f} MiB; results {size:.0f} MiB, {len(result.failures)} failed"
+        f"{timing.rate:.2f} runs/s; CPU per run {timing.cpu_per_run_ms:.1f} ms (workers "
+        f"{1000 * worker_cpu[0] / runs:.1f}, main {1000 * main_cpu / runs:.1f}); peak memory: "
+        f"main {own:.0f} MiB, largest worker {worker_peak[0]:.0f} MiB; results {size:.0f} MiB, "
+        f"{len(result.failures)} failed"
     )
     if not keep:
         shutil.rmtree(folder, ignore_errors=True)
-    return wall, 1 if result.failures else 0
+    return timing
 
 
 if __name__ == "__main__":

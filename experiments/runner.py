@@ -93,7 +93,7 @@ def results_folder(plan: Plan, fp: str) -> tuple[Path, str]:
 def batch_size(cfg: CadreConfig, total: int, cadres: int | None = None) -> int:
     """Runs per part file: set, or about TARGET_PARTS parts of at most MAX_BATCH runs, raised
     up to one engine batch of `cadres`-cadre runs (experiment.batch) while at least MIN_PARTS
-    parts remain for the workers. It depends on the run count and settings only, so part files
+    parts remain for the workers, and rounded to whole engine batches. It depends on the run count and settings only, so part files
     are the same whatever the executor."""
     if cfg.experiment.batch_size:
         return cfg.experiment.batch_size
@@ -101,6 +101,8 @@ def batch_size(cfg: CadreConfig, total: int, cadres: int | None = None) -> int:
     if cadres is not None:
         engine = runs_per_batch(cfg.experiment.batch, cadres)
         size = max(size, min(MAX_BATCH, engine, math.ceil(total / MIN_PARTS)))
+        if 1 < engine < size:  # whole engine batches: a part of 25 would step 16 runs, then 9
+            size = min(math.ceil(size / engine) * engine, max(engine, MAX_BATCH // engine * engine))
     return size
 
 

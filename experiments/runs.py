@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import sys
+import time
 import traceback
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -76,6 +77,7 @@ class BatchResult:
     failures: list[dict[str, Any]] = field(default_factory=list)
     executed: int = 0
     peak_rss_mib: float = 0.0  # the worker's peak resident memory after the batch
+    cpu_seconds: float = 0.0  # the worker's CPU time for the batch (benchmarks)
     # org-chart runs: "units" and "levels" tables of the batch's runs, labelled like its rows
     org: dict[str, pd.DataFrame] = field(default_factory=dict)
 
@@ -123,6 +125,7 @@ def run_batch(batch: Batch) -> BatchResult:
     model/batch.py); rows come out in spec order, byte-identical to running each alone. The
     tables are built once per batch from the runs' tallies: a table per run would cost about
     as much as a batched run's steps."""
+    cpu = time.process_time()
     done: list[tuple[RunSpec, CadreConfig, np.ndarray]] = []
     org: dict[str, list[pd.DataFrame]] = {}
     failures: list[dict[str, Any]] = []
@@ -136,14 +139,17 @@ def run_batch(batch: Batch) -> BatchResult:
                 for name, table in tables.items():
                     org.setdefault(name, []).append(_labelled(table, spec))
             done.append((spec, cfg, outcome))
+    steps = _steps_table(done) if done and batch.save_steps else None
+    runs = _runs_table(done) if done else None
     return BatchResult(
         batch.part,
-        _steps_table(done) if done and batch.save_steps else None,
-        _runs_table(done) if done else None,
+        steps,
+        runs,
         failures,
         executed=len(batch.runs),
         peak_rss_mib=_peak_rss_mib(),
         org={name: pd.concat(tables, ignore_index=True) for name, tables in org.items()},
+        cpu_seconds=time.process_time() - cpu,
     )
 
 

@@ -93,8 +93,8 @@ def results_folder(plan: Plan, fp: str) -> tuple[Path, str]:
 def batch_size(cfg: CadreConfig, total: int, cadres: int | None = None) -> int:
     """Runs per part file: set, or about TARGET_PARTS parts of at most MAX_BATCH runs, raised
     up to one engine batch of `cadres`-cadre runs (experiment.batch) while at least MIN_PARTS
-    parts remain for the workers, and rounded to whole engine batches. It depends on the run count and settings only, so part files
-    are the same whatever the executor."""
+    parts remain for the workers, and rounded to whole engine batches. It depends on the run
+    count and settings only, so part files are the same whatever the executor."""
     if cfg.experiment.batch_size:
         return cfg.experiment.batch_size
     size = max(1, min(MAX_BATCH, math.ceil(total / TARGET_PARTS)))

@@ -59,9 +59,10 @@ def learn_from_division(
     punished. Cadres do not know the true rates. In place."""
     if rate == 0.0:
         return
-    hits = np.bincount(division, weights=detected)
-    seen = np.bincount(division, weights=cases)
-    learn(belief, hits[division].astype(np.float32), seen[division].astype(np.float32), rate)
+    # counts per division, cast to float32 before they are spread over the division's cadres
+    hits = np.bincount(division, weights=detected).astype(np.float32)
+    seen = np.bincount(division, weights=cases).astype(np.float32)
+    learn(belief, hits[division], seen[division], rate)
 
 
 def update_error_fear(

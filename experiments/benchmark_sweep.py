@@ -2,21 +2,27 @@
 
     python -m cadresim.experiments.benchmark_sweep [--runs 1000] [--workers 0] [--keep DIR]
     python -m cadresim.experiments.benchmark_sweep --compare [--rounds 3]  # batch=off vs auto
+    python -m cadresim.experiments.benchmark_sweep --against OTHER/bin/python [--rounds 3]
 
 Prints wall time, runs per second, CPU time per run (the workers' and this process's) and peak
 memory; with --compare, the same sweep without and with batched runs (experiment.batch),
-alternated `--rounds` times, and the speed-up per round and over the rounds' medians. On a
-shared machine the wall-clock rate moves with other tenants' load; CPU time per run moves less,
-so both ratios are printed.
+alternated `--rounds` times, and the speed-up per round and over the rounds' medians; with
+--against, this version's sweep (experiment.batch as given) alternated with the same benchmark
+run by another installation's Python (an older cadresim, e.g. a git worktree with its own
+venv), each in a fresh process, and the speed-up of this version. On a shared machine the
+rate moves with other tenants' load, so only ratios of runs made in alternation are compared.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import resource
 import shutil
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -56,10 +62,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--compare", action="store_true", help="run with experiment.batch=off, then auto"
     )
-    parser.add_argument("--rounds", type=int, default=1, help="--compare: off/auto pairs")
+    parser.add_argument("--rounds", type=int, default=1, help="--compare, --against: pairs")
+    parser.add_argument(
+        "--against", metavar="PYTHON", help="alternate with this Python's cadresim benchmark"
+    )
     parser.add_argument("--keep", help="results folder to keep (default: a temp folder)")
     args = parser.parse_args(argv)
     print(f"load average at start (1, 5, 15 min): {_load()}")
+    if args.against:
+        return against(args)
     if not args.compare:
         return 1 if time_sweep(args, args.batch, args.keep).failed else 0
     pairs = []
@@ -88,6 +99,39 @@ def main(argv: list[str] | None = None) -> int:
         print(f"batched (auto) over solo (off): {auto.rate / off.rate:.2f}x runs per second")
     print(f"load average at end (1, 5, 15 min): {_load()}")
     return 1 if any(t.failed for pair in pairs for t in pair) else 0
+
+
+def against(args: argparse.Namespace) -> int:
+    """Alternate the other installation's benchmark and this one's, each in a fresh process."""
+    common = ["--runs", str(args.runs), "--cadres", str(args.cadres), "--steps", str(args.steps)]
+    common += ["--workers", str(args.workers)]
+    here = [sys.executable, "-m", "cadresim.experiments.benchmark_sweep", *common]
+    there = [args.against, "-m", "cadresim.experiments.benchmark_sweep", *common]
+    rates: list[tuple[float, float]] = []
+    for _ in range(max(args.rounds, 1)):
+        other = _rate(there)
+        mine = _rate([*here, "--batch", args.batch])
+        rates.append((other, mine))
+        print(f"  round {len(rates)}: this version over the other {mine / other:.2f}x runs/s")
+    other, mine = (statistics.median(side) for side in zip(*rates, strict=True))
+    print(
+        f"medians over {len(rates)} rounds: other {other:.2f} runs/s, this version "
+        f"(batch={args.batch}) {mine:.2f} runs/s: {mine / other:.2f}x"
+    )
+    print(f"load average at end (1, 5, 15 min): {_load()}")
+    return 0
+
+
+def _rate(command: list[str]) -> float:
+    """Run one benchmark process (from a neutral folder, so each Python imports its own
+    cadresim); echo its result line and return its runs per second."""
+    done = subprocess.run(command, capture_output=True, text=True, cwd=tempfile.gettempdir())
+    line = next((x for x in done.stdout.splitlines() if x.startswith("benchmark:")), "")
+    found = re.search(r"= ([0-9.]+) runs/s", line)
+    if done.returncode or not found:
+        raise SystemExit(f"benchmark failed: {' '.join(command)}\n{done.stderr[-2000:]}")
+    print(f"  {command[0]}: {line}")
+    return float(found.group(1))
 
 
 def _load() -> str:

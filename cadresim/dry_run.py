@@ -29,9 +29,10 @@ def planned(overrides: list[str], cfg: CadreConfig) -> tuple[int, CadreConfig]:
 
 def calibrate(
     cfg: CadreConfig, steps: int = CALIBRATION_STEPS, runs: int = 1
-) -> tuple[float, float]:
-    """(set-up seconds, seconds per step) of one run, from its first `steps` steps and their
-    step table (CPU time, so other work on the machine does not inflate it). With `runs` > 1,
+) -> tuple[float, float, int]:
+    """(set-up seconds, seconds per step, cadres) of one run, from its first `steps` steps and
+    their step table (CPU time, so other work on the machine does not inflate it). The cadres
+    are the organisation's: an org chart's posts, not `population.size`. With `runs` > 1,
     that many runs (seeds apart) are stepped as one batch, as `experiment.batch` steps an
     experiment's small runs, and the figures are per run."""
     from dataclasses import replace  # noqa: PLC0415
@@ -51,7 +52,7 @@ def calibrate(
         engine.step()
     # the tables grow with the steps too
     step_tables(np.stack([engine.tally_array(k) for k in range(runs)]))
-    return setup / runs, (time.process_time() - start) / n / runs
+    return setup / runs, (time.process_time() - start) / n / runs, engine.size
 
 
 def batched(cfg: CadreConfig, count: int) -> int:
@@ -95,7 +96,7 @@ def dry_run(jobs: list[tuple[list[str], CadreConfig]]) -> int:
 
             cli.fail(str(exc))
         together = batched(cfg, count)
-        setup, per_step = calibrate(sample, runs=together)
+        setup, per_step, cadres = calibrate(sample, runs=together)
         per_run = setup + per_step * sample.steps
         width = min(workers(cfg), count)
         cpu = per_run * count
@@ -103,7 +104,7 @@ def dry_run(jobs: list[tuple[list[str], CadreConfig]]) -> int:
         name = cfg.experiment.name
         kind = "single run" if name == "single" else f"experiment {name}"
         print(
-            f"dry run: {kind}, {count} run{'s' * (count != 1)} of {sample.population.size} "
+            f"dry run: {kind}, {count} run{'s' * (count != 1)} of {cadres} "
             f"cadres x {sample.steps} steps"
         )
         print(

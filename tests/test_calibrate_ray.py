@@ -1,5 +1,5 @@
 """Calibration on a real local Ray cluster (`ray start --head`, the fixture of
-tests/test_ray_cluster.py): the same posterior as serial, byte for byte, and an
+tests/conftest.py): the same posterior as serial, byte for byte, and an
 experiment.posterior run on the cluster takes its draws from the batch, not from the file."""
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from cadresim.experiments.runs import Batch, RunSpec, run_batch
 from cadresim.model.config import load_config
 
 pytest.importorskip("ray")
-from test_ray_cluster import cluster  # noqa: E402, F401 (the fixture)
 
 TINY = ["population.size=100", "steps=12", "calibrate.predictive=4", "experiment.report=false"]
 COMMON = [*TINY, "calibrate.particles=6", "calibrate.generations=2", "calibrate.targets=seeds"]
@@ -24,12 +23,12 @@ TABLES = ("posterior.parquet", "generations.parquet", "predictive.parquet", "fit
 
 
 @pytest.mark.slow
-def test_a_calibration_on_a_real_cluster_matches_serial_byte_for_byte(cluster, tmp_path):  # noqa: F811
+def test_a_calibration_on_a_real_cluster_matches_serial_byte_for_byte(ray_cluster, tmp_path):
     serial = calibrate(
         [*COMMON, "experiment.executor=serial", f"experiment.output_dir={tmp_path / 's'}"]
     )
     on_ray = calibrate(
-        [*COMMON, "experiment.executor=ray", f"experiment.ray_address={cluster}",
+        [*COMMON, "experiment.executor=ray", f"experiment.ray_address={ray_cluster}",
          f"experiment.output_dir={tmp_path / 'r'}"]
     )  # fmt: skip
     assert len(on_ray.generations) == 2 and on_ray.simulations == serial.simulations
@@ -39,7 +38,7 @@ def test_a_calibration_on_a_real_cluster_matches_serial_byte_for_byte(cluster, t
 
 
 @pytest.mark.slow
-def test_posterior_draws_reach_cluster_workers_without_the_file(cluster, tmp_path):  # noqa: F811
+def test_posterior_draws_reach_cluster_workers_without_the_file(ray_cluster, tmp_path):
     path = tmp_path / "posterior.yaml"
     keys = ["behaviour.steepness", "population.beliefs.awareness"]
     values = [[1.5, 0.2], [4.0, 0.7], [2.5, 0.4]]
@@ -50,6 +49,6 @@ def test_posterior_draws_reach_cluster_workers_without_the_file(cluster, tmp_pat
     batch = Batch("p", {"baseline": base}, specs, save_steps=False)
     expected = run_batch(batch).runs
     Path(path).unlink()
-    (result,) = execute([batch], "ray", ray_address=cluster)
+    (result,) = execute([batch], "ray", ray_address=ray_cluster)
     assert not result.failures, result.failures
     pd.testing.assert_frame_equal(result.runs, expected)

@@ -110,6 +110,19 @@ def test_dry_run_counts_runs_estimates_time_and_writes_nothing(inproc, tmp_path,
     assert list(tmp_path.iterdir()) == []
 
 
+def test_dry_run_of_an_org_chart_counts_its_posts(inproc, tmp_path):
+    """An org chart fixes the population: the dry run names its posts, not population.size."""
+    lines = ["source,target"] + [f"n{i // 3},n{i + 1}" for i in range(11)]
+    (tmp_path / "org.csv").write_text("\n".join(lines) + "\n")
+    out = inproc(
+        "experiment=compare_regimes", "experiment.replications=2", "network=file",
+        "network.path=org.csv", "steps=12", "experiment.dry_run=true",
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert "runs of 12 cadres x 12 steps" in out.stdout, out.stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["org.csv"]
+
+
 def test_ctrl_c_in_a_multirun_says_how_many_runs_are_saved(inproc, tmp_path, monkeypatch):
     from cadresim.model import simulate as sim
 

@@ -6,17 +6,11 @@ from __future__ import annotations
 
 import hashlib
 import os
-import random
-import shutil
 import signal
-import socket
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
-from _procs import session_processes
 
 from cadresim.experiments import executors, run_sweep
 
@@ -33,47 +27,6 @@ KW = {
 }
 
 
-def _port_open(port: int) -> bool:
-    with socket.socket() as s:
-        return s.connect_ex(("127.0.0.1", port)) == 0
-
-
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
-    """`ray start --head --block` in its own session; every process it started is killed by
-    pid at the end (never `ray stop`, which stops every cluster of the machine)."""
-    temp = Path(f"/tmp/cadresim-ray-{os.getpid()}")  # Ray's socket paths must stay short
-    port = random.randrange(20000, 40000, 100)
-    ports = {
-        "--node-manager-port": port + 1, "--object-manager-port": port + 2,
-        "--dashboard-agent-listen-port": port + 3, "--dashboard-agent-grpc-port": port + 4,
-        "--runtime-env-agent-port": port + 5, "--metrics-export-port": port + 6,
-        "--min-worker-port": port + 10, "--max-worker-port": port + 60,
-    }  # fmt: skip
-    ray_cli = str(Path(sys.executable).with_name("ray"))
-    head = subprocess.Popen(
-        [ray_cli, "start", "--head", "--block", f"--port={port}", f"--temp-dir={temp}",
-         "--num-cpus=2", "--include-dashboard=false", "--disable-usage-stats",
-         *(f"{k}={v}" for k, v in ports.items())],
-        start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 120
-        while not (_port_open(port) and _port_open(port + 1)):
-            assert head.poll() is None and time.monotonic() < deadline, "the head did not start"
-            time.sleep(0.5)
-        yield f"127.0.0.1:{port}"
-    finally:
-        head.send_signal(signal.SIGTERM)
-        try:
-            head.wait(30)
-        except subprocess.TimeoutExpired:
-            pass
-        for pid in session_processes(head.pid):
-            os.kill(pid, signal.SIGKILL)
-        shutil.rmtree(temp, ignore_errors=True)
-
-
 def _digests(folder: Path) -> dict[str, str]:
     names = ["runs.parquet", "design.parquet", "pareto.parquet"]
     names += [f"{d}/{p.name}" for d in ("runs", "steps") for p in (folder / d).glob("*.parquet")]
@@ -88,9 +41,9 @@ def serial(tmp_path_factory) -> Path:
 
 
 @pytest.mark.slow
-def test_a_sweep_on_a_real_cluster_matches_serial_byte_for_byte(cluster, serial, tmp_path):
+def test_a_sweep_on_a_real_cluster_matches_serial_byte_for_byte(ray_cluster, serial, tmp_path):
     folder = tmp_path / "ray"
-    result = run_sweep(SMALL, output_dir=str(folder), executor="ray", ray_address=cluster, **KW)
+    result = run_sweep(SMALL, output_dir=str(folder), executor="ray", ray_address=ray_cluster, **KW)
     assert result.executed == 8 and not result.execution.failures
     assert len(_digests(folder)) == 11
     assert _digests(folder) == _digests(serial)
@@ -121,7 +74,7 @@ def die_always(batch):
 @pytest.mark.slow
 @pytest.mark.parametrize("task", [die_once, die_always])
 def test_a_killed_ray_worker_is_retried_or_recorded_and_nothing_is_lost(
-    cluster, serial, tmp_path, monkeypatch, task
+    ray_cluster, serial, tmp_path, monkeypatch, task
 ):
     """Ray reruns the batch of a worker killed mid-sweep; a batch whose worker dies on every try
     is recorded as failed runs (no other batch lost), and the resume finishes it."""
@@ -136,7 +89,7 @@ def test_a_killed_ray_worker_is_retried_or_recorded_and_nothing_is_lost(
         "cadresim.experiments.runner.execute",
         lambda batches, *a: real(batches, *a, task=task),
     )
-    result = run_sweep(SMALL, output_dir=str(folder), executor="ray", ray_address=cluster, **KW)
+    result = run_sweep(SMALL, output_dir=str(folder), executor="ray", ray_address=ray_cluster, **KW)
     parts = sorted(p.name for p in (folder / "runs").glob("*.parquet"))
     if task is die_once:
         assert marker.exists()  # the worker was killed once
@@ -148,6 +101,6 @@ def test_a_killed_ray_worker_is_retried_or_recorded_and_nothing_is_lost(
     assert "WorkerDied" in failures[0]["error"]
     assert parts == ["part-0000000.parquet", "part-0000004.parquet", "part-0000006.parquet"]
     monkeypatch.setattr("cadresim.experiments.runner.execute", real)
-    again = run_sweep(SMALL, output_dir=str(folder), executor="ray", ray_address=cluster, **KW)
+    again = run_sweep(SMALL, output_dir=str(folder), executor="ray", ray_address=ray_cluster, **KW)
     assert again.executed == 2 and not again.execution.failures
     assert _digests(folder) == _digests(serial)

@@ -639,6 +639,8 @@ def to_config(cfg: CadreConfig | DictConfig | Mapping[str, Any]) -> CadreConfig:
     if isinstance(cfg, CadreConfig):
         return validate(cfg)
     schema = OmegaConf.structured(CadreConfig)
+    if not isinstance(cfg, DictConfig):
+        _refuse_resolvers(cfg)
     if isinstance(cfg, DictConfig):
         # A composed config is already typed as CadreConfig, and a key added with `+key=value`
         # rides along silently; merging its plain contents makes the schema refuse such keys.
@@ -650,6 +652,24 @@ def to_config(cfg: CadreConfig | DictConfig | Mapping[str, Any]) -> CadreConfig:
         raise ConfigError(omegaconf_message(exc)) from None
     assert isinstance(obj, CadreConfig)
     return validate(obj)
+
+
+def _refuse_resolvers(values: Any, path: str = "") -> None:
+    """A nested dict from Python may not call an OmegaConf resolver (`${oc.env:HOME}`) either:
+    as on the command line, nothing given reaches outside the config."""
+    from cadresim.safety import RESOLVER  # noqa: PLC0415 (import cycle)
+
+    if isinstance(values, Mapping):
+        for key, value in values.items():
+            _refuse_resolvers(value, f"{path}.{key}" if path else str(key))
+    elif isinstance(values, list | tuple):
+        for i, value in enumerate(values):
+            _refuse_resolvers(value, f"{path}[{i}]")
+    elif isinstance(values, str) and RESOLVER.search(values):
+        raise ConfigError(
+            f"{path}: the value {values!r} uses an OmegaConf resolver (${{oc.…}}), which reads "
+            "values from outside the config; give the value itself"
+        )
 
 
 # ---------------------------------------------------------------- messages for bad keys and types

@@ -572,6 +572,21 @@ def test_resolvers_are_refused_in_python_api_overrides(tmp_path, overrides):
     assert not (tmp_path / "api").exists()
 
 
+@pytest.mark.parametrize(
+    "nested",
+    [
+        {"output_dir": "${oc.env:HOME}/x"},
+        {"population": {"mix": {"unwilling": "${oc.decode:'0.2'}"}}},
+        {"policy": {"schedule": [{"at": 3, "set": {"tolerance.coverage": "${ oc.env:X}"}}]}},
+    ],
+)
+def test_resolvers_are_refused_in_a_nested_dict_config(nested):
+    from cadresim.model.config import to_config
+
+    with pytest.raises(ConfigError, match="OmegaConf resolver"):
+        to_config(nested)
+
+
 # ------------------------------------------------------------------ the user's umask
 
 

@@ -156,6 +156,59 @@ CONSTANTS_ZH = {
     "behaviour.leader_example": "上级示范拉力",
     "behaviour.effort_cost": "担当作为的精力成本",
     "behaviour.temptation": "谋私诱惑",
+    # the rest of the numeric knobs a sweep or calibration may vary
+    "population.size": "干部人数",
+    "population.threshold": "主导短板阈值",
+    **{
+        f"population.mix.{t}": f"初始{zh}干部占比"
+        for t, zh in (
+            ("unwilling", "不想为"),
+            ("unable", "不会为"),
+            ("afraid", "不敢为"),
+            ("reluctant", "不愿为"),
+            ("fearful", "害怕为"),
+            ("proactive", "担当作为"),
+        )
+    },  # fmt: skip
+    **{
+        f"population.severity.{t}": f"{zh}干部主导短板均值"
+        for t, zh in (
+            ("unwilling", "不想为"),
+            ("unable", "不会为"),
+            ("afraid", "不敢为"),
+            ("reluctant", "不愿为"),
+            ("fearful", "害怕为"),
+        )
+    },  # fmt: skip
+    "policy.incentive.excellence_quota": "评优比例",
+    "policy.incentive.promotion_value": "提拔的价值",
+    "policy.accountability.misconduct_grade": "违纪违法的处理等级",
+    "policy.accountability.false_accusation": "诬告错告概率",
+    "policy.accountability.bottom_share": "末位比例",
+    "policy.accountability.demotion_after": "连续末位几次后降职",
+    "policy.accountability.influence_period": "影响期（月）",
+    "policy.accountability.influence_from_grade": "启动影响期的最低处理等级",
+    "policy.tolerance.recovery": "纠错挽回损失比例",
+    "policy.tolerance.correction_learning": "纠错后的能力提升",
+    "policy.training.rate": "培训的能力提升幅度",
+    "policy.education.cap": "教育可达的动机上限",
+    "policy.evaluation.cycle": "考核周期（月）",
+    "policy.evaluation.noise": "考核评价噪声",
+    "policy.careers.retirement": "领导干部年退休比例",
+    "policy.careers.rotation": "交流轮岗年比例",
+    "behaviour.intrinsic_value": "干好工作的内在价值",
+    "behaviour.leader_support": "上级能力对下属成功的带动",
+    "behaviour.misconduct_harm": "一次违纪违法的公共损害",
+    "behaviour.damage": "一次失误的公共损失（难度为1时）",
+    "behaviour.belief_rate": "信念学习速率",
+    "behaviour.violation_rate": "违纪惩处感知的学习速率",
+    "behaviour.detection_rate": "发现概率感知的学习速率（遗忘速度）",
+    "behaviour.advantage_rate": "担当者优势感知的学习速率",
+    "behaviour.own_weight": "亲身经历相对同事见闻的权重",
+    "behaviour.fear_sensitivity": "怕出错心理对所见案例的敏感度",
+    "behaviour.fear_decay": "怕出错心理回落速率",
+    "behaviour.practice": "实践锻炼的能力提升",
+    "behaviour.warning_pressure": "末位警示后的不作为风险感知上升",
 }
 LEVER_FALLBACK = {
     "policy.evaluation.protection": "Career protection (exempted cases off the record)",

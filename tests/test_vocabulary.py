@@ -4,6 +4,8 @@ languages, and the report's charts and the dashboard say and colour things the s
 from __future__ import annotations
 
 import re
+import typing
+from dataclasses import fields, is_dataclass
 
 from cadresim import palette
 from cadresim import vocabulary as vocab
@@ -14,6 +16,7 @@ from cadresim.dashboard.i18n import t
 from cadresim.dashboard.levers import LEVER_KEYS, preset_names
 from cadresim.dashboard.session import ACTIONS, COUNTERS
 from cadresim.experiments.charts import i18n as charts
+from cadresim.model.config import CadreConfig
 from cadresim.model.metrics import OUTCOMES
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -32,6 +35,27 @@ def test_every_outcome_has_both_languages() -> None:
 def test_every_lever_shown_and_hidden_condition_has_both_languages() -> None:
     hidden = {key for name in challenge_names() for key, _ in load_challenge(name).hidden}
     for key in (*LEVER_KEYS, *hidden, *charts.PARAMS):
+        assert named_in_both(vocab.lever_name(key, "en"), vocab.lever_name(key, "zh"), key), key
+
+
+def test_every_numeric_knob_a_study_may_vary_has_both_languages() -> None:
+    """A sweep, sensitivity analysis or calibration may vary any number of the model: its
+    Chinese pages name each one in Chinese, never by the English doc."""
+
+    def numeric(cls: type, prefix: str = ""):
+        hints = typing.get_type_hints(cls)
+        for f in fields(cls):
+            kind = hints[f.name]
+            if is_dataclass(kind):
+                yield from numeric(kind, f"{prefix}{f.name}.")
+            elif kind in (int, float):
+                yield f"{prefix}{f.name}"
+
+    keys = [
+        k for k in numeric(CadreConfig) if k.startswith(("policy.", "behaviour.", "population."))
+    ]
+    assert len(keys) > 80
+    for key in keys:
         assert named_in_both(vocab.lever_name(key, "en"), vocab.lever_name(key, "zh"), key), key
 
 

@@ -639,12 +639,11 @@ def to_config(cfg: CadreConfig | DictConfig | Mapping[str, Any]) -> CadreConfig:
     if isinstance(cfg, CadreConfig):
         return validate(cfg)
     schema = OmegaConf.structured(CadreConfig)
-    if not isinstance(cfg, DictConfig):
-        _refuse_resolvers(cfg)
     if isinstance(cfg, DictConfig):
         # A composed config is already typed as CadreConfig, and a key added with `+key=value`
         # rides along silently; merging its plain contents makes the schema refuse such keys.
         cfg = OmegaConf.to_container(cfg, resolve=False)
+    _refuse_resolvers(cfg)
     try:
         merged = OmegaConf.merge(schema, cfg)
         obj = OmegaConf.to_object(merged)
@@ -659,6 +658,8 @@ def _refuse_resolvers(values: Any, path: str = "") -> None:
     as on the command line, nothing given reaches outside the config."""
     from cadresim.safety import RESOLVER  # noqa: PLC0415 (import cycle)
 
+    if is_dataclass(values) and not isinstance(values, type):
+        values = {f.name: getattr(values, f.name) for f in fields(values)}
     if isinstance(values, Mapping):
         for key, value in values.items():
             _refuse_resolvers(value, f"{path}.{key}" if path else str(key))

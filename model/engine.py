@@ -227,9 +227,9 @@ class Engine:
 
     def _apply_schedule(self, t: int) -> None:
         """policy.schedule: put the policy in force in month t into the config(s)."""
-        if self.runs == 1:
+        if self.cfg is self.run_cfgs[0]:  # one run, not built as a batch: one config
             self.timeline.apply(self.cfg, t)
-        elif any(t in tl.changes for tl in self.timelines):
+        elif any(t in tl.changes for tl in self.timelines):  # the runs' configs, then the union
             for c, tl in zip(self.run_cfgs, self.timelines, strict=True):
                 tl.apply(c, t)
             self.cfg.policy = self._policy()

@@ -50,6 +50,16 @@ def test_batched_runs_are_byte_identical_to_solo_runs(extra):
     assert len({_bytes(a)[0] for a in alone}) == len(SEEDS)
 
 
+def test_a_batch_of_one_follows_its_schedule_as_the_run_alone():
+    """A batch built from one config holds its policy apart from that config; a schedule that
+    changes careers must still reach the rules that read the run's own config."""
+    cfg = load_config(
+        [*BUSY, "policy.schedule=[{start:5,set:{careers.rotation:0.6,careers.retirement:0.6}}]"]
+    )
+    (batched,) = simulate_batch([cfg])
+    assert _bytes(batched) == _bytes(simulate(cfg))
+
+
 # runs of a sweep: levers, population draws and network settings that may differ in a batch
 VARIANTS = [
     ["seed=4", "policy.tolerance.coverage=0.9", "policy.accountability.detection=0.7"],

@@ -581,10 +581,16 @@ def test_resolvers_are_refused_in_python_api_overrides(tmp_path, overrides):
     ],
 )
 def test_resolvers_are_refused_in_a_nested_dict_config(nested):
-    from cadresim.model.config import to_config
+    from omegaconf import OmegaConf
+
+    from cadresim.model.config import ExperimentConfig, to_config
 
     with pytest.raises(ConfigError, match="OmegaConf resolver"):
         to_config(nested)
+    with pytest.raises(ConfigError, match="OmegaConf resolver"):
+        to_config(OmegaConf.create(nested))  # a DictConfig made by hand
+    with pytest.raises(ConfigError, match="experiment.output_dir: .*OmegaConf resolver"):
+        to_config({"experiment": ExperimentConfig(output_dir="${oc.env:HOME}")})
 
 
 # ------------------------------------------------------------------ the user's umask

@@ -80,6 +80,16 @@ def test_bad_input_one_line_exit_2_nothing_written(inproc, tmp_path, targets, pa
     assert not out.exists()
 
 
+def test_a_budget_below_one_generation_is_refused_before_anything_runs(inproc, tmp_path):
+    """pyabc stores no generation when the budget ends inside the first: that used to end in a
+    KeyError traceback after the simulations."""
+    res = inproc("calibrate", "calibrate.max_simulations=20", "calibrate.particles=30")
+    assert res.returncode == 2, res.stderr
+    assert res.stderr.count("\n") == 1
+    assert "calibrate.max_simulations = 20 is below calibrate.particles = 30" in res.stderr
+    assert not (tmp_path / "results").exists()
+
+
 def test_unknown_targets_name_and_prior_on_the_command_line(inproc, tmp_path):
     res = inproc("calibrate", "calibrate.targets=nope")
     assert res.returncode == 2 and "allowed seeds or a path" in res.stderr

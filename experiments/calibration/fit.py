@@ -172,6 +172,13 @@ def run_calibration(cfg: CadreConfig, echo=None) -> CalibrationResult:
     tables. ConfigError before anything is written; OSError if a write fails."""
     ts = load_targets(cfg)
     base = run_base(cfg)
+    c = cfg.calibrate
+    if c.max_simulations < c.particles:  # generation 0 takes `particles` simulations
+        raise ConfigError(
+            f"calibrate.max_simulations = {c.max_simulations} is below calibrate.particles = "
+            f"{c.particles}: the first generation alone takes {c.particles} simulations; "
+            "raise the budget or lower the particles"
+        )
     for p in ts.priors:  # each prior's bounds must give a valid config (cross-field rules)
         for x in (p.low, p.high):
             probe = copy.deepcopy(base)

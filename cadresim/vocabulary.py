@@ -159,27 +159,12 @@ CONSTANTS_ZH = {
     # the rest of the numeric knobs a sweep or calibration may vary
     "population.size": "干部人数",
     "population.threshold": "主导短板阈值",
-    **{
-        f"population.mix.{t}": f"初始{zh}干部占比"
-        for t, zh in (
-            ("unwilling", "不想为"),
-            ("unable", "不会为"),
-            ("afraid", "不敢为"),
-            ("reluctant", "不愿为"),
-            ("fearful", "害怕为"),
-            ("proactive", "担当作为"),
-        )
-    },  # fmt: skip
+    **{f"population.mix.{t}": f"初始{zh}干部占比" for t, zh in ZH_NAMES.items()},
     **{
         f"population.severity.{t}": f"{zh}干部主导短板均值"
-        for t, zh in (
-            ("unwilling", "不想为"),
-            ("unable", "不会为"),
-            ("afraid", "不敢为"),
-            ("reluctant", "不愿为"),
-            ("fearful", "害怕为"),
-        )
-    },  # fmt: skip
+        for t, zh in ZH_NAMES.items()
+        if t != "proactive"
+    },
     "policy.incentive.excellence_quota": "评优比例",
     "policy.incentive.promotion_value": "提拔的价值",
     "policy.accountability.misconduct_grade": "违纪违法的处理等级",

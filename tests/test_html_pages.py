@@ -41,6 +41,18 @@ def _own(page: str) -> str:
     return re.sub(r'<script type="text/javascript">.*?</script>', "", page, count=1, flags=re.S)
 
 
+def _both_languages(write, folder, english: tuple[str, ...]) -> tuple[str, str]:
+    """The page in English and in Chinese: each offline; the English words in the English
+    page and none of them in the Chinese page's own text."""
+    en = write(folder, "en").read_text(encoding="utf-8")
+    zh = write(folder, "zh").read_text(encoding="utf-8")
+    for page in (en, zh):
+        _offline(page)
+    assert all(word in en for word in english)
+    assert not [word for word in english if word in _own(zh)]
+    return en, zh
+
+
 def _figure_count(page: str) -> int:
     return page.count("Plotly.newPlot(")
 
@@ -118,13 +130,9 @@ OPTIMISE_EN = ("Set-up", "Constraints", "Pareto set", "met by no candidate", "pa
 
 def test_optimise_report_escapes_and_is_chinese_in_zh(tmp_path):
     folder = _optimise_folder(tmp_path / "opt")
-    en = write_optimise_report(folder, "en").read_text(encoding="utf-8")
-    zh = write_optimise_report(folder, "zh").read_text(encoding="utf-8")
+    en, zh = _both_languages(write_optimise_report, folder, OPTIMISE_EN)
     for page in (en, zh):
-        _offline(page)
         assert ESCAPED in page and _figure_count(page) == 2
-    assert all(word in en for word in OPTIMISE_EN)
-    assert not [word for word in OPTIMISE_EN if word in _own(zh)]
     assert "帕累托集" in zh and "主动作为率" in zh and '<html lang="zh-CN">' in zh
     # each package names the exact re-evaluation beside the one-run command
     assert f"cadresim optimise evaluate {folder} 1" in en and "checked against this folder" in en
@@ -168,13 +176,9 @@ CALIBRATE_EN = ("Calibration:", "Fit", "Posterior", "Generations", "Targets and 
 
 def test_calibration_report_escapes_and_is_chinese_in_zh(tmp_path):
     folder = _calibration_folder(tmp_path / "cal")
-    en = write_calibration_report(folder, "en").read_text(encoding="utf-8")
-    zh = write_calibration_report(folder, "zh").read_text(encoding="utf-8")
+    en, zh = _both_languages(write_calibration_report, folder, CALIBRATE_EN)
     for page in (en, zh):
-        _offline(page)
         assert page.count(ESCAPED) >= 2 and _figure_count(page) == 3  # target name, source
-    assert all(word in en for word in CALIBRATE_EN)
-    assert not [word for word in CALIBRATE_EN if word in _own(zh)]
     assert "后验分布" in zh and "已达 3 代" in zh and "<th>统计量</th>" in zh
     with pytest.raises(ValueError, match="lang = 'fr'"):
         write_calibration_report(folder, "fr")
@@ -207,13 +211,9 @@ DISCOVER_EN = ("Question", "Sweep", "design points fail", "Boxes", "Peeling traj
 
 def test_discover_report_escapes_and_is_chinese_in_zh(tmp_path):
     folder = _discover_folder(tmp_path / "disc")
-    en = write_discover_report(folder, "en").read_text(encoding="utf-8")
-    zh = write_discover_report(folder, "zh").read_text(encoding="utf-8")
+    en, zh = _both_languages(write_discover_report, folder, DISCOVER_EN)
     for page in (en, zh):
-        _offline(page)
         assert ESCAPED in page and _figure_count(page) == 2
-    assert all(word in en for word in DISCOVER_EN)
-    assert not [word for word in DISCOVER_EN if word in _own(zh)]
     assert "情景盒 1：当" in zh and "容错覆盖面" in zh and "违纪违法率 &gt; 0.05" in zh
 
 
